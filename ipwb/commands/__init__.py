@@ -1,0 +1,1 @@
+"""Sub-commands of the ``ipwb`` CLI that belong to no single feature package."""

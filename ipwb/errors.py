@@ -1,0 +1,61 @@
+"""The one exception hierarchy of the engine.
+
+Addons catch :class:`IpwbError` (or a subclass) and turn it into a translated
+``UserError``/``ValidationError``; the CLI turns it into a message and an exit code.
+Messages are plain English with the offending values interpolated; ``args`` keeps the
+values so a caller can re-translate them.
+"""
+
+from __future__ import annotations
+
+
+class IpwbError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    #: process exit code the CLI uses for this kind of error
+    exit_code = 1
+
+
+class ConfigurationError(IpwbError):
+    """Something the engine needs is not configured (no model, no DSN, missing secret)."""
+
+    exit_code = 2
+
+
+class SpecError(IpwbError):
+    """A spec (YAML/JSON) is malformed or does not validate.
+
+    ``problems`` lists every problem found, each with its location, so one run reports
+    them all instead of stopping at the first.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return str(self.args[0])
+        return "\n".join([str(self.args[0]), *("  " + p for p in self.problems)])
+
+
+class WarehouseError(IpwbError):
+    """The warehouse could not be reached or answered with an error."""
+
+
+class QueryRefused(IpwbError):
+    """A statement was refused before execution (read-only mode, hostile construct)."""
+
+    exit_code = 3
+
+
+class GraphError(IpwbError):
+    """A DAG is invalid: cycle, unknown dependency, unreachable step."""
+
+    exit_code = 2
+
+
+class IntegrationError(IpwbError):
+    """An optional external service (n8n, Mattermost, Langfuse, Neo4j, LLM) failed."""

@@ -1,0 +1,1 @@
+"""PostgreSQL warehouse access: connections, introspection, guarded execution, export."""
