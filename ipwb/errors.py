@@ -52,9 +52,22 @@ class QueryRefused(IpwbError):
 
 
 class GraphError(IpwbError):
-    """A DAG is invalid: cycle, unknown dependency, unreachable step."""
+    """A DAG is invalid: cycle, unknown dependency, unreachable step.
+
+    Like :class:`SpecError`, ``problems`` lists every problem found, so a canvas or a
+    spec check can show them all at once.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return str(self.args[0])
+        return "\n".join([str(self.args[0]), *("  " + p for p in self.problems)])
 
 
 class IntegrationError(IpwbError):
