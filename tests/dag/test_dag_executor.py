@@ -44,6 +44,7 @@ class ConcurrencyProbe:
                 if self.peak >= self.limit:  # sticky: once the limit was reached, stop waiting
                     break
             time.sleep(0.001)
+        time.sleep(0.005)  # hold the slot a moment so that an excess start would be counted
         with self.lock:
             self.current -= 1
         return ctx.step
