@@ -51,6 +51,31 @@ class QueryRefused(IpwbError):
     exit_code = 3
 
 
+class QueryTimeout(WarehouseError):
+    """A statement ran longer than its ``statement_timeout`` and the server stopped it."""
+
+
+class QueryCancelled(WarehouseError):
+    """A running statement was cancelled on request (``pg_cancel_backend``)."""
+
+
+class SqlSyntaxError(IpwbError):
+    """SQL text could not be tokenized or parsed; ``line``/``col`` (1-based) locate it."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, line: int | None = None, col: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.col = col
+
+
+class ParameterError(IpwbError):
+    """``{{name}}`` parameters of a snippet and the values supplied do not match."""
+
+    exit_code = 2
+
+
 class GraphError(IpwbError):
     """A DAG is invalid: cycle, unknown dependency, unreachable step.
 
