@@ -283,7 +283,7 @@ class _Extractor:
         if root is None:
             self.report("no_data_flow", "Statement has no query to trace")
             return
-        resolver = Resolver(self.report, self.known_columns)
+        resolver = Resolver(self.report, self.known_columns, root)
         for source in base_tables(root):
             if source != target:
                 self.tables.add(TableEdge(source, target))
@@ -301,7 +301,7 @@ class _Extractor:
                 continue
             self._add(resolver.resolve_output(root, position), target, target_column)
         if self.include_filters:
-            self._add(resolver.filter_sources(root), target, None)
+            self._add(resolver.filter_sources(), target, None)
 
     def _add(self, sources: Sources, target: str, target_column: str | None) -> None:
         for (table, column), kind in sources.items():

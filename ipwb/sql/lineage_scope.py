@@ -78,14 +78,23 @@ class Resolver:
 
     report: Callable[[str, str], None]
     known_columns: Callable[[str], frozenset[str] | None]
+    root: Scope
     _memo: dict[tuple[int, str | int], Sources] = dataclasses.field(default_factory=dict)
+    #: expression id → the traversed scope of it (a recursive CTE's self-reference is a
+    #: second, source-less Scope over the anchor query; resolve through the real one)
+    _canonical: dict[int, Scope] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for scope in self.root.traverse():
+            self._canonical.setdefault(id(scope.expression), scope)
 
     def output_names(self, scope: Scope) -> list[str]:
         return list(_selectable(scope).named_selects)
 
     def resolve_output(self, scope: Scope, column: str | int) -> Sources:
         """Base columns feeding output ``column`` (name or position) of ``scope``."""
-        key = (id(scope.expression), column)  # a recursive CTE reference is another Scope object
+        scope = self._canonical.get(id(scope.expression), scope)
+        key = (id(scope), column)
         if key not in self._memo:
             self._memo[key] = {}  # cycle guard (recursive CTEs)
             self._memo[key] = self._resolve_output(scope, column)
@@ -183,10 +192,10 @@ class Resolver:
             return {}
         return {(table, name): DIRECT}
 
-    def filter_sources(self, root: Scope) -> Sources:
+    def filter_sources(self) -> Sources:
         """Base columns that decide *which rows* reach the output (kind ``filter``)."""
         result: Sources = {}
-        for scope in root.traverse():
+        for scope in self.root.traverse():
             expression = scope.expression
             if isinstance(expression, exp.Select):
                 for clause in _filter_clauses(expression):
