@@ -1,0 +1,27 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+{
+    "name": "InsightPulse Workbench: Catalog",
+    "summary": "Workbench groups and menus, warehouse connections, metadata catalog and lineage",
+    "version": "18.0.1.0.0",
+    "category": "InsightPulse Workbench",
+    "website": "https://github.com/insightpulse/workbench",
+    "author": "InsightPulse",
+    "license": "LGPL-3",
+    "application": True,
+    "installable": True,
+    "depends": ["base", "mail", "web"],
+    "external_dependencies": {"python": ["ipwb", "psycopg2", "sqlglot"]},
+    "data": [
+        "security/ipwb_security.xml",
+        "security/ir.model.access.csv",
+        "data/ipwb_connection_data.xml",
+        "views/ipwb_connection_views.xml",
+        "views/ipwb_menus.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "ipwb_catalog/static/tests/tours/**/*",
+        ],
+    },
+}

@@ -1,0 +1,68 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class IpwbLlmModel(models.Model):
+    """A model the Genie gateway may call, in fallback order (sequence).
+
+    Hosted providers take an API key (administrators only); a self-hosted
+    OpenAI-compatible server takes a base URL. With no active model, every Genie feature
+    answers "no model configured" instead of failing.
+    """
+
+    _name = "ipwb.llm.model"
+    _description = "Genie LLM Model"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True)
+    sequence = fields.Integer(default=10, help="Lower first; the next models are fallbacks.")
+    active = fields.Boolean(default=True)
+    litellm_model = fields.Char(
+        string="Model Identifier",
+        required=True,
+        help="LiteLLM model string, e.g. openai/gpt-4o-mini, anthropic/claude-3-5-sonnet, "
+        "or openai/<name> with a base URL for a self-hosted OpenAI-compatible server.",
+    )
+    api_base = fields.Char(string="Base URL", help="For self-hosted OpenAI-compatible servers.")
+    api_key = fields.Char(string="API Key", groups="ipwb_catalog.group_ipwb_admin", copy=False)
+    timeout = fields.Float(string="Timeout (s)", default=60.0)
+    max_retries = fields.Integer(default=2)
+    input_price_per_1k = fields.Float(
+        string="Input Price / 1k Tokens (USD)",
+        digits=(16, 6),
+        help="Overrides LiteLLM's price table (needed for self-hosted models).",
+    )
+    output_price_per_1k = fields.Float(string="Output Price / 1k Tokens (USD)", digits=(16, 6))
+
+    @api.constrains("timeout", "max_retries", "input_price_per_1k", "output_price_per_1k")
+    def _check_limits(self):
+        for model in self:
+            if model.timeout <= 0 or model.max_retries < 0:
+                raise ValidationError(
+                    self.env._("The timeout must be positive and retries cannot be negative.")
+                )
+            if model.input_price_per_1k < 0 or model.output_price_per_1k < 0:
+                raise ValidationError(self.env._("Prices cannot be negative."))
+
+    @api.constrains("api_base")
+    def _check_api_base(self):
+        for model in self:
+            if model.api_base and not model.api_base.startswith(("http://", "https://")):
+                raise ValidationError(
+                    self.env._("Base URL %s must start with http:// or https://.", model.api_base)
+                )
+
+    @api.model
+    def _get_gateway_models(self):
+        """Active models in fallback order, or the clear 'no model configured' error."""
+        models_ = self.search([])
+        if not models_:
+            raise UserError(
+                self.env._(
+                    "No LLM model is configured. An administrator can add one in "
+                    "Workbench › Configuration › LLM Models."
+                )
+            )
+        return models_

@@ -1,0 +1,17 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+{
+    "name": "InsightPulse Workbench: Guardian",
+    "summary": "Data-quality checks, scorecards, spec validation and governance gates",
+    "version": "18.0.1.0.0",
+    "category": "InsightPulse Workbench",
+    "website": "https://github.com/insightpulse/workbench",
+    "author": "InsightPulse",
+    "license": "LGPL-3",
+    "installable": True,
+    "depends": ["ipwb_catalog"],
+    "data": [
+        "security/ir.model.access.csv",
+        "views/ipwb_dq_check_views.xml",
+    ],
+}

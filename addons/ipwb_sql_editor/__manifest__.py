@@ -1,0 +1,18 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+{
+    "name": "InsightPulse Workbench: SQL Editor",
+    "summary": "Safe SQL against the warehouse: editor, query history, snippets, export",
+    "version": "18.0.1.0.0",
+    "category": "InsightPulse Workbench",
+    "website": "https://github.com/insightpulse/workbench",
+    "author": "InsightPulse",
+    "license": "LGPL-3",
+    "installable": True,
+    "depends": ["ipwb_catalog"],
+    "data": [
+        "security/ipwb_sql_editor_security.xml",
+        "security/ir.model.access.csv",
+        "views/ipwb_query_history_views.xml",
+    ],
+}

@@ -1,0 +1,42 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo import fields, models
+
+
+class IpwbQueryHistory(models.Model):
+    """One statement a user ran against a warehouse, whatever its outcome.
+
+    Written by the execution path (as superuser) so a user cannot rewrite their history;
+    it feeds "open in editor", usage-based search ranking and query-history lineage.
+    """
+
+    _name = "ipwb.query.history"
+    _description = "Workbench Query History"
+    _order = "create_date desc, id desc"
+    _rec_name = "summary"
+
+    user_id = fields.Many2one(
+        "res.users", string="User", required=True, default=lambda self: self.env.user, index=True
+    )
+    connection_id = fields.Many2one("ipwb.connection", string="Warehouse", ondelete="set null", index=True)
+    statement = fields.Text(required=True)
+    summary = fields.Char(compute="_compute_summary")
+    status = fields.Selection(
+        [
+            ("success", "Success"),
+            ("error", "Error"),
+            ("refused", "Refused"),
+            ("cancelled", "Cancelled"),
+            ("timeout", "Timed out"),
+        ],
+        required=True,
+        index=True,
+    )
+    duration_ms = fields.Float(string="Duration (ms)", digits=(16, 1))
+    row_count = fields.Integer(string="Rows")
+    error = fields.Text()
+
+    def _compute_summary(self):
+        for entry in self:
+            first_line = (entry.statement or "").strip().splitlines()[:1]
+            entry.summary = (first_line[0][:80] if first_line else "") or "-"

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The README test command: prepares everything on a fresh Debian machine (idempotent) and
+# runs every tier in ONE pytest session, whose summary is the last line printed:
+#   engine tier   tests/ (real PostgreSQL), lint (ruff, mypy, pylint-odoo) included
+#   Odoo tier     addons/*/tests through pytest-odoo, on a throwaway database
+#   browser tier  HttpCase tours in headless Chromium (part of the Odoo tier, never skipped)
+#   integration   tests/integration: install/uninstall each addon, `-u` upgrade safety
+# Without an Odoo 18 tree the engine tier still runs, and the Odoo tier is reported as
+# skipped with the reason.
+#
+# Options: any extra argument is passed to pytest (e.g. `setup/test.sh -k catalog -x`).
+# Environment: ODOO_PATH (Odoo 18 source), IPWB_NO_CLONE=1 (never clone Odoo).
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=setup/common.sh
+. "$here/common.sh"
+# shellcheck source=setup/pg.sh
+. "$here/pg.sh"
+
+cd "$IPWB_ROOT"
+ensure_system_packages
+mkdir -p "$IPWB_LOCAL"
+ODOO_DIR=""
+if ! ODOO_DIR="$(find_odoo)"; then ODOO_DIR=""; fi
+ensure_venv "$ODOO_DIR"
+ensure_pg_cluster
+ensure_template_extensions
+export LITELLM_LOCAL_MODEL_COST_MAP=True
+export IPWB_ODOO_DIR="$ODOO_DIR"
+
+PYTEST=("$IPWB_VENV/bin/python" -m pytest -p no:cacheprovider)
+
+if [ -z "$ODOO_DIR" ]; then
+    reason="${IPWB_ODOO_MISSING_REASON:-no Odoo 18 source found}"
+    export IPWB_ODOO_SKIP_REASON="Odoo tier skipped: $reason. Set ODOO_PATH to an Odoo 18 source tree."
+    printf '\n\033[1;33m%s\n%s\n%s\033[0m\n\n' \
+        "==================================================================================" \
+        "  $IPWB_ODOO_SKIP_REASON" \
+        "=================================================================================="
+    exec "${PYTEST[@]}" -p no:odoo tests "$@"
+fi
+
+# --- Odoo tier: throwaway databases ---------------------------------------------------------
+profile="$IPWB_LOCAL/test"
+odoo_db="ipwb_test"
+warehouse_db="ipwb_test_warehouse"
+mkdir -p "$profile"
+log "preparing throwaway databases $odoo_db and $warehouse_db"
+pg_drop_db "$odoo_db"
+pg_drop_db "$warehouse_db"
+rm -rf "$profile/data/filestore/$odoo_db"
+ensure_warehouse_db "$warehouse_db"
+ensure_npm_libs
+
+conf="$profile/odoo.conf"
+"$IPWB_VENV/bin/python" "$here/write_odoo_conf.py" "$IPWB_ROOT/odoo.conf" "$conf" \
+    "addons_path=$ODOO_DIR/addons,$ODOO_DIR/odoo/addons,$IPWB_ROOT/addons" \
+    "data_dir=$profile/data" \
+    "db_host=$IPWB_PG_HOST" "db_port=$IPWB_PG_PORT" "db_user=ipwb_odoo" \
+    "db_password=$IPWB_ODOO_DB_PASSWORD" "db_name=$odoo_db" "dbfilter=^$odoo_db\$" \
+    "admin_passwd=$IPWB_ODOO_ADMIN_PASSWORD" \
+    "ipwb_warehouse_port=$IPWB_PG_PORT" "ipwb_warehouse_db=$warehouse_db" \
+    "ipwb_warehouse_password=$IPWB_WH_READER_PASSWORD" \
+    "log_level=warn" "max_cron_threads=0"
+export IPWB_TEST_ODOO_CONF="$conf"
+
+addons="$("$IPWB_VENV/bin/python" "$here/list_addons.py" "$IPWB_ROOT/addons")"
+log "installing $addons into $odoo_db"
+"$IPWB_VENV/bin/python" "$here/odoo_install.py" --config "$conf" --database "$odoo_db" --install "$addons" ||
+    die "installing the workbench addons failed (see the errors above)"
+lock_odoo_db "$odoo_db"
+
+# HttpCase tours must really run: a skipped browser test fails the run (see conftest.py).
+export IPWB_FORBID_ODOO_SKIPS=1
+mapfile -t addon_tests < <(ls -d "$IPWB_ROOT"/addons/ipwb_*/tests)
+exec "${PYTEST[@]}" --odoo-config="$conf" --odoo-database="$odoo_db" --odoo-http --odoo-log-level=warn \
+    tests "${addon_tests[@]}" "$@"
