@@ -17,7 +17,8 @@ INSERT INTO silver.invoice (invoice_id, partner_id, net)
 SELECT id, partner_id, amount FROM bronze.invoice WHERE status = 'posted';
 INSERT INTO silver.partner (partner_id, name) SELECT id, TRIM(name) FROM bronze.partner;
 CREATE VIEW gold.revenue AS
-SELECT p.name, SUM(i.net) AS revenue FROM silver.invoice i JOIN silver.partner p ON p.partner_id = i.partner_id
+SELECT p.name, SUM(i.net) AS revenue
+FROM silver.invoice i JOIN silver.partner p ON p.partner_id = i.partner_id
 GROUP BY p.name;
 CREATE VIEW platinum.top AS SELECT name FROM gold.revenue WHERE revenue > 1000;
 """
