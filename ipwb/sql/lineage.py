@@ -147,7 +147,7 @@ class _Extractor:
         return LineageResult(
             tables=tuple(sorted(self.tables)),
             columns=tuple(
-                sorted((ColumnEdge(*k, kind) for k, kind in self.columns.items()), key=_edge_order)
+                sorted((ColumnEdge(*k, kind) for k, kind in self.columns.items()), key=edge_sort_key)
             ),
             issues=tuple(self.issues),
         )
@@ -312,7 +312,7 @@ class _Extractor:
                 self.columns[key] = stronger(self.columns[key], kind)
 
 
-def _edge_order(edge: ColumnEdge) -> tuple[str, str, str, str, str]:
+def edge_sort_key(edge: ColumnEdge) -> tuple[str, str, str, str, str]:
     return (edge.source_table, edge.source_column, edge.target_table, edge.target_column or "", edge.kind)
 
 
