@@ -16,6 +16,7 @@ parse is refused with sqlglot's error and position.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 
 from sqlglot import Token, TokenType, exp
@@ -32,6 +33,9 @@ from ipwb.sql.split import (
     split_statements,
     tokenize_range,
 )
+
+#: "at line 3, column 7" inside a syntax error message (a Reason carries it separately)
+_LOCATION = re.compile(r" at line \d+, column \d+")
 
 _DML_NODES = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
 _DDL_NODES = (exp.Create, exp.Drop, exp.Alter, exp.TruncateTable, exp.Comment, exp.Grant, exp.Revoke)
@@ -136,7 +140,7 @@ def classify(sql: str, *, strict: bool = False) -> Classification:
     try:
         statements = split_statements(sql)
     except SqlSyntaxError as exc:
-        reason = Reason(ReasonCode.PARSE_ERROR, str(exc), exc.line, exc.col)
+        reason = Reason(ReasonCode.PARSE_ERROR, _LOCATION.sub("", str(exc)), exc.line, exc.col)
         return Classification(sql, StatementKind.UNKNOWN, (), (reason,), strict)
     if not statements:
         reason = Reason(ReasonCode.EMPTY, "There is no SQL statement to run")
@@ -193,7 +197,7 @@ class _Inspector:
         try:
             tree = parse_tokens(self.script, tokens)
         except SqlSyntaxError as exc:
-            self._add(ReasonCode.PARSE_ERROR, str(exc), exc.line, exc.col)
+            self._add(ReasonCode.PARSE_ERROR, _LOCATION.sub("", str(exc)), exc.line, exc.col)
             rule = keyword_rule(words)
             if rule is not None and rule.code is not None:
                 self._add_at_token(rule.code, rule.message, tokens[0])

@@ -1,0 +1,234 @@
+"""The guarded transaction every user statement runs in, and server error translation.
+
+Three layers keep a read-only run read-only; this module holds the two at the database:
+
+1. classification (:mod:`ipwb.sql.classify`) refuses hostile text before it is sent;
+2. the transaction is ``READ ONLY`` (psycopg2 sends ``BEGIN READ ONLY``), the session
+   default is read-only too (so even a ``COMMIT`` smuggled past layer 1 cannot open a
+   writable transaction), and a first ``SELECT`` takes the snapshot so that a later
+   ``SET TRANSACTION READ WRITE`` is rejected by the server;
+3. the connection's role: a restricted role (:mod:`ipwb.warehouse.roles`) has no write
+   privilege, no file or program access and no membership it could ``SET ROLE`` to.
+
+Every run gets its own connection (closed afterwards: no state leaks between runs) and a
+transaction-local ``statement_timeout``. The backend pid is reported before the user
+statement starts so another request can cancel it (:func:`cancel`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import psycopg2
+import psycopg2.errors
+import psycopg2.extensions
+
+from ipwb.errors import ConfigurationError, QueryCancelled, QueryRefused, QueryTimeout, WarehouseError
+from ipwb.sql.split import position
+from ipwb.warehouse.connection import WarehouseConfig, connect
+
+#: seconds a statement may run unless the caller says otherwise
+DEFAULT_TIMEOUT_S = 30.0
+
+#: SQLSTATEs meaning "the database itself refused this in the current mode/role"
+_REFUSAL_CODES = {
+    "25006": "the transaction is read-only",  # read_only_sql_transaction
+    "42501": "the role lacks the privilege",  # insufficient_privilege
+    "25001": "the transaction state cannot be changed now",  # active_sql_transaction
+    "0A000": "the feature is not allowed here",  # feature_not_supported (e.g. VACUUM in a txn)
+}
+
+
+class DatabaseRefused(QueryRefused):
+    """The server refused the statement (read-only transaction, missing privilege).
+
+    Raised only when classification let the statement through — the second and third
+    layers doing their job; ``pgcode`` is the SQLSTATE."""
+
+    def __init__(self, message: str, pgcode: str) -> None:
+        super().__init__(message)
+        self.pgcode = pgcode
+
+
+class StatementFailed(WarehouseError):
+    """The server raised an error for the statement (syntax, unknown column, …).
+
+    ``line``/``col`` locate the error in the submitted text when the server reported a
+    position that maps back to it."""
+
+    def __init__(self, message: str, pgcode: str | None, line: int | None = None, col: int | None = None):
+        super().__init__(message)
+        self.pgcode = pgcode
+        self.line = line
+        self.col = col
+
+
+@dataclasses.dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    type_name: str
+    type_oid: int
+
+
+@dataclasses.dataclass
+class GuardedSession:
+    """An open guarded transaction: its connection, backend pid and settings."""
+
+    connection: psycopg2.extensions.connection
+    backend_pid: int
+    read_only: bool
+    timeout_s: float
+    started: float = dataclasses.field(default_factory=time.perf_counter)
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000.0
+
+
+@contextlib.contextmanager
+def guarded_session(
+    config: WarehouseConfig,
+    *,
+    read_only: bool = True,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    on_backend_pid: Callable[[int], None] | None = None,
+) -> Iterator[GuardedSession]:
+    """Open a connection and a guarded transaction; roll back (read-only, or on error) or
+    commit (writes that succeeded), and always close the connection."""
+    if not timeout_s or timeout_s <= 0:
+        raise ConfigurationError(
+            f"The statement timeout must be a positive number of seconds, not {timeout_s!r}"
+        )
+    options = "-c standard_conforming_strings=on"
+    if read_only:
+        options += " -c default_transaction_read_only=on"
+    conn = connect(config, options=options)
+    try:
+        conn.set_session(readonly=read_only, autocommit=False)
+        with conn.cursor() as cur:
+            # one statement: takes the snapshot (freezing READ ONLY) and sets the timeout
+            cur.execute(
+                "SELECT pg_catalog.pg_backend_pid(), pg_catalog.set_config('statement_timeout', %s, true)",
+                (f"{int(timeout_s * 1000)}ms",),
+            )
+            row = cur.fetchone()
+        assert row is not None
+        session = GuardedSession(conn, int(row[0]), read_only, timeout_s)
+        if on_backend_pid is not None:
+            on_backend_pid(session.backend_pid)
+        session.started = time.perf_counter()
+        yield session
+        if read_only:
+            conn.rollback()
+        else:
+            conn.commit()
+    except psycopg2.Error as exc:
+        _rollback_quietly(conn)
+        raise WarehouseError(f"The warehouse session failed: {_primary(exc)}") from None
+    except BaseException:
+        _rollback_quietly(conn)
+        raise
+    finally:
+        conn.close()
+
+
+def translate_error(
+    exc: psycopg2.Error, session: GuardedSession, *, submitted: str | None = None, sent: str | None = None
+) -> WarehouseError | QueryRefused:
+    """An engine error for a server error raised by the user statement.
+
+    ``submitted`` is the text the user wrote and ``sent`` the query psycopg2 sent (e.g.
+    wrapped in ``DECLARE … CURSOR FOR``); when the user text is the tail of the sent
+    query, the server's error position is mapped back to a line/column in it.
+    """
+    code = exc.pgcode or ""
+    message = _primary(exc)
+    if isinstance(exc, psycopg2.errors.QueryCanceled):
+        elapsed_s = session.elapsed_ms() / 1000.0
+        if "statement timeout" in message or elapsed_s >= session.timeout_s * 0.95:
+            return QueryTimeout(
+                f"The statement ran longer than the {session.timeout_s:g} s timeout and was stopped"
+            )
+        return QueryCancelled(f"The statement was cancelled after {elapsed_s:.1f} s")
+    if code in _REFUSAL_CODES:
+        mode = "read-only mode" if session.read_only else "this session"
+        why = _REFUSAL_CODES[code]
+        return DatabaseRefused(
+            f"The database refused the statement in {mode} ({why}): {message} [SQLSTATE {code}]", code
+        )
+    line, col = _error_position(exc, submitted, sent)
+    where = f" at line {line}, column {col}" if line is not None else ""
+    return StatementFailed(
+        f"The warehouse rejected the statement{where}: {message} [SQLSTATE {code}]", code, line, col
+    )
+
+
+def describe_columns(
+    conn: psycopg2.extensions.connection, description: Sequence[Any] | None
+) -> tuple[ColumnInfo, ...]:
+    """Column names and type names (``numeric``, ``timestamp with time zone`` …)."""
+    if not description:
+        return ()
+    oids = sorted({int(column.type_code) for column in description})
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT oid::int, pg_catalog.format_type(oid, NULL) FROM pg_catalog.pg_type WHERE oid = ANY(%s)",
+            (oids,),
+        )
+        names = {int(oid): str(name) for oid, name in cur.fetchall()}
+    return tuple(
+        ColumnInfo(column.name, names.get(int(column.type_code), "unknown"), int(column.type_code))
+        for column in description
+    )
+
+
+def cancel(config: WarehouseConfig, backend_pid: int) -> bool:
+    """Ask the server to cancel the statement running in ``backend_pid``.
+
+    Uses its own connection (the running one is busy). Returns ``False`` if no such
+    backend exists or the role may not signal it; the cancelled run then raises
+    :class:`~ipwb.errors.QueryCancelled`.
+    """
+    if not isinstance(backend_pid, int) or isinstance(backend_pid, bool) or backend_pid <= 0:
+        raise ConfigurationError(f"Not a backend process id: {backend_pid!r}")
+    conn = connect(config)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_catalog.pg_cancel_backend(%s)", (backend_pid,))
+            row = cur.fetchone()
+        return bool(row and row[0])
+    except psycopg2.Error as exc:
+        raise WarehouseError(f"Could not cancel backend {backend_pid}: {_primary(exc)}") from None
+    finally:
+        conn.close()
+
+
+def _error_position(
+    exc: psycopg2.Error, submitted: str | None, sent: str | None
+) -> tuple[int | None, int | None]:
+    raw = getattr(exc.diag, "statement_position", None)
+    if not raw or submitted is None or sent is None or not sent.endswith(submitted):
+        return None, None
+    offset = int(raw) - 1 - (len(sent) - len(submitted))
+    if not 0 <= offset <= len(submitted):
+        return None, None
+    return position(submitted, offset)
+
+
+def _primary(exc: psycopg2.Error) -> str:
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    if primary:
+        return str(primary)
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _rollback_quietly(conn: psycopg2.extensions.connection) -> None:
+    with contextlib.suppress(psycopg2.Error):
+        if not conn.closed:
+            conn.rollback()
