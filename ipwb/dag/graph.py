@@ -200,7 +200,8 @@ def _check_cycles(
         others = sorted(members - set(path), key=position.__getitem__)
         if others:
             message += f" (also caught in it: {_names(others)})"
-        problems.append(Problem("cycle", message, start, path[1]))
+        # ref: the dependency of ``start`` that closes the cycle (where a spec points)
+        problems.append(Problem("cycle", message, start, path[-2]))
     return problems, cyclic
 
 
