@@ -190,9 +190,19 @@ def _convert_in(hint: Any, value: Any) -> Any:
     return value
 
 
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    """Resolved field annotations, cached (``get_type_hints`` is slow on 1000-step specs)."""
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
 def from_data(cls: type[Any], data: dict[str, Any]) -> Any:
     """Build dataclass ``cls`` from schema-valid ``data``, remembering its key order."""
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     kwargs = {
         f.name: _convert_in(hints[f.name], data[f.name])
         for f in dataclasses.fields(cls)
