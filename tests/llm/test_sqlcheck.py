@@ -1,0 +1,78 @@
+"""Static validation of generated SQL against the catalog."""
+
+from __future__ import annotations
+
+import pytest
+
+from ipwb.llm.catalog import Catalog
+from ipwb.llm.sqlcheck import InvalidSql, check_sql, referenced_tables
+
+CATALOG = Catalog.from_data(
+    {
+        "tables": [
+            {
+                "schema": "silver",
+                "name": "invoices",
+                "columns": [{"name": "invoice_id"}, {"name": "partner_id"}, {"name": "amount_total"}],
+                "foreign_keys": [{"columns": ["partner_id"], "references": "silver.partners"}],
+            },
+            {"schema": "silver", "name": "partners", "columns": [{"name": "partner_id"}, {"name": "tin"}]},
+            {"schema": "gold", "name": "partners", "columns": [{"name": "partner_id"}]},
+        ]
+    }
+)
+
+
+def test_valid_join_returns_tables() -> None:
+    checked = check_sql(
+        "SELECT p.tin, SUM(i.amount_total) FROM silver.invoices i "
+        "JOIN silver.partners p ON p.partner_id = i.partner_id GROUP BY p.tin;",
+        CATALOG,
+    )
+    assert checked.tables == ("silver.invoices", "silver.partners")
+    assert not checked.sql.endswith(";")
+
+
+def test_unqualified_unique_table_is_resolved() -> None:
+    assert check_sql("SELECT amount_total FROM invoices", CATALOG).tables == ("silver.invoices",)
+
+
+def test_cte_and_subquery_are_fine() -> None:
+    sql = (
+        "WITH t AS (SELECT partner_id, SUM(amount_total) AS s FROM silver.invoices GROUP BY 1) "
+        "SELECT t.s FROM t WHERE t.partner_id IN (SELECT partner_id FROM silver.partners)"
+    )
+    assert check_sql(sql, CATALOG).tables == ("silver.invoices", "silver.partners")
+
+
+@pytest.mark.parametrize(
+    ("sql", "fragment"),
+    [
+        ("SELECT i.total_vat FROM silver.invoices i", "total_vat"),
+        ("SELECT bogus FROM silver.invoices", "bogus"),
+        ("SELECT * FROM silver.invoice", "unknown table silver.invoice (did you mean invoices"),
+        ("SELECT * FROM partners", "ambiguous"),
+        ("DELETE FROM silver.invoices", "read-only"),
+        ("SELECT 1; SELECT 2", "exactly one"),
+        ("SELECT * INTO x FROM silver.invoices", "read-only"),
+        ("SELECT * FROM silver.invoices FOR UPDATE", "read-only"),
+        ("SELECT pg_sleep(10)", "pg_sleep"),
+        ("WITH d AS (DELETE FROM silver.invoices RETURNING *) SELECT * FROM d", "DELETE"),
+        ("SELEC amount FROM", "syntax"),
+    ],
+)
+def test_invalid_sql_is_explained(sql: str, fragment: str) -> None:
+    with pytest.raises(InvalidSql) as exc:
+        check_sql(sql, CATALOG)
+    assert fragment in str(exc.value)
+
+
+def test_unknown_column_message_lists_available_columns() -> None:
+    with pytest.raises(InvalidSql) as exc:
+        check_sql("SELECT i.total_vat FROM silver.invoices i", CATALOG)
+    assert "silver.invoices(invoice_id, partner_id, amount_total)" in str(exc.value)
+
+
+def test_referenced_tables_excludes_ctes() -> None:
+    sql = "WITH x AS (SELECT * FROM silver.invoices) SELECT * FROM x JOIN gold.partners g ON true"
+    assert referenced_tables(sql) == {"silver.invoices", "gold.partners"}
