@@ -86,10 +86,7 @@ class LineageResult:
 
 def parse_script(sql: str, dialect: str = "postgres") -> list[exp.Expr]:
     """Parse ``sql`` into statements, or raise :class:`SqlSyntaxError` with line/column."""
-    try:
-        sqlglot.Dialect.get_or_raise(dialect)
-    except ValueError as exc:
-        raise ConfigurationError(f"Unknown SQL dialect {dialect!r}: {exc}") from None
+    _check_dialect(dialect)
     try:
         statements = sqlglot.parse(sql, dialect=dialect)
     except ParseError as exc:
@@ -124,6 +121,7 @@ def extract_lineage(
     >>> [(e.source_column, e.target_column, e.kind) for e in r.columns]
     [('amount', 'total', 'aggregate')]
     """
+    _check_dialect(dialect)
     catalog = MappingSchema(dict(schema or {}), dialect=dialect, normalize=False)
     extractor = _Extractor(dialect, catalog, query_target, default_schema, include_filters)
     for index, statement in enumerate(parse_script(sql, dialect)):
@@ -310,6 +308,13 @@ class _Extractor:
                 self.columns[key] = kind
             else:
                 self.columns[key] = stronger(self.columns[key], kind)
+
+
+def _check_dialect(dialect: str) -> None:
+    try:
+        sqlglot.Dialect.get_or_raise(dialect)
+    except ValueError as exc:
+        raise ConfigurationError(f"Unknown SQL dialect {dialect!r}: {exc}") from None
 
 
 def edge_sort_key(edge: ColumnEdge) -> tuple[str, str, str, str, str]:
