@@ -13,6 +13,7 @@ from sqlglot.dialects.dialect import Dialect, Dialects
 from sqlglot.errors import SqlglotError, UnsupportedError
 
 from ipwb.errors import ConfigurationError, SqlSyntaxError
+from ipwb.sql.params import convert, unmark
 from ipwb.sql.split import DIALECT, parse_tokens, split_statements
 
 
@@ -37,24 +38,24 @@ def transpile_sql(sql: str, *, read: str = DIALECT, write: str = DIALECT, pretty
     """``sql`` written in dialect ``read``, rewritten for dialect ``write``.
 
     Constructs the target dialect cannot express raise :class:`SqlSyntaxError` rather
-    than being silently dropped.
+    than being silently dropped. ``{{name}}`` parameters survive.
 
-    >>> transpile_sql("SELECT TOP 3 a FROM t", read="tsql", write="postgres", pretty=False)
-    'SELECT a FROM t LIMIT 3;'
+    >>> transpile_sql("SELECT TOP 3 a FROM t WHERE b = {{b}}", read="tsql", write="postgres", pretty=False)
+    'SELECT a FROM t WHERE b = {{b}} LIMIT 3;'
     >>> transpile_sql("SELECT 1", write="klingon")
     Traceback (most recent call last):
     ...
     ipwb.errors.ConfigurationError: Unknown SQL dialect 'klingon' (known: ...)
     """
     source, target = _dialect(read), _dialect(write)
-    trees = _parse_all(sql, source)
+    trees = _parse_all(convert(sql).marked, source)
     parts: list[str] = []
     for tree in trees:
         try:
             parts.append(target.generate(tree, pretty=pretty, unsupported_level=ErrorLevel.RAISE) + ";")
         except UnsupportedError as exc:
             raise SqlSyntaxError(f"Cannot express this statement in {write}: {exc}") from None
-    return ("\n\n" if pretty else "\n").join(parts)
+    return unmark(("\n\n" if pretty else "\n").join(parts))
 
 
 def _parse_all(sql: str, dialect: Dialect) -> list[exp.Expr]:

@@ -17,7 +17,7 @@ or unknown columns, ``*`` without a catalog, statements without data flow) are l
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlglot
@@ -129,6 +129,39 @@ def extract_lineage(
     return extractor.result()
 
 
+def extract_view_lineage(
+    views: Iterable[tuple[str, str]],
+    dialect: str = "postgres",
+    *,
+    schema: CatalogSchema | None = None,
+    include_filters: bool = True,
+) -> LineageResult:
+    """Lineage of view bodies: ``(qualified view name, SELECT text)`` pairs.
+
+    Feeds on :attr:`ipwb.warehouse.introspect.TableInfo.view_definition` (``pg_get_viewdef``
+    output), so a catalog scan also yields the lineage of every view and materialized view.
+    A definition that does not parse becomes an issue for that view, not an exception.
+
+    >>> r = extract_view_lineage([("gold.v", " SELECT s.a AS b FROM silver.s;")])
+    >>> [(e.source_table, e.source_column, e.target_table, e.target_column) for e in r.columns]
+    [('silver.s', 'a', 'gold.v', 'b')]
+    """
+    _check_dialect(dialect)
+    catalog = MappingSchema(dict(schema or {}), dialect=dialect, normalize=False)
+    extractor = _Extractor(dialect, catalog, DEFAULT_QUERY_TARGET, None, include_filters)
+    for index, (view, definition) in enumerate(views):
+        extractor.index = index
+        try:
+            statements = parse_script(definition, dialect)
+        except SqlSyntaxError as exc:
+            extractor.report("parse_error", f"View {view}: {exc}")
+            continue
+        for statement in statements:
+            if isinstance(statement, exp.Query):
+                extractor.flow(statement, view, None)
+    return extractor.result()
+
+
 @dataclasses.dataclass
 class _Extractor:
     dialect: str
@@ -178,7 +211,7 @@ class _Extractor:
         elif isinstance(statement, exp.Merge):
             self._merge(statement)
         elif isinstance(statement, exp.Query):
-            self._flow(statement, self.query_target, None)
+            self.flow(statement, self.query_target, None)
         else:
             kind = type(statement).__name__.upper()
             self.report("no_data_flow", f"{kind} statement has no lineage")
@@ -192,13 +225,13 @@ class _Extractor:
         _move_with(insert, query)
         if not columns and self.known_columns(target):
             columns = self._catalog_order(target)
-        self._flow(query, target, columns or None)  # None: the query's own output names
+        self.flow(query, target, columns or None)  # None: the query's own output names
 
     def _create(self, create: exp.Create) -> None:
         target, columns = self._target(create.this)
         query = create.expression
         _move_with(create, query)
-        self._flow(query, target, columns or None)
+        self.flow(query, target, columns or None)
 
     def _update(self, update: exp.Update) -> None:
         target_expr = update.this
@@ -215,7 +248,7 @@ class _Extractor:
         if where is not None:
             select = select.where(where.this.copy())
         _move_with(update, select)
-        self._flow(select, target, names)
+        self.flow(select, target, names)
 
     def _merge(self, merge: exp.Merge) -> None:
         target_expr = merge.this
@@ -239,7 +272,7 @@ class _Extractor:
                 names.append(_normalize(column, self.dialect))
                 select = select.select(exp.alias_(value.copy(), f"_ipwb_{len(names)}"))
         _move_with(merge, select)
-        self._flow(select, target, names)
+        self.flow(select, target, names)
 
     # -- the common part --------------------------------------------------------------
 
@@ -263,7 +296,7 @@ class _Extractor:
         parts = _split(table)
         return list(self.catalog.column_names(exp.table_(parts[-1], db=parts[-2], catalog=_at(parts, -3))))
 
-    def _flow(self, query: exp.Expr, target: str, columns: list[str] | None) -> None:
+    def flow(self, query: exp.Expr, target: str, columns: list[str] | None) -> None:
         """Record the edges of ``query`` flowing into ``target`` (columns by position)."""
         options: dict[str, Any] = {
             "dialect": self.dialect,

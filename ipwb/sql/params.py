@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from ipwb.errors import ParameterError
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_MARKER = re.compile(r"__ipwb_param_([A-Za-z_][A-Za-z0-9_]*)__")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$")
 
 
@@ -32,6 +33,9 @@ class ParametrizedSql:
     sql: str
     names: tuple[str, ...]
     checkable: str
+    #: the original text with each placeholder as the identifier ``__ipwb_param_<name>__``
+    #: (what the formatter feeds sqlglot; :func:`unmark` restores the placeholders)
+    marked: str = ""
 
 
 def convert(text: str) -> ParametrizedSql:
@@ -51,6 +55,7 @@ def convert(text: str) -> ParametrizedSql:
     """
     out: list[str] = []
     checkable: list[str] = []
+    marked: list[str] = []
     names: dict[str, None] = {}
     index, size = 0, len(text)
     while index < size:
@@ -59,6 +64,7 @@ def convert(text: str) -> ParametrizedSql:
             chunk = text[index:end]
             out.append(chunk.replace("%", "%%"))
             checkable.append(chunk)
+            marked.append(chunk)
             index = end
             continue
         match = _PLACEHOLDER.match(text, index)
@@ -67,13 +73,24 @@ def convert(text: str) -> ParametrizedSql:
             names.setdefault(name)
             out.append(f"%({name})s")
             checkable.append("NULL".ljust(match.end() - index))
+            marked.append(f"__ipwb_param_{name}__")
             index = match.end()
             continue
         char = text[index]
         out.append("%%" if char == "%" else char)
         checkable.append(char)
+        marked.append(char)
         index += 1
-    return ParametrizedSql("".join(out), tuple(names), "".join(checkable))
+    return ParametrizedSql("".join(out), tuple(names), "".join(checkable), "".join(marked))
+
+
+def unmark(text: str) -> str:
+    """Turn ``__ipwb_param_<name>__`` markers back into ``{{name}}`` placeholders.
+
+    >>> unmark(convert("SELECT * FROM t WHERE a = {{ a }}").marked)
+    'SELECT * FROM t WHERE a = {{a}}'
+    """
+    return _MARKER.sub(lambda match: "{{" + match.group(1) + "}}", text)
 
 
 def parameter_names(text: str) -> tuple[str, ...]:

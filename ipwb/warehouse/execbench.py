@@ -1,0 +1,62 @@
+"""Benchmark: what the guard costs over raw psycopg2 for one page of rows.
+
+Both sides fetch the same ``generate_series`` result of ``rows`` rows; the guarded side
+adds classification, its own connection, the READ ONLY transaction, the timeout, the
+server-side cursor and column type lookup. Connection setup is counted on both sides
+(each guarded run opens its own connection by design). Figures are medians of
+``repeat`` runs, printed — nothing asserts on them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+
+from ipwb.sql.params import bind
+from ipwb.warehouse.connection import WarehouseConfig, connect
+from ipwb.warehouse.execute import MAX_PAGE_ROWS, execute
+
+_QUERY = (
+    "SELECT g AS id, md5(g::text) AS label, g * 1.5 AS amount FROM generate_series(1, {{rows}}::int) AS g"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchReport:
+    rows: int
+    repeat: int
+    raw_ms: float
+    guarded_ms: float
+
+    @property
+    def ratio(self) -> float:
+        return self.guarded_ms / self.raw_ms if self.raw_ms else float("inf")
+
+    def describe(self) -> str:
+        return (
+            f"{self.rows} rows, median of {self.repeat}: raw psycopg2 {self.raw_ms:.1f} ms, "
+            f"guarded executor {self.guarded_ms:.1f} ms, ratio {self.ratio:.2f}x"
+        )
+
+
+def run_bench(config: WarehouseConfig, *, rows: int = 10_000, repeat: int = 5) -> BenchReport:
+    rows = max(1, min(rows, MAX_PAGE_ROWS))
+    raw, guarded = [], []
+    for _ in range(max(1, repeat)):
+        started = time.perf_counter()
+        conn = connect(config)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(*bind(_QUERY, {"rows": rows}))
+                fetched = cur.fetchall()
+        finally:
+            conn.close()
+        raw.append((time.perf_counter() - started) * 1000.0)
+        assert len(fetched) == rows
+
+        started = time.perf_counter()
+        result = execute(config, _QUERY, {"rows": rows}, max_rows=rows)
+        guarded.append((time.perf_counter() - started) * 1000.0)
+        assert len(result.rows) == rows
+    return BenchReport(rows, len(raw), statistics.median(raw), statistics.median(guarded))
