@@ -16,7 +16,12 @@ from ipwb import __version__
 from ipwb.errors import IpwbError
 
 #: modules exposing ``register(subparsers) -> None``; each sub-command sets ``func``.
-COMMAND_MODULES: tuple[str, ...] = ("ipwb.commands.env", "ipwb.commands.genie", "ipwb.commands.lineage")
+COMMAND_MODULES: tuple[str, ...] = (
+    "ipwb.commands.env",
+    "ipwb.commands.sql",
+    "ipwb.commands.genie",
+    "ipwb.commands.lineage",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
