@@ -228,7 +228,9 @@ def _filter_clauses(select: exp.Select) -> Iterator[exp.Expr]:
         clause = select.args.get(key)
         if clause is not None:
             yield clause
-    for join in select.args.get("joins") or ():
+    # joins of this query, including parenthesised join trees ``FROM (a JOIN b ON …)``
+    # (pg_get_viewdef writes those), but not joins inside subqueries (their own scope)
+    for join in find_all_in_scope(select, exp.Join):
         for key in ("on", "using"):
             value = join.args.get(key)
             if isinstance(value, list):

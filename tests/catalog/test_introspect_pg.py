@@ -9,6 +9,7 @@ import psycopg2.extensions
 import pytest
 
 from ipwb.errors import WarehouseError
+from ipwb.sql.lineage import extract_view_lineage
 from ipwb.warehouse.connection import WarehouseConfig
 from ipwb.warehouse.introspect import ColumnRef, introspect, introspect_warehouse
 from ipwb.warehouse.scan import KnownSchema, KnownTable, apply_plan, diff_snapshot
@@ -172,3 +173,28 @@ def test_introspect_warehouse_by_config(scratch_db: str) -> None:
     snap = introspect_warehouse(config)
     assert snap.database == config.dbname
     assert [s.name for s in snap.schemas] == ["public"]
+
+
+def test_view_lineage_from_a_real_snapshot(wh: psycopg2.extensions.connection) -> None:
+    run(wh, 'CREATE VIEW silver."Top Customers" AS SELECT * FROM silver.customer_orders WHERE total > 10')
+    snap = introspect(wh)
+    views = [(f"{t.schema}.{t.name}", t.view_definition or "") for t in snap.tables() if t.view_definition]
+    result = extract_view_lineage(views, schema=snap.to_lineage_schema())
+    assert result.issues == ()
+    assert {(e.source, e.target) for e in result.tables} == {
+        ("bronze.customer", "silver.customer_orders"),
+        ("bronze.orders", "silver.customer_orders"),
+        ("bronze.orders", "silver.totals"),
+        ("silver.customer_orders", "silver.Top Customers"),
+    }
+    assert {
+        (e.source_table, e.source_column, e.target_table, e.target_column, e.kind) for e in result.columns
+    } == {
+        ("bronze.customer", "name", "silver.customer_orders", "name", "direct"),
+        ("bronze.orders", "amount", "silver.customer_orders", "total", "aggregate"),
+        ("bronze.customer", "id", "silver.customer_orders", None, "filter"),
+        ("bronze.orders", "customer_id", "silver.customer_orders", None, "filter"),
+        ("silver.customer_orders", "name", "silver.Top Customers", "name", "direct"),
+        ("silver.customer_orders", "total", "silver.Top Customers", "total", "direct"),
+        ("silver.customer_orders", "total", "silver.Top Customers", None, "filter"),
+    }
