@@ -62,7 +62,8 @@ class TraceStep:
 
     run_id: str
     index: int
-    #: "model", "tool", "tool_error", "approval_wait", "approved", "rejected", "final", "refused"
+    #: "model", "tool", "tool_error", "approval_wait", "approved", "rejected", "final",
+    #: "refused" (budget), "step_limit", "failed"
     kind: str
     user: str
     agent: str
@@ -78,8 +79,16 @@ class TraceStep:
     def as_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["arguments"] = dict(self.arguments)
+        data["call_ids"] = list(self.call_ids)
         data["touched"] = [list(t) for t in self.touched]
         return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TraceStep:
+        fields = dict(data)
+        fields["call_ids"] = tuple(fields.get("call_ids") or ())
+        fields["touched"] = tuple((str(m), int(i)) for m, i in fields.get("touched") or ())
+        return cls(**fields)
 
 
 @runtime_checkable

@@ -82,14 +82,20 @@ class OpenAIPeer:
             Scripted("text", content, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
         )
 
-    def tool_call(self, name: str, arguments: dict[str, Any] | str, call_id: str | None = None) -> None:
+    def tool_call(
+        self,
+        name: str,
+        arguments: dict[str, Any] | str,
+        call_id: str | None = None,
+        completion_tokens: int = 7,
+    ) -> None:
         args = arguments if isinstance(arguments, str) else json.dumps(arguments)
         call = {
             "id": call_id or f"call_{next(self._ids)}",
             "type": "function",
             "function": {"name": name, "arguments": args},
         }
-        self._push(Scripted("tool_calls", tool_calls=[call]))
+        self._push(Scripted("tool_calls", tool_calls=[call], completion_tokens=completion_tokens))
 
     def error(self, status: int = 500) -> None:
         self._push(Scripted("error", status=status))
