@@ -64,7 +64,10 @@ def _validator(schema: Mapping[str, Any]) -> Draft202012Validator:
 
 def _issues(error: ValidationError, prefix: Path) -> Iterator[Issue]:
     if error.context:
-        yield from _issues(best_match(error.context), prefix)
+        # anyOf/oneOf: the branch that got furthest into the instance is the one the author
+        # meant ({relationships: {to: …}} → the bad `to`, not "is not one of [not_null, …]")
+        deepest = max(len(e.absolute_path) for e in error.context)
+        yield from _issues(best_match(e for e in error.context if len(e.absolute_path) == deepest), prefix)
         return
     path: Path = (*prefix, *error.absolute_path)
     where = f"{path_text(path)}: " if path else ""
