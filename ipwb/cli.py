@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ipwb.commands.sql",
     "ipwb.commands.genie",
     "ipwb.commands.lineage",
+    "ipwb.commands.spec",
+    "ipwb.commands.bench",
 )
 
 
