@@ -86,8 +86,8 @@ SNAPSHOT_QUERIES: dict[str, str] = {
     "accounts": "SELECT md5(string_agg(a::text, '|' ORDER BY id)) FROM accounts a",
     "sentinel": "SELECT string_agg(s::text, '|' ORDER BY id) FROM sentinel s",
     "relations": (
-        "SELECT string_agg(n.nspname || '.' || c.relname || ':' || c.relkind::text || ':' || coalesce(c.relacl::text, '')"
-        " || ':' || c.relnatts, ',' ORDER BY n.nspname, c.relname)"
+        "SELECT string_agg(n.nspname || '.' || c.relname || ':' || c.relkind::text"
+        " || ':' || coalesce(c.relacl::text, '') || ':' || c.relnatts, ',' ORDER BY n.nspname, c.relname)"
         " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
         " AND n.nspname NOT LIKE 'pg\\_temp%%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp%%'"
@@ -98,13 +98,15 @@ SNAPSHOT_QUERIES: dict[str, str] = {
         " FROM pg_proc WHERE pronamespace = 'public'::regnamespace"
     ),
     "reader_role": (
-        "SELECT row(r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolbypassrls, r.rolreplication, r.rolconfig,"
-        " (SELECT array_agg(m.roleid::regrole::text ORDER BY 1) FROM pg_auth_members m WHERE m.member = r.oid))::text"
+        "SELECT row(r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolbypassrls, r.rolreplication,"
+        " r.rolconfig, (SELECT array_agg(m.roleid::regrole::text ORDER BY 1)"
+        "   FROM pg_auth_members m WHERE m.member = r.oid))::text"
         " FROM pg_roles r WHERE r.rolname = %(reader)s"
     ),
     "evil_roles": "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'ipwb\\_evil%%'",
     "role_settings": (
-        "SELECT string_agg(setrole::text || '=' || setconfig::text, ';' ORDER BY setrole) FROM pg_db_role_setting"
+        "SELECT string_agg(setrole::text || '=' || setconfig::text, ';' ORDER BY setrole)"
+        " FROM pg_db_role_setting"
         " WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())"
         " OR setrole = (SELECT oid FROM pg_roles WHERE rolname = %(reader)s)"
     ),
