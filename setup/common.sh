@@ -34,7 +34,7 @@ as_root() {
 # python-ldap (Odoo requirements), Chromium for the browser tier, Node/npm for the
 # front-end libraries installed at setup time.
 IPWB_APT_PACKAGES=(postgresql postgresql-contrib libpq-dev libldap2-dev libsasl2-dev
-    chromium nodejs npm git)
+    chromium nodejs npm git curl)
 
 ensure_system_packages() {
     local missing=()

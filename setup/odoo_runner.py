@@ -57,14 +57,14 @@ def run_odoo(
     update: Sequence[str] = (),
     extra: Sequence[str] = (),
     stdin: str | None = None,
-    shell: bool = False,
+    odoo_shell: bool = False,
     timeout: float = 1800,
 ) -> OdooRun:
     command = [sys.executable, os.path.join(odoo_dir(), "odoo-bin")]
-    if shell:
+    if odoo_shell:
         command.append("shell")
     command += ["-c", config, "-d", database, "--no-http", "--log-level=warn"]
-    if not shell:
+    if not odoo_shell:
         command.append("--stop-after-init")
     if install:
         command += ["-i", ",".join(install)]

@@ -110,7 +110,7 @@ EOF
 }
 
 # psql as the cluster superuser over the unix socket (peer auth, no password).
-pg_super() { as_postgres psql -X -q -v ON_ERROR_STOP=1 -h "$IPWB_PG_SOCKET_DIR" -p "$IPWB_PG_PORT" -U postgres "$@"; }
+pg_super() { as_postgres env PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -h "$IPWB_PG_SOCKET_DIR" -p "$IPWB_PG_PORT" -U postgres "$@"; }
 
 ensure_pg_roles() {
     # Passwords are passed as psql variables and quoted by psql (:'var'), never spliced.

@@ -13,7 +13,7 @@
     "data": [
         "security/ipwb_finance_bir_security.xml",
         "security/ir.model.access.csv",
-        "data/ipwb.bir.form.csv",
+        "data/ipwb_bir_form_data.xml",
         "views/ipwb_bir_form_views.xml",
     ],
 }

@@ -3,6 +3,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+#: models tried for one call, first plus fallbacks; a longer chain only multiplies latency
+MAX_FALLBACK_CHAIN = 5
+
 
 class IpwbLlmModel(models.Model):
     """A model the Genie gateway may call, in fallback order (sequence).
@@ -57,7 +60,7 @@ class IpwbLlmModel(models.Model):
     @api.model
     def _get_gateway_models(self):
         """Active models in fallback order, or the clear 'no model configured' error."""
-        models_ = self.search([])
+        models_ = self.search([], limit=MAX_FALLBACK_CHAIN)
         if not models_:
             raise UserError(
                 self.env._(

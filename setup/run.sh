@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The README run command: prepares everything on a fresh Debian machine (idempotent) and
+# serves the workbench at http://localhost:8069 (Odoo + private PostgreSQL + warehouse).
+#
+#   setup/run.sh            install what is missing, then serve (Ctrl+C stops Odoo)
+#   setup/run.sh --update   also upgrade every ipwb_* addon (-u) before serving
+#   setup/run.sh --no-serve prepare only (used by CI smoke checks and scripts)
+#
+# Environment: ODOO_PATH (Odoo 18 source), IPWB_DB (Odoo database, default ipwb),
+# IPWB_HTTP_PORT (default 8069).
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=setup/common.sh
+. "$here/common.sh"
+# shellcheck source=setup/pg.sh
+. "$here/pg.sh"
+
+update=0
+serve=1
+for arg in "$@"; do
+    case "$arg" in
+    --update) update=1 ;;
+    --no-serve) serve=0 ;;
+    *) die "unknown option $arg (see the header of setup/run.sh)" ;;
+    esac
+done
+
+cd "$IPWB_ROOT"
+ensure_system_packages
+mkdir -p "$IPWB_LOCAL"
+ODOO_DIR="$(find_odoo)" ||
+    die "no Odoo 18 found: ${IPWB_ODOO_MISSING_REASON:-}. Set ODOO_PATH to an Odoo 18 source tree."
+ensure_venv "$ODOO_DIR"
+ensure_pg_cluster
+ensure_template_extensions
+export LITELLM_LOCAL_MODEL_COST_MAP=True IPWB_ODOO_DIR="$ODOO_DIR"
+
+odoo_db="${IPWB_DB:-ipwb}"
+warehouse_db="ipwb_warehouse"
+http_port="${IPWB_HTTP_PORT:-8069}"
+profile="$IPWB_LOCAL/run"
+conf="$profile/odoo.conf"
+mkdir -p "$profile"
+ensure_warehouse_db "$warehouse_db"
+ensure_npm_libs
+
+"$IPWB_VENV/bin/python" "$here/write_odoo_conf.py" "$IPWB_ROOT/odoo.conf" "$conf" \
+    "addons_path=$ODOO_DIR/addons,$ODOO_DIR/odoo/addons,$IPWB_ROOT/addons" \
+    "data_dir=$profile/data" \
+    "db_host=$IPWB_PG_HOST" "db_port=$IPWB_PG_PORT" "db_user=ipwb_odoo" \
+    "db_password=$IPWB_ODOO_DB_PASSWORD" "db_name=$odoo_db" "dbfilter=^$odoo_db\$" \
+    "admin_passwd=$IPWB_ODOO_ADMIN_PASSWORD" "http_port=$http_port" \
+    "ipwb_warehouse_port=$IPWB_PG_PORT" "ipwb_warehouse_db=$warehouse_db" \
+    "ipwb_warehouse_password=$IPWB_WH_READER_PASSWORD"
+
+addons="$("$IPWB_VENV/bin/python" "$here/list_addons.py" "$IPWB_ROOT/addons")"
+installed=""
+if pg_db_exists "$odoo_db"; then
+    installed="$(pg_super -d "$odoo_db" -tA <<<"SELECT string_agg(name, ',' ORDER BY name) FROM ir_module_module
+        WHERE name LIKE 'ipwb\_%' AND state = 'installed'" 2>/dev/null || true)"
+fi
+missing="$(comm -23 <(tr ',' '\n' <<<"$addons" | sort) <(tr ',' '\n' <<<"$installed" | sort) | paste -sd, -)"
+first_install=0
+[ -z "$installed" ] && first_install=1
+if [ -n "$missing" ]; then
+    log "installing $missing into database $odoo_db (first time: a few minutes)"
+    "$IPWB_VENV/bin/python" "$here/odoo_install.py" --config "$conf" --database "$odoo_db" --install "$missing" ||
+        die "installing the workbench failed (see the errors above)"
+elif [ "$update" = 1 ]; then
+    log "upgrading $addons in database $odoo_db"
+    "$IPWB_VENV/bin/python" "$here/odoo_install.py" --config "$conf" --database "$odoo_db" --update "$addons" ||
+        die "upgrading the workbench failed (see the errors above)"
+fi
+lock_odoo_db "$odoo_db"
+if [ "$first_install" = 1 ]; then
+    # The admin password is generated per checkout (secrets.env), never the demo default.
+    "$IPWB_VENV/bin/python" "$here/odoo_shell.py" --config "$conf" --database "$odoo_db" \
+        --script "$here/shell/set_admin_password.py" || die "could not set the admin password"
+fi
+
+banner() {
+    printf '\n\033[1;32m%s\033[0m\n' "InsightPulse Workbench is running: http://localhost:$http_port"
+    printf '  login: admin   password: %s   (kept in .local/secrets.env)\n' "$IPWB_ODOO_ADMIN_PASSWORD"
+    printf '  database: %s   warehouse: %s on 127.0.0.1:%s   stop: Ctrl+C\n\n' "$odoo_db" "$warehouse_db" "$IPWB_PG_PORT"
+}
+
+[ "$serve" = 1 ] || {
+    log "prepared; not serving (--no-serve)"
+    exit 0
+}
+port_is_free "$http_port" || die "port $http_port is already in use; set IPWB_HTTP_PORT to another port"
+"$IPWB_VENV/bin/python" "$ODOO_DIR/odoo-bin" -c "$conf" &
+odoo_pid=$!
+trap 'kill "$odoo_pid" 2>/dev/null; wait "$odoo_pid" 2>/dev/null' INT TERM EXIT
+for _ in $(seq 1 120); do
+    if curl -fsS -o /dev/null "http://127.0.0.1:$http_port/web/login" 2>/dev/null; then
+        banner
+        break
+    fi
+    kill -0 "$odoo_pid" 2>/dev/null || die "Odoo stopped while starting; see the log above"
+    sleep 1
+done
+wait "$odoo_pid"
