@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from types import ModuleType
@@ -108,6 +109,11 @@ def load_litellm() -> ModuleType:
         ) from None
     litellm.suppress_debug_info = True
     litellm.telemetry = False
+    # litellm logs every call at INFO on stdout handlers of its own; inside Odoo (whose root
+    # logger is at INFO) that floods the server log and breaks the CLI's JSON on stdout.
+    # The gateway records calls itself, so only litellm's warnings are worth keeping.
+    for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     return litellm
 
 

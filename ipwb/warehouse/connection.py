@@ -94,7 +94,18 @@ def connect(config: WarehouseConfig, **extra: Any) -> psycopg2.extensions.connec
         conn: psycopg2.extensions.connection = psycopg2.connect(**config.connect_kwargs(), **extra)
     except psycopg2.OperationalError as exc:
         raise WarehouseError(_explain_connect_failure(config, str(exc))) from None
+    _use_exact_numeric_types(conn)
     return conn
+
+
+def _use_exact_numeric_types(conn: psycopg2.extensions.connection) -> None:
+    """Read NUMERIC as Decimal on this connection, whatever the process registered globally.
+
+    Odoo registers a global typecaster turning NUMERIC into float; warehouse results (money,
+    tax amounts) must keep their exact value and scale ("7.00" stays "7.00") in the engine,
+    inside Odoo or not. Connection-scoped typecasters take precedence over global ones.
+    """
+    psycopg2.extensions.register_type(psycopg2.extensions.DECIMAL, conn)
 
 
 def _explain_connect_failure(config: WarehouseConfig, detail: str) -> str:
