@@ -8,8 +8,11 @@
 # Without an Odoo 18 tree the engine tier still runs, and the Odoo tier is reported as
 # skipped with the reason.
 #
-# Options: any extra argument is passed to pytest (e.g. `setup/test.sh -k catalog -x`).
-# Environment: ODOO_PATH (Odoo 18 source), IPWB_NO_CLONE=1 (never clone Odoo).
+# Arguments go to pytest: options are added to the full run (`setup/test.sh -x -k catalog`);
+# when paths are given, only those paths run (`setup/test.sh addons/ipwb_catalog tests/dag`).
+# Environment: ODOO_PATH (Odoo 18 source), IPWB_NO_CLONE=1 (never clone Odoo),
+# IPWB_TEST_PROFILE (default "test": names the throwaway databases and .local/<profile>, so
+# several runs can share one machine).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=setup/common.sh
 . "$here/common.sh"
@@ -28,6 +31,10 @@ export LITELLM_LOCAL_MODEL_COST_MAP=True
 export IPWB_ODOO_DIR="$ODOO_DIR"
 
 PYTEST=("$IPWB_VENV/bin/python" -m pytest -p no:cacheprovider)
+explicit_paths=0
+for arg in "$@"; do
+    case "$arg" in -*) ;; *) [ -e "$arg" ] && explicit_paths=1 ;; esac
+done
 
 if [ -z "$ODOO_DIR" ]; then
     reason="${IPWB_ODOO_MISSING_REASON:-no Odoo 18 source found}"
@@ -36,13 +43,17 @@ if [ -z "$ODOO_DIR" ]; then
         "==================================================================================" \
         "  $IPWB_ODOO_SKIP_REASON" \
         "=================================================================================="
+    if [ "$explicit_paths" = 1 ]; then exec "${PYTEST[@]}" -p no:odoo "$@"; fi
     exec "${PYTEST[@]}" -p no:odoo tests "$@"
 fi
 
 # --- Odoo tier: throwaway databases ---------------------------------------------------------
-profile="$IPWB_LOCAL/test"
-odoo_db="ipwb_test"
-warehouse_db="ipwb_test_warehouse"
+profile_name="${IPWB_TEST_PROFILE:-test}"
+[[ "$profile_name" =~ ^[a-z][a-z0-9_]{0,20}$ && "$profile_name" != warehouse ]] ||
+    die "IPWB_TEST_PROFILE must be a short lower-case name other than warehouse"
+profile="$IPWB_LOCAL/$profile_name"
+odoo_db="ipwb_$profile_name"
+warehouse_db="ipwb_${profile_name}_warehouse"
 mkdir -p "$profile"
 log "preparing throwaway databases $odoo_db and $warehouse_db"
 pg_drop_db "$odoo_db"
@@ -71,6 +82,7 @@ lock_odoo_db "$odoo_db"
 
 # HttpCase tours must really run: a skipped browser test fails the run (see conftest.py).
 export IPWB_FORBID_ODOO_SKIPS=1
+odoo_options=(--odoo-config="$conf" --odoo-database="$odoo_db" --odoo-http --odoo-log-level=warn)
+if [ "$explicit_paths" = 1 ]; then exec "${PYTEST[@]}" "${odoo_options[@]}" "$@"; fi
 mapfile -t addon_tests < <(ls -d "$IPWB_ROOT"/addons/ipwb_*/tests)
-exec "${PYTEST[@]}" --odoo-config="$conf" --odoo-database="$odoo_db" --odoo-http --odoo-log-level=warn \
-    tests "${addon_tests[@]}" "$@"
+exec "${PYTEST[@]}" "${odoo_options[@]}" tests "${addon_tests[@]}" "$@"
