@@ -129,14 +129,18 @@ ensure_venv() {
 # --- Odoo --------------------------------------------------------------------------
 is_odoo18() { [ -f "$1/odoo/release.py" ] && grep -q "^version_info = (18," "$1/odoo/release.py"; }
 
-# find_odoo [--no-clone]: print the Odoo 18 source directory: $ODOO_PATH, else /opt/odoo,
-# else a shallow clone of branch 18.0 into .local/odoo (where the network allows).
+# find_odoo [--no-clone]: print the Odoo 18 source directory: $ODOO_PATH (when set, only
+# that), else /opt/odoo, else a shallow clone of branch 18.0 into .local/odoo (where the
+# network allows).
 # Prints nothing (and returns 1) when none works; IPWB_ODOO_MISSING_REASON says why.
 find_odoo() {
     local reasons=()
     if [ -n "${ODOO_PATH:-}" ]; then
+        # An explicit ODOO_PATH is authoritative: never silently use another tree instead.
         if is_odoo18 "$ODOO_PATH"; then (cd "$ODOO_PATH" && pwd) && return 0; fi
-        reasons+=("ODOO_PATH=$ODOO_PATH is not an Odoo 18 source tree")
+        IPWB_ODOO_MISSING_REASON="ODOO_PATH=$ODOO_PATH is not an Odoo 18 source tree"
+        export IPWB_ODOO_MISSING_REASON
+        return 1
     fi
     if is_odoo18 /opt/odoo; then echo /opt/odoo && return 0; fi
     reasons+=("/opt/odoo holds no Odoo 18 source")
