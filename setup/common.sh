@@ -86,6 +86,12 @@ requirements_fingerprint() {
     } | sha256sum | cut -c1-16
 }
 
+# pip, minus the per-line warnings some machines' pip.conf produces for absent local indexes;
+# the exit status stays pip's (pipefail).
+pip_quiet() {
+    "$@" 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+}
+
 # ensure_venv [ODOO_DIR]: create .venv and install the engine (editable) and its tools;
 # with an Odoo tree, also Odoo's requirements and a .pth so `import odoo` works.
 ensure_venv() {
@@ -100,7 +106,7 @@ ensure_venv() {
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
         return 0
     fi
-    local pip=("$IPWB_VENV/bin/python" -m pip --disable-pip-version-check -q)
+    local pip=(pip_quiet "$IPWB_VENV/bin/python" -m pip --disable-pip-version-check -q)
     log "installing Python dependencies into .venv (first run takes a few minutes)"
     "${pip[@]}" install -U pip wheel setuptools
     local reqs=(-r "$IPWB_ROOT/setup/requirements.txt")
