@@ -135,36 +135,47 @@ ensure_venv() {
 # --- Odoo --------------------------------------------------------------------------
 is_odoo18() { [ -f "$1/odoo/release.py" ] && grep -q "^version_info = (18," "$1/odoo/release.py"; }
 
-# find_odoo [--no-clone]: print the Odoo 18 source directory: $ODOO_PATH (when set, only
-# that), else /opt/odoo, else a shallow clone of branch 18.0 into .local/odoo (where the
-# network allows).
-# Prints nothing (and returns 1) when none works; IPWB_ODOO_MISSING_REASON says why.
-find_odoo() {
+# locate_odoo [--no-clone]: set ODOO_DIR to the Odoo 18 source directory: $ODOO_PATH (when
+# set, only that), else /opt/odoo, else a shallow clone of branch 18.0 into .local/odoo
+# (where the network allows). Returns 1 with IPWB_ODOO_MISSING_REASON set when none works.
+# Runs in the caller's shell (no command substitution) so both variables reach it.
+locate_odoo() {
+    ODOO_DIR=""
+    IPWB_ODOO_MISSING_REASON=""
     local reasons=()
     if [ -n "${ODOO_PATH:-}" ]; then
         # An explicit ODOO_PATH is authoritative: never silently use another tree instead.
-        if is_odoo18 "$ODOO_PATH"; then (cd "$ODOO_PATH" && pwd) && return 0; fi
+        if is_odoo18 "$ODOO_PATH"; then
+            ODOO_DIR="$(cd "$ODOO_PATH" && pwd)"
+            return 0
+        fi
         IPWB_ODOO_MISSING_REASON="ODOO_PATH=$ODOO_PATH is not an Odoo 18 source tree"
-        export IPWB_ODOO_MISSING_REASON
         return 1
     fi
-    if is_odoo18 /opt/odoo; then echo /opt/odoo && return 0; fi
-    reasons+=("/opt/odoo holds no Odoo 18 source")
-    if is_odoo18 "$IPWB_LOCAL/odoo"; then echo "$IPWB_LOCAL/odoo" && return 0; fi
+    if is_odoo18 /opt/odoo; then
+        ODOO_DIR=/opt/odoo
+        return 0
+    fi
+    reasons+=("ODOO_PATH is not set and /opt/odoo holds no Odoo 18 source")
+    if is_odoo18 "$IPWB_LOCAL/odoo"; then
+        ODOO_DIR="$IPWB_LOCAL/odoo"
+        return 0
+    fi
     if [ "${1:-}" != "--no-clone" ] && [ "${IPWB_NO_CLONE:-}" != 1 ]; then
         log "no Odoo 18 found; cloning branch 18.0 from GitHub into .local/odoo"
         mkdir -p "$IPWB_LOCAL"
-        if timeout 900 git clone -q --depth 1 --branch 18.0 https://github.com/odoo/odoo.git "$IPWB_LOCAL/odoo.part" 2>/dev/null &&
-            is_odoo18 "$IPWB_LOCAL/odoo.part"; then
+        if timeout 900 git clone -q --depth 1 --branch 18.0 https://github.com/odoo/odoo.git \
+            "$IPWB_LOCAL/odoo.part" 2>/dev/null && is_odoo18 "$IPWB_LOCAL/odoo.part"; then
             mv "$IPWB_LOCAL/odoo.part" "$IPWB_LOCAL/odoo"
-            echo "$IPWB_LOCAL/odoo"
+            ODOO_DIR="$IPWB_LOCAL/odoo"
             return 0
         fi
         rm -rf "$IPWB_LOCAL/odoo.part"
         reasons+=("cloning github.com/odoo/odoo branch 18.0 failed (no network?)")
+    else
+        reasons+=("cloning from GitHub is disabled (IPWB_NO_CLONE=1)")
     fi
     IPWB_ODOO_MISSING_REASON="$(IFS=';'; echo "${reasons[*]}")"
-    export IPWB_ODOO_MISSING_REASON
     return 1
 }
 

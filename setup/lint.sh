@@ -4,5 +4,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=setup/common.sh
 . "$here/common.sh"
 cd "$IPWB_ROOT"
-[ -x "$IPWB_VENV/bin/pre-commit" ] || ensure_venv "$(find_odoo --no-clone || true)"
+if [ ! -x "$IPWB_VENV/bin/pre-commit" ]; then
+    locate_odoo --no-clone || true
+    ensure_venv "$ODOO_DIR"
+fi
 exec "$IPWB_VENV/bin/pre-commit" run --all-files "$@"

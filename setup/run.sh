@@ -27,8 +27,8 @@ done
 cd "$IPWB_ROOT"
 ensure_system_packages
 mkdir -p "$IPWB_LOCAL"
-ODOO_DIR="$(find_odoo)" ||
-    die "no Odoo 18 found: ${IPWB_ODOO_MISSING_REASON:-}. Set ODOO_PATH to an Odoo 18 source tree."
+locate_odoo ||
+    die "no Odoo 18 found: $IPWB_ODOO_MISSING_REASON. Set ODOO_PATH to an Odoo 18 source tree."
 ensure_venv "$ODOO_DIR"
 ensure_pg_cluster
 ensure_template_extensions

@@ -22,8 +22,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$IPWB_ROOT"
 ensure_system_packages
 mkdir -p "$IPWB_LOCAL"
-ODOO_DIR=""
-if ! ODOO_DIR="$(find_odoo)"; then ODOO_DIR=""; fi
+locate_odoo || true
 ensure_venv "$ODOO_DIR"
 ensure_pg_cluster
 ensure_template_extensions
