@@ -41,7 +41,9 @@ def install(node_modules: pathlib.Path) -> int:
         source = node_modules / source_name
         target = ROOT / "addons" / target_name
         if not source.exists():
-            raise SystemExit(f"install_static_libs: {source} is missing; is setup/npm/package.json installed?")
+            raise SystemExit(
+                f"install_static_libs: {source} is missing; is setup/npm/package.json installed?"
+            )
         if source.is_dir():
             for path in source.rglob("*"):
                 if path.is_file():
