@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ipwb.commands.lineage",
     "ipwb.commands.spec",
     "ipwb.commands.bench",
+    "ipwb.commands.guardian",
 )
 
 

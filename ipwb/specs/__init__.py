@@ -8,6 +8,7 @@ lossless YAML), and the step-kind registry in :mod:`ipwb.specs.kinds`.
 
 from ipwb.specs.kinds import LAYERS, StepKind, register_step_kind, step_kinds, unregister_step_kind
 from ipwb.specs.model import (
+    AccessSpec,
     ColumnSpec,
     ColumnTest,
     DomainSpec,
@@ -34,6 +35,7 @@ from ipwb.specs.validate import (
 
 __all__ = [
     "LAYERS",
+    "AccessSpec",
     "ColumnSpec",
     "ColumnTest",
     "CronSchedule",

@@ -101,6 +101,15 @@ class SloSpec:
 
 
 @dataclass(frozen=True)
+class AccessSpec:
+    """Who may read a table: warehouse roles granted ``SELECT`` and/or an RLS ``USING`` expression."""
+
+    grants: tuple[str, ...] = ()
+    rls: str = ""
+    key_order: tuple[str, ...] = _key_order()
+
+
+@dataclass(frozen=True)
 class ColumnTest:
     """``not_null`` / ``unique`` (bare names) or ``{accepted_values: {values: [...]}}`` /
     ``{relationships: {to: layer.table, field: column}}``."""
@@ -125,6 +134,7 @@ class ColumnSpec:
     type: str
     description: str = ""
     pii: bool = False
+    masking: str = ""  # hash | redact | partial | null: how a PII column is masked when exposed
     tests: tuple[ColumnTest, ...] = ()
     key_order: tuple[str, ...] = _key_order()
 
@@ -141,6 +151,7 @@ class TableSpec:
     description: str = ""
     domain: str = ""
     restricted: bool = False
+    access: AccessSpec | None = None
     slo: SloSpec | None = None
     columns: tuple[ColumnSpec, ...] = ()
     key_order: tuple[str, ...] = _key_order()

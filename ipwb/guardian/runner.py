@@ -1,0 +1,199 @@
+"""Run DQ checks in the warehouse: read-only, one guarded statement each, samples capped.
+
+Each check's compositions are rendered with a connection (psycopg2 quotes identifiers
+with libpq) and then executed through :func:`ipwb.warehouse.execute.execute` — so they are
+classified read-only, run in a ``READ ONLY`` transaction under a ``statement_timeout``, and a
+write could not slip through even if generation were wrong. A check that cannot run (table
+missing, timeout, refused) gives an ``error`` result; it never stops the other checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import statistics
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ipwb.errors import IpwbError
+from ipwb.guardian.checks import DEFAULT_SAMPLE_LIMIT, CheckSpec, generate
+from ipwb.warehouse.connection import WarehouseConfig, connect
+from ipwb.warehouse.execute import execute
+
+DEFAULT_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check: ``pass``/``fail``/``error``, counts, a capped sample."""
+
+    check: CheckSpec
+    status: str
+    total: int = 0
+    failed: int = 0
+    observed: float | None = None
+    message: str = ""
+    sample: tuple[dict[str, Any], ...] = ()
+    sql: str = ""
+    sample_sql: str = ""
+    duration_ms: float = 0.0
+    ran_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+
+    @property
+    def pass_ratio(self) -> float:
+        """Share of good rows (0–1); an error counts as 0, a pass without rows as 1."""
+        if self.status == "error":
+            return 0.0
+        if self.check.check_type in ("freshness", "volume"):
+            return 0.0 if self.status == "fail" else 1.0
+        if not self.total:
+            return 1.0
+        return max(0.0, 1.0 - self.failed / self.total)
+
+    def line(self) -> str:
+        where = f"{self.check.table}.{self.check.column}" if self.check.column else self.check.table
+        detail = self.message or f"{self.failed} of {self.total} row(s) failing"
+        return f"{self.status.upper():5} {self.check.check_type:15} {where}: {self.check.name}: {detail}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.check.name,
+            "table": self.check.table,
+            "column": self.check.column,
+            "check_type": self.check.check_type,
+            "dimension": self.check.dimension,
+            "severity": self.check.severity,
+            "blocking": self.check.blocking,
+            "status": self.status,
+            "total": self.total,
+            "failed": self.failed,
+            "observed": self.observed,
+            "message": self.message,
+            "sample": list(self.sample),
+            "sql": self.sql,
+            "sample_sql": self.sample_sql,
+            "duration_ms": round(self.duration_ms, 3),
+            "ran_at": self.ran_at.isoformat(),
+        }
+
+
+def json_safe(value: Any) -> Any:  # noqa: PLR0911 - one return per type
+    """A sample value as JSON data (decimals, dates, bytes … as text)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, bytes | memoryview):
+        return f"<{len(bytes(value))} bytes>"
+    return str(value)
+
+
+def _volume_verdict(check: CheckSpec, count: float) -> tuple[bool, str]:
+    history = [float(x) for x in check.params.get("history", []) or []]
+    if not history:
+        return True, f"{count:.0f} row(s); no history to compare with"
+    mean = statistics.fmean(history)
+    max_z = float(check.params.get("max_z", 3))
+    max_pct = float(check.params.get("max_change_pct", 50))
+    change = (count - mean) / mean * 100 if mean else (0.0 if count == 0 else 100.0)
+    stdev = statistics.stdev(history) if len(history) > 1 else 0.0
+    z = (count - mean) / stdev if stdev else None
+    z_text = f", z-score {z:.1f}" if z is not None else ""
+    bad = abs(change) > max_pct or (z is not None and abs(z) > max_z)
+    return not bad, f"{count:.0f} row(s) vs mean {mean:.0f} of {len(history)} run(s): {change:+.1f}%{z_text}"
+
+
+def run_check(
+    config: WarehouseConfig,
+    check: CheckSpec,
+    *,
+    conn: Any = None,
+    sample_limit: int = DEFAULT_SAMPLE_LIMIT,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> CheckResult:
+    """Run one check (``conn`` only renders the SQL; execution uses its own guarded session)."""
+    generated = generate(check, sample_limit=sample_limit)
+    started = time.perf_counter()
+    own = conn is None
+    measure_sql = sample_sql = ""
+    try:
+        if own:
+            conn = connect(config)
+        measure_sql = generated.measure.as_string(conn)
+        sample_sql = generated.sample.as_string(conn) if generated.sample is not None else ""
+        row = execute(config, measure_sql, timeout_s=timeout_s, max_rows=1).rows[0]
+        total, failed = int(row[0] or 0), int(row[1] or 0)
+        observed = float(row[2]) if row[2] is not None else None
+        message = ""
+        if check.check_type == "volume":
+            ok, message = _volume_verdict(check, observed or 0.0)
+            failed = 0 if ok else 1
+        elif check.check_type == "freshness":
+            slo = check.params["max_age_hours"]
+            message = (
+                "no rows: freshness unknown"
+                if observed is None
+                else f"latest row is {observed:.1f} h old (SLO {slo} h)"
+            )
+        sample: tuple[dict[str, Any], ...] = ()
+        if failed and sample_sql:
+            page = execute(config, sample_sql, timeout_s=timeout_s, max_rows=sample_limit)
+            sample = tuple(
+                {name: json_safe(value) for name, value in zip(page.column_names, values, strict=False)}
+                for values in page.rows[:sample_limit]
+            )
+    except IpwbError as exc:
+        return CheckResult(
+            check,
+            "error",
+            message=str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+            sql=measure_sql,
+            sample_sql=sample_sql,
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
+    finally:
+        if own and conn is not None:
+            conn.close()
+    return CheckResult(
+        check,
+        "fail" if failed else "pass",
+        total,
+        failed,
+        observed,
+        message,
+        sample,
+        measure_sql,
+        sample_sql,
+        (time.perf_counter() - started) * 1000,
+    )
+
+
+def run_checks(
+    config: WarehouseConfig,
+    checks: Iterable[CheckSpec],
+    *,
+    sample_limit: int = DEFAULT_SAMPLE_LIMIT,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> list[CheckResult]:
+    """Run every check (one rendering connection for all of them)."""
+    checks = list(checks)
+    if not checks:
+        return []
+    try:
+        conn = connect(config)
+    except IpwbError as exc:
+        return [CheckResult(c, "error", message=str(exc).splitlines()[0]) for c in checks]
+    try:
+        return [
+            run_check(config, c, conn=conn, sample_limit=sample_limit, timeout_s=timeout_s) for c in checks
+        ]
+    finally:
+        conn.close()

@@ -1,0 +1,285 @@
+"""Steps 1–4 of the cycle: syntax, type, lint, security. They read specs only (no warehouse).
+
+Conventions checked (documented in the Guardian readme):
+
+* **naming by layer** — a table of layer ``L`` lives in schema ``L`` and is named ``L_…``
+  (``silver.silver_sales``); a step's ``target`` follows the same rule;
+* **SQL style** — no ``SELECT *`` into silver/gold/platinum, every table reference is
+  schema-qualified (a layer schema), no comma (implicit cross) joins;
+* **security** — a step writes only into the layer of its declared ``target``; a PII column
+  of a gold/platinum table declares ``masking``; a ``restricted`` table declares
+  ``access.grants`` or ``access.rls``; forbidden constructs (file/program access …) never.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlglot import exp
+
+from ipwb.errors import SqlSyntaxError
+from ipwb.guardian.context import Context, SqlSource, problem_finding
+from ipwb.guardian.rules import Finding
+from ipwb.guardian.types import AMOUNT_NAME, DATE_NAME, INSTANT_NAME, family, value_fits
+from ipwb.specs.kinds import LAYERS
+from ipwb.sql.classify import classify
+from ipwb.sql.lineage import extract_lineage, parse_script
+
+EXPOSED_LAYERS = ("gold", "platinum")
+
+
+def _sql_sources(ctx: Context) -> Iterator[SqlSource]:
+    return (s for s in ctx.sql_sources() if isinstance(s, SqlSource))
+
+
+def _parsed(source: SqlSource) -> list[exp.Expr] | None:
+    try:
+        return parse_script(source.checkable)
+    except SqlSyntaxError:
+        return None
+
+
+# -- 1 syntax -----------------------------------------------------------------------------
+def spec_syntax(ctx: Context) -> Iterator[Finding]:
+    """YAML syntax, JSON Schema and spec semantics (ipwb.specs), cross-file references."""
+    return (problem_finding(p) for p in ctx.spec_problems)
+
+
+def sql_parses(ctx: Context) -> Iterator[Finding]:
+    for source in ctx.sql_sources():
+        if isinstance(source, Finding):
+            continue
+        try:
+            parse_script(source.checkable)
+        except SqlSyntaxError as exc:
+            yield source.finding(exc.line, exc.col, f"step {source.step.id!r}: {exc}")
+
+
+def sql_file_exists(ctx: Context) -> Iterator[Finding]:
+    return (s for s in ctx.sql_sources() if isinstance(s, Finding))
+
+
+# -- 2 type -------------------------------------------------------------------------------
+def naming_types(ctx: Context) -> Iterator[Finding]:
+    """Amounts are numeric (exact), ``*_date`` columns are dates, ``*_at`` instants."""
+    for spec_file, table in ctx.tables():
+        for index, column in enumerate(table.columns):
+            kind = family(column.type)
+            path = ("columns", index, "type")
+            if AMOUNT_NAME.search(column.name) and kind in ("float", "text", "integer"):
+                yield ctx.at(
+                    spec_file,
+                    path,
+                    f"column {column.name!r} holds an amount: declare numeric(p, s), not {column.type!r}",
+                )
+            elif DATE_NAME.search(column.name) and kind not in ("date", "timestamp", "timestamptz"):
+                yield ctx.at(
+                    spec_file, path, f"column {column.name!r} holds a date: declare date, not {column.type!r}"
+                )
+            elif INSTANT_NAME.search(column.name) and kind not in ("timestamp", "timestamptz", "date"):
+                yield ctx.at(
+                    spec_file,
+                    path,
+                    f"column {column.name!r} holds an instant: declare timestamptz, not {column.type!r}",
+                )
+
+
+def typed_test_values(ctx: Context) -> Iterator[Finding]:
+    """Accepted values fit the column type; relationships point at a compatible column."""
+    tables = ctx.table_specs()
+    for spec_file, table in ctx.tables():
+        for index, column in enumerate(table.columns):
+            kind = family(column.type)
+            for position, test in enumerate(column.tests):
+                path = ("columns", index, "tests", position, test.name)
+                if test.name == "accepted_values":
+                    for v_index, value in enumerate(test.args.get("values", [])):
+                        if not value_fits(value, kind):
+                            yield ctx.at(
+                                spec_file,
+                                (*path, "values", v_index),
+                                f"column {column.name!r}: accepted value {value!r} is not a valid {kind}",
+                            )
+                if test.name == "relationships" and test.args.get("to") in tables:
+                    parent = tables[test.args["to"]]
+                    types = {c.name: c.type for c in parent.columns}
+                    field_name = test.args.get("field")
+                    if field_name not in types:
+                        yield ctx.at(
+                            spec_file,
+                            (*path, "field"),
+                            f"{parent.qualified_name} has no column {field_name!r}",
+                        )
+                    elif family(types[field_name]) != kind:
+                        yield ctx.at(
+                            spec_file,
+                            (*path, "field"),
+                            f"column {column.name!r} ({column.type}) refers to {parent.qualified_name}."
+                            f"{field_name} ({types[field_name]}): types differ",
+                        )
+
+
+def catalog_types(ctx: Context) -> Iterator[Finding]:
+    """Declared columns exist in the catalog with a type of the same family."""
+    if ctx.catalog is None:
+        return
+    for spec_file, table in ctx.tables():
+        actual = ctx.catalog.get(table.qualified_name)
+        if actual is None:
+            yield ctx.at(spec_file, ("name",), f"table {table.qualified_name} is not in the catalog")
+            continue
+        for index, column in enumerate(table.columns):
+            if column.name not in actual:
+                yield ctx.at(
+                    spec_file,
+                    ("columns", index, "name"),
+                    f"column {column.name!r} is not in {table.qualified_name}",
+                )
+            elif family(actual[column.name]) != family(column.type):
+                yield ctx.at(
+                    spec_file,
+                    ("columns", index, "type"),
+                    f"column {column.name!r} is declared {column.type!r} "
+                    f"but the catalog has {actual[column.name]!r}",
+                )
+
+
+# -- 3 lint -------------------------------------------------------------------------------
+def layer_naming(ctx: Context) -> Iterator[Finding]:
+    for spec_file, table in ctx.tables():
+        if not table.name.startswith(f"{table.layer}_"):
+            yield ctx.at(
+                spec_file,
+                ("name",),
+                f"table {table.name!r} of layer {table.layer} must be named {table.layer}_…",
+            )
+    for spec_file, pipeline in ctx.pipelines():
+        for index, step in enumerate(pipeline.steps):
+            target = step.config.get("target") or step.config.get("table")
+            if not isinstance(target, str) or "." not in target:
+                continue
+            layer, name = target.split(".", 1)
+            if not name.startswith(f"{layer}_"):
+                key = "target" if "target" in step.config else "table"
+                yield ctx.at(
+                    spec_file,
+                    ("steps", index, "config", key),
+                    f"step {step.id!r}: {target} must be named {layer}.{layer}_… (layer prefix)",
+                )
+
+
+def sql_style(ctx: Context) -> Iterator[Finding]:
+    for source in _sql_sources(ctx):
+        trees = _parsed(source)
+        target = str(source.step.config.get("target", ""))
+        for tree in trees or []:
+            for star in tree.find_all(exp.Star):
+                if isinstance(star.parent, exp.Select | exp.Column) and target.split(".", maxsplit=1)[0] in (
+                    "silver",
+                    *EXPOSED_LAYERS,
+                ):
+                    yield source.finding(
+                        *_pos(star), f"step {source.step.id!r}: list the columns, not SELECT *"
+                    )
+            for table in tree.find_all(exp.Table):
+                if table.name and not table.db and not isinstance(table.parent, exp.Schema | exp.Insert):
+                    yield source.finding(
+                        *_pos(table),
+                        f"step {source.step.id!r}: qualify table {table.name!r} with its layer schema",
+                    )
+            for join in tree.find_all(exp.Join):
+                if not any(join.args.get(k) for k in ("on", "using", "kind", "side", "method")):
+                    yield source.finding(
+                        *_pos(join), f"step {source.step.id!r}: write an explicit JOIN … ON, not a comma join"
+                    )
+
+
+def _pos(node: exp.Expr) -> tuple[int | None, int | None]:
+    """Start line/column of a node from its first identifier token's meta (1-based)."""
+    for candidate in (node, *node.find_all(exp.Identifier)):
+        meta = getattr(candidate, "meta", None) or {}
+        if "line" in meta:
+            line, end_col = int(meta["line"]), int(meta["col"])
+            start = end_col - len(str(candidate.this if isinstance(candidate, exp.Identifier) else "*")) + 1
+            return line, max(start, 1)
+    return None, None
+
+
+# -- 4 security ---------------------------------------------------------------------------
+def writes_in_target_layer(ctx: Context) -> Iterator[Finding]:
+    for source in _sql_sources(ctx):
+        if _parsed(source) is None:
+            continue
+        target = str(source.step.config.get("target", ""))
+        try:
+            lineage = extract_lineage(source.checkable)
+        except SqlSyntaxError:
+            continue
+        written = sorted({edge.target for edge in lineage.tables} - {"query"})
+        layers = {w.split(".", 1)[0] for w in written}
+        if not target and len(layers) > 1:
+            yield source.finding(
+                1,
+                1,
+                f"step {source.step.id!r} writes into several layers ({', '.join(written)}): "
+                "declare a target",
+            )
+        for table in written:
+            schema = table.split(".", 1)[0] if "." in table else ""
+            if target and schema != target.split(".", 1)[0]:
+                yield source.finding(
+                    1,
+                    1,
+                    f"step {source.step.id!r} writes {table} outside its target layer "
+                    f"{target.split('.', 1)[0]} (target {target})",
+                )
+            elif schema not in LAYERS:
+                yield source.finding(
+                    1, 1, f"step {source.step.id!r} writes {table}, outside the warehouse layers"
+                )
+
+
+def forbidden_sql(ctx: Context) -> Iterator[Finding]:
+    for source in _sql_sources(ctx):
+        for reason in classify(source.checkable).reasons:
+            if reason.forbidden:
+                yield source.finding(reason.line, reason.col, f"step {source.step.id!r}: {reason.message}")
+
+
+def pii_masked(ctx: Context) -> Iterator[Finding]:
+    for spec_file, table in ctx.tables():
+        if table.layer not in EXPOSED_LAYERS:
+            continue
+        for index, column in enumerate(table.columns):
+            if column.pii and not column.masking:
+                yield ctx.at(
+                    spec_file,
+                    ("columns", index, "pii"),
+                    f"PII column {column.name!r} is exposed in {table.layer}: declare masking "
+                    "(hash, redact, partial or null)",
+                )
+
+
+def access_declared(ctx: Context) -> Iterator[Finding]:
+    for spec_file, table in ctx.tables():
+        access = table.access
+        if table.restricted and not (access and (access.grants or access.rls)):
+            yield ctx.at(
+                spec_file,
+                ("restricted",),
+                f"restricted table {table.qualified_name} declares no access.grants nor access.rls",
+            )
+
+
+def pii_unrestricted(ctx: Context) -> Iterator[Finding]:
+    for spec_file, table in ctx.tables():
+        if table.restricted or table.layer in EXPOSED_LAYERS:
+            continue
+        for index, column in enumerate(table.columns):
+            if column.pii and not column.masking:
+                yield ctx.at(
+                    spec_file,
+                    ("columns", index, "pii"),
+                    f"PII column {column.name!r} in an unrestricted {table.layer} table: "
+                    "restrict the table or mask it",
+                )
