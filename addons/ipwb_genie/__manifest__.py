@@ -10,8 +10,24 @@
     "license": "LGPL-3",
     "installable": True,
     "depends": ["ipwb_sql_editor", "ipwb_pipeline"],
+    "external_dependencies": {"python": ["ipwb", "litellm", "jsonschema", "requests"]},
     "data": [
+        "security/ipwb_genie_security.xml",
         "security/ir.model.access.csv",
         "views/ipwb_llm_model_views.xml",
+        "views/ipwb_llm_trace_views.xml",
+        "views/ipwb_genie_conversation_views.xml",
+        "views/ipwb_agent_views.xml",
+        "views/ipwb_genie_wizard_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/ipwb_genie_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "ipwb_genie/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "ipwb_genie/static/tests/tours/**/*",
+        ],
+    },
 }

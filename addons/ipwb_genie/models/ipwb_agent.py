@@ -1,0 +1,81 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+MAX_STEPS = 50
+
+
+class IpwbAgent(models.Model):
+    """A Genie agent: a system prompt, a model and the tools it may propose to call."""
+
+    _name = "ipwb.agent"
+    _description = "Genie Agent"
+    _inherit = ["mail.thread"]
+    _order = "name, id"
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    model_id = fields.Many2one(
+        "ipwb.llm.model",
+        string="Model",
+        ondelete="set null",
+        help="First model tried; empty: the first configured model. The others are fallbacks.",
+    )
+    system_prompt = fields.Text(required=True, tracking=True)
+    tool_ids = fields.Many2many("ipwb.agent.tool", string="Tools")
+    max_steps = fields.Integer(string="Max Model Steps", default=8, tracking=True)
+    approver_group_id = fields.Many2one(
+        "res.groups",
+        string="Approver Group",
+        required=True,
+        default=lambda self: self.env.ref("ipwb_catalog.group_ipwb_ai_orchestrator", raise_if_not_found=False),
+        help="Users of this group approve the calls of tools that need approval (never their own runs).",
+    )
+    run_ids = fields.One2many("ipwb.agent.run", "agent_id", string="Runs")
+    run_count = fields.Integer(compute="_compute_run_count")
+
+    @api.depends("run_ids")
+    def _compute_run_count(self):
+        for agent in self:
+            agent.run_count = len(agent.run_ids)
+
+    @api.constrains("max_steps")
+    def _check_max_steps(self):
+        for agent in self:
+            if not 0 < agent.max_steps <= MAX_STEPS:
+                raise ValidationError(self.env._("Max model steps must be between 1 and %s.", MAX_STEPS))
+
+    def run_agent(self, message, playground=False):
+        """Start a run for the current user; returns the ``ipwb.agent.run``."""
+        self.ensure_one()
+        message = (message or "").strip()
+        if not message:
+            raise UserError(self.env._("Give the agent a message."))
+        self.env["ipwb.llm.model"]._get_gateway_models()
+        run = self.env["ipwb.agent.run"].create(
+            {"agent_id": self.id, "user_id": self.env.uid, "message": message, "is_playground": playground}
+        )
+        run._start()
+        return run
+
+    def action_test_agent(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Test agent %s", self.name),
+            "res_model": "ipwb.agent.playground",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_agent_id": self.id},
+        }
+
+    def action_view_runs(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Runs"),
+            "res_model": "ipwb.agent.run",
+            "view_mode": "list,form",
+            "domain": [("agent_id", "=", self.id)],
+        }

@@ -1,0 +1,161 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import json
+import re
+
+import requests
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ipwb.errors import IpwbError
+from ipwb.llm.agent import ToolOutcome, ToolSpec
+from ipwb.sql.params import convert
+from ipwb.warehouse.execute import execute
+
+from ..services.warehouse import jsonable
+
+#: OpenAI function names
+TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+#: rows of a SQL tool's result handed back to the model
+TOOL_ROWS = 50
+WEBHOOK_TIMEOUT = 30
+DEFAULT_SCHEMA = '{"type": "object", "properties": {}, "additionalProperties": false}'
+
+
+class IpwbAgentTool(models.Model):
+    """Something an agent may do: call an n8n webhook, run a read-only SQL template with
+    bound ``{{name}}`` parameters, or run an Odoo server action.
+
+    The model only proposes calls: their arguments must validate against the JSON schema,
+    the requester needs the tool's group, and a tool that needs approval waits for a
+    human of the agent's approver group.
+    """
+
+    _name = "ipwb.agent.tool"
+    _description = "Genie Agent Tool"
+    _order = "name, id"
+
+    name = fields.Char(required=True, help="Function name the model sees (letters, digits, _ and -).")
+    description = fields.Text(required=True, help="Tells the model what the tool does and when to use it.")
+    active = fields.Boolean(default=True)
+    kind = fields.Selection(
+        [("sql", "SQL template (read-only)"), ("n8n", "n8n webhook"), ("server_action", "Server action")],
+        required=True,
+        default="sql",
+    )
+    sql_template = fields.Text(string="SQL Template", help="Parameters as {{name}}, bound, never substituted.")
+    connection_id = fields.Many2one("ipwb.connection", string="Warehouse", ondelete="restrict")
+    webhook_url = fields.Char(string="Webhook URL")
+    server_action_id = fields.Many2one("ir.actions.server", string="Server Action", ondelete="restrict")
+    parameters_schema = fields.Text(
+        string="Arguments (JSON Schema)",
+        required=True,
+        default=DEFAULT_SCHEMA,
+        help="JSON Schema the model's arguments must satisfy before the tool runs.",
+    )
+    group_id = fields.Many2one(
+        "res.groups", string="Required Group", help="Only users of this group are offered the tool."
+    )
+    needs_approval = fields.Boolean(help="Each call waits until a user of the agent's approver group approves it.")
+
+    _sql_constraints = [("name_unique", "unique(name)", "Another tool already has this name.")]
+
+    @api.constrains("name", "description", "parameters_schema")
+    def _check_spec(self):
+        for tool in self:
+            if not TOOL_NAME.match(tool.name or ""):
+                raise ValidationError(
+                    self.env._("Tool name %s may only use letters, digits, _ and - (64 at most).", tool.name)
+                )
+            tool._tool_spec()
+
+    @api.constrains("kind", "sql_template", "webhook_url", "server_action_id")
+    def _check_kind(self):
+        for tool in self:
+            if tool.kind == "sql" and not (tool.sql_template or "").strip():
+                raise ValidationError(self.env._("Tool %s needs a SQL template.", tool.name))
+            if tool.kind == "n8n" and not (tool.webhook_url or "").startswith(("http://", "https://")):
+                raise ValidationError(self.env._("Tool %s needs an http(s) webhook URL.", tool.name))
+            if tool.kind == "server_action" and not tool.server_action_id:
+                raise ValidationError(self.env._("Tool %s needs a server action.", tool.name))
+
+    def _schema(self):
+        try:
+            schema = json.loads(self.parameters_schema or "{}")
+        except ValueError as exc:
+            raise ValidationError(
+                self.env._("The argument schema of tool %(tool)s is not JSON: %(error)s", tool=self.name, error=exc)
+            ) from None
+        if not isinstance(schema, dict) or schema.get("type") != "object":
+            raise ValidationError(
+                self.env._('The argument schema of tool %s must be a JSON object with "type": "object".', self.name)
+            )
+        return schema
+
+    def _tool_spec(self):
+        self.ensure_one()
+        try:
+            return ToolSpec(
+                name=self.name,
+                description=self.description or "",
+                parameters=self._schema(),
+                needs_approval=self.needs_approval,
+                group=str(self.group_id.id) if self.group_id else "",
+            )
+        except IpwbError as exc:
+            raise ValidationError(str(exc)) from None
+
+    # -- execution (called by the agent loop, arguments already validated) ---------------
+    def _run_tool(self, env, arguments):
+        """Run with ``env`` (the requester's); every failure becomes an ``IpwbError`` the
+        model sees, so it may recover."""
+        self.ensure_one()
+        try:
+            if self.kind == "sql":
+                return self._run_sql(env, arguments)
+            if self.kind == "n8n":
+                return self._run_webhook(arguments)
+            return self._run_server_action(env, arguments)
+        except IpwbError:
+            raise
+        except (UserError, ValidationError, requests.RequestException, ValueError) as exc:
+            raise IpwbError(f"Tool {self.name} failed: {exc}") from None
+
+    def _run_sql(self, env, arguments):
+        connection = self.connection_id or env["ipwb.connection"]._get_default()
+        names = set(convert(self.sql_template).names)
+        params = {k: v for k, v in arguments.items() if k in names}
+        result = execute(
+            connection._warehouse_config(),
+            self.sql_template,
+            params,
+            timeout_s=float(connection.statement_timeout),
+            max_rows=min(connection.max_rows, TOOL_ROWS),
+        )
+        rows = [dict(zip(result.column_names, (jsonable(v) for v in row), strict=False)) for row in result.rows]
+        return ToolOutcome({"rows": rows, "truncated": result.truncated})
+
+    def _run_webhook(self, arguments):
+        response = requests.post(self.webhook_url, json=arguments, timeout=WEBHOOK_TIMEOUT)
+        if response.status_code >= 400:
+            raise IpwbError(f"Webhook answered HTTP {response.status_code}")
+        try:
+            return ToolOutcome(response.json())
+        except ValueError:
+            return ToolOutcome(response.text[:4000])
+
+    def _run_server_action(self, env, arguments):
+        action = self.server_action_id.with_env(env)
+        model = action.model_id.model
+        res_id = arguments.get("res_id")
+        context = {"active_model": model, "ipwb_agent_arguments": arguments}
+        touched = ()
+        if isinstance(res_id, int):
+            record = env[model].browse(res_id).exists()
+            if not record:
+                raise IpwbError(f"{model} record {res_id} does not exist")
+            context.update(active_id=res_id, active_ids=[res_id])
+            touched = ((model, res_id),)
+        result = action.with_context(**context).run()
+        return ToolOutcome({"status": "done", "action": bool(result)}, touched)

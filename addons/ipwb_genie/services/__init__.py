@@ -1,0 +1,2 @@
+from . import gateway
+from . import warehouse
