@@ -24,7 +24,7 @@ from sqlglot import exp
 from ipwb.errors import IpwbError, QueryTimeout, SqlSyntaxError
 from ipwb.guardian.context import Context, SqlSource
 from ipwb.guardian.rules import Finding, Skip
-from ipwb.specs.model import DomainSpec
+from ipwb.specs.model import DomainSpec, PipelineSpec, TableSpec
 from ipwb.sql.lineage import parse_script
 from ipwb.warehouse.execute import execute
 
@@ -153,10 +153,15 @@ def measurable(ctx: Context) -> Iterator[Finding]:
 
 
 # -- 7 docs -------------------------------------------------------------------------------
+def _described_at(spec: TableSpec | DomainSpec | PipelineSpec) -> tuple[str]:
+    """Point at an empty ``description`` when written, else at the ``name``."""
+    return ("description",) if "description" in spec.key_order else ("name",)
+
+
 def tables_described(ctx: Context) -> Iterator[Finding]:
     for spec_file, table in ctx.tables():
         if not table.description.strip():
-            yield ctx.at(spec_file, ("name",), f"table {table.qualified_name} has no description")
+            yield ctx.at(spec_file, _described_at(table), f"table {table.qualified_name} has no description")
         for index, column in enumerate(table.columns):
             if not column.description.strip():
                 yield ctx.at(
@@ -166,13 +171,15 @@ def tables_described(ctx: Context) -> Iterator[Finding]:
                 )
     for spec_file in ctx.valid():
         if isinstance(spec_file.spec, DomainSpec) and not spec_file.spec.description.strip():
-            yield ctx.at(spec_file, ("name",), f"domain {spec_file.spec.name!r} has no description")
+            yield ctx.at(
+                spec_file, _described_at(spec_file.spec), f"domain {spec_file.spec.name!r} has no description"
+            )
 
 
 def pipelines_described(ctx: Context) -> Iterator[Finding]:
     for spec_file, pipeline in ctx.pipelines():
         if not pipeline.description.strip():
-            yield ctx.at(spec_file, ("name",), f"pipeline {pipeline.name!r} has no description")
+            yield ctx.at(spec_file, _described_at(pipeline), f"pipeline {pipeline.name!r} has no description")
         for index, step in enumerate(pipeline.steps):
             if not step.description.strip():
                 yield ctx.at(spec_file, ("steps", index, "id"), f"step {step.id!r} has no description")

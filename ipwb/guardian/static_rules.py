@@ -23,7 +23,8 @@ from ipwb.guardian.rules import Finding
 from ipwb.guardian.types import AMOUNT_NAME, DATE_NAME, INSTANT_NAME, family, value_fits
 from ipwb.specs.kinds import LAYERS
 from ipwb.sql.classify import classify
-from ipwb.sql.lineage import extract_lineage, parse_script
+from ipwb.sql.lineage import parse_script
+from ipwb.sql.reasons import ReasonCode
 
 EXPOSED_LAYERS = ("gold", "platinum")
 
@@ -195,54 +196,70 @@ def sql_style(ctx: Context) -> Iterator[Finding]:
 
 
 def _pos(node: exp.Expr) -> tuple[int | None, int | None]:
-    """Start line/column of a node from its first identifier token's meta (1-based)."""
-    for candidate in (node, *node.find_all(exp.Identifier)):
-        meta = getattr(candidate, "meta", None) or {}
-        if "line" in meta:
-            line, end_col = int(meta["line"]), int(meta["col"])
-            start = end_col - len(str(candidate.this if isinstance(candidate, exp.Identifier) else "*")) + 1
-            return line, max(start, 1)
-    return None, None
+    """Start line/column (1-based) of the earliest identifier or ``*`` in ``node``.
+
+    sqlglot keeps, per token, the line and the column of its *last* character.
+    """
+    starts = []
+    for candidate in (node, *node.find_all(exp.Identifier, exp.Star)):
+        meta = candidate.meta if candidate.meta else {}
+        if "line" in meta and "col" in meta:
+            width = len(str(candidate.this)) if isinstance(candidate, exp.Identifier) else 1
+            starts.append((int(meta["line"]), max(int(meta["col"]) - width + 1, 1)))
+    return min(starts) if starts else (None, None)
 
 
 # -- 4 security ---------------------------------------------------------------------------
+_WRITES = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create)
+
+
+def _written(tree: exp.Expr) -> exp.Table | None:
+    """The table a write statement writes (None for a query)."""
+    if not isinstance(tree, _WRITES):
+        return None
+    target = tree.this
+    if isinstance(target, exp.Schema):
+        target = target.this
+    return target if isinstance(target, exp.Table) else None
+
+
 def writes_in_target_layer(ctx: Context) -> Iterator[Finding]:
     for source in _sql_sources(ctx):
-        if _parsed(source) is None:
-            continue
         target = str(source.step.config.get("target", ""))
-        try:
-            lineage = extract_lineage(source.checkable)
-        except SqlSyntaxError:
-            continue
-        written = sorted({edge.target for edge in lineage.tables} - {"query"})
-        layers = {w.split(".", 1)[0] for w in written}
+        target_layer = target.split(".", 1)[0]
+        written = [t for tree in _parsed(source) or [] if (t := _written(tree)) is not None]
+        layers = {t.db for t in written}
         if not target and len(layers) > 1:
             yield source.finding(
-                1,
-                1,
-                f"step {source.step.id!r} writes into several layers ({', '.join(written)}): "
+                *_pos(written[0]),
+                f"step {source.step.id!r} writes into several layers ({', '.join(sorted(layers))}): "
                 "declare a target",
             )
         for table in written:
-            schema = table.split(".", 1)[0] if "." in table else ""
-            if target and schema != target.split(".", 1)[0]:
+            name = f"{table.db}.{table.name}" if table.db else table.name
+            if table.db not in LAYERS:
                 yield source.finding(
-                    1,
-                    1,
-                    f"step {source.step.id!r} writes {table} outside its target layer "
-                    f"{target.split('.', 1)[0]} (target {target})",
+                    *_pos(table), f"step {source.step.id!r} writes {name}, outside the warehouse layers"
                 )
-            elif schema not in LAYERS:
+            elif target and table.db != target_layer:
                 yield source.finding(
-                    1, 1, f"step {source.step.id!r} writes {table}, outside the warehouse layers"
+                    *_pos(table),
+                    f"step {source.step.id!r} writes {name} outside its target layer {target_layer} "
+                    f"(target {target})",
                 )
+
+
+#: classification findings that are not about security (a script of several statements is
+#: fine in a pipeline step; parse errors are the syntax step's)
+_NOT_SECURITY = frozenset(
+    {ReasonCode.PARSE_ERROR, ReasonCode.MULTIPLE_STATEMENTS, ReasonCode.EMPTY, ReasonCode.UNKNOWN_STATEMENT}
+)
 
 
 def forbidden_sql(ctx: Context) -> Iterator[Finding]:
     for source in _sql_sources(ctx):
         for reason in classify(source.checkable).reasons:
-            if reason.forbidden:
+            if reason.forbidden and reason.code not in _NOT_SECURITY:
                 yield source.finding(reason.line, reason.col, f"step {source.step.id!r}: {reason.message}")
 
 

@@ -183,8 +183,8 @@ def test_validate_text_places_problems_in_the_text() -> None:
     report = validate_text(text, "table", "silver_x.yaml")
     assert not report.ok
     assert report.lines() == [
-        "silver_x.yaml:6:11: error G101 [1 syntax] column 'a': unknown type 'strng' (use a PostgreSQL type such "
-        "as text, integer, numeric(14, 2), date, timestamptz, boolean, jsonb)"
+        "silver_x.yaml:6:11: error G101 [1 syntax] column 'a': unknown type 'strng' (use a PostgreSQL "
+        "type such as text, integer, numeric(14, 2), date, timestamptz, boolean, jsonb)"
     ]
     fixed = validate_text(text.replace("strng", "text"), "table", "silver_x.yaml")
     assert not fixed.ok
