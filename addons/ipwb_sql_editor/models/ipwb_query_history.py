@@ -32,9 +32,22 @@ class IpwbQueryHistory(models.Model):
         required=True,
         index=True,
     )
+    source = fields.Selection(
+        [
+            ("editor", "SQL Editor"),
+            ("snippet", "Snippet"),
+            ("export", "Export"),
+            ("approval", "Approved Write"),
+        ],
+        default="editor",
+        required=True,
+        index=True,
+    )
     duration_ms = fields.Float(string="Duration (ms)", digits=(16, 1))
     row_count = fields.Integer(string="Rows")
     error = fields.Text()
+    error_line = fields.Integer(help="Line of the error in the statement (0: unknown).")
+    error_col = fields.Integer(string="Error Column", help="Column of the error (0: unknown).")
 
     def _compute_summary(self):
         for entry in self:

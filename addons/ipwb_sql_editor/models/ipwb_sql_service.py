@@ -1,0 +1,413 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+"""The SQL editor's server side: run, cancel, format, export, completions.
+
+Every statement goes through the engine (``ipwb.warehouse.execute``): classification,
+READ ONLY transaction, the connection's timeout and row cap. Statement failures never
+raise here: they come back as a result with a status and an error (line/column when
+known) and are recorded in the query history in the same transaction, so a refusal is
+recorded as surely as a success.
+"""
+
+import logging
+import time
+import uuid
+
+from odoo import SUPERUSER_ID, api, models
+from odoo.exceptions import AccessError, UserError
+
+from ipwb.errors import (
+    IpwbError,
+    ParameterError,
+    QueryCancelled,
+    QueryRefused,
+    QueryTimeout,
+    SqlSyntaxError,
+)
+from ipwb.sql.classify import StatementRefused
+from ipwb.sql.format import format_sql
+from ipwb.sql.params import convert, parameter_names
+from ipwb.sql.split import split_statements
+from ipwb.warehouse.execute import MAX_PAGE_ROWS, execute
+from ipwb.warehouse.export import DEFAULT_EXPORT_MAX_ROWS, XLSX_MAX_ROWS, export_csv, export_xlsx
+from ipwb.warehouse.guard import StatementFailed, cancel
+
+from . import sql_values
+from .sql_completion import COLUMNS_SQL, TABLES_SQL, referenced_tables
+
+_logger = logging.getLogger(__name__)
+
+USER_GROUP = "ipwb_catalog.group_ipwb_user"
+#: system parameter holding the export row cap
+EXPORT_CAP_PARAM = "ipwb_sql_editor.export_max_rows"
+#: tables listed for completion at most (a warehouse with more is cut, alphabetically)
+COMPLETION_MAX_TABLES = 50_000
+COMPLETION_TIMEOUT_S = 10.0
+
+
+class IpwbSqlService(models.AbstractModel):
+    _name = "ipwb.sql.service"
+    _description = "Workbench SQL Execution Service"
+
+    # ------------------------------------------------------------------ access
+    @api.model
+    def _check_user(self):
+        if not self.env.user.has_group(USER_GROUP):
+            raise AccessError(self.env._("Only Workbench users may run SQL against a warehouse."))
+
+    @api.model
+    def _get_connection(self, connection_id=None):
+        """The connection the current user asked for (the default one when none), checked."""
+        self._check_user()
+        Connection = self.env["ipwb.connection"]
+        if not connection_id:
+            return Connection._get_default()
+        connection = Connection.browse(int(connection_id)).exists()
+        if not connection:
+            raise UserError(self.env._("This warehouse connection does not exist (any more)."))
+        connection.check_access("read")
+        if not connection.active:
+            raise UserError(self.env._("Warehouse %s is archived.", connection.name))
+        return connection
+
+    # ------------------------------------------------------------------ run
+    @api.model
+    def run(self, connection_id=None, sql="", params=None, offset=0, token=None):
+        """Run ``sql`` (one statement, or a script run statement by statement) read-only.
+
+        Returns a JSON-able dict: ``status`` (success/error/refused/cancelled/timeout),
+        ``columns``, ``rows`` (one page: the connection's row cap from ``offset``),
+        ``next_offset``, ``duration_ms``, ``error`` with ``line``/``col`` in ``sql``.
+        ``token`` names the run so that :meth:`cancel` can stop it.
+        """
+        connection = self._get_connection(connection_id)
+        return self._run(connection, sql or "", params or {}, offset=int(offset or 0), token=token)
+
+    def _run(self, connection, sql, params, *, offset=0, token=None, source="editor"):
+        started = time.perf_counter()
+        try:
+            statements = self._statements(sql)
+        except SqlSyntaxError:  # unreadable: the engine refuses it with its own reason
+            statements = [(sql, 1, 1)]
+        result = {}
+        for index, (text, line, col) in enumerate(statements):
+            used = {name: params[name] for name in parameter_names(text) if name in params}
+            result = self._execute_one(connection, text, used, offset=offset, token=token)
+            _shift_positions(result.get("error"), line, col)
+            self._record(connection, text, result, source)
+            result["statement_index"] = index
+            if result["status"] != "success":
+                break
+        result["statement_count"] = len(statements)
+        result["elapsed_ms"] = round((time.perf_counter() - started) * 1000.0, 1)
+        return result
+
+    @api.model
+    def _statements(self, sql):
+        """(text, line, col) of each statement; the whole text when there is at most one
+        (so that an empty script is refused by the engine with its own reason)."""
+        checkable = convert(sql).checkable  # {{name}} → NULL padded: same offsets
+        parts = split_statements(checkable)
+        if len(parts) <= 1:
+            return [(sql, 1, 1)]
+        return [(sql[part.start : part.end], part.line, part.col) for part in parts]
+
+    def _execute_one(self, connection, text, params, *, offset=0, token=None, allow_write=False, config=None):
+        config = config or connection._warehouse_config()
+        on_pid = None
+        if token:
+
+            def on_pid(pid):
+                self._register_running(token, connection, pid, allow_write)
+
+        try:
+            outcome = execute(
+                config,
+                text,
+                params,
+                allow_write=allow_write,
+                timeout_s=float(connection.statement_timeout),
+                max_rows=min(max(connection.max_rows, 1), MAX_PAGE_ROWS),
+                offset=max(offset, 0),
+                on_backend_pid=on_pid,
+            )
+        except IpwbError as exc:
+            return self._failure_result(exc)
+        finally:
+            if token:
+                self._unregister_running(token)
+        return {
+            "status": "success",
+            "columns": [{"name": c.name, "type": c.type_name} for c in outcome.columns],
+            "rows": [[sql_values.to_json(value) for value in row] for row in outcome.rows],
+            "row_count": outcome.rowcount,
+            "truncated": outcome.truncated,
+            "offset": outcome.offset,
+            "next_offset": outcome.next_offset,
+            "page_size": outcome.max_rows,
+            "statement_status": outcome.status,
+            "duration_ms": round(outcome.duration_ms, 1),
+            "kind": outcome.classification.kind.value,
+            "error": None,
+        }
+
+    @api.model
+    def _failure_result(self, exc):
+        if isinstance(exc, QueryTimeout):
+            status = "timeout"
+        elif isinstance(exc, QueryCancelled):
+            status = "cancelled"
+        elif isinstance(exc, QueryRefused):
+            status = "refused"
+        else:
+            status = "error"
+        error = {"message": str(exc), "line": None, "col": None, "reasons": []}
+        if isinstance(exc, StatementRefused):
+            error["reasons"] = [reason.as_dict() for reason in exc.reasons]
+            located = [reason for reason in exc.reasons if reason.line is not None]
+            if located:
+                error["line"], error["col"] = located[0].line, located[0].col
+        elif isinstance(exc, StatementFailed | SqlSyntaxError):
+            error["line"], error["col"] = exc.line, exc.col
+        elif not isinstance(exc, ParameterError | QueryRefused | QueryTimeout | QueryCancelled):
+            _logger.info("warehouse statement failed: %s", exc)
+        return {
+            "status": status,
+            "columns": [],
+            "rows": [],
+            "row_count": 0,
+            "truncated": False,
+            "next_offset": None,
+            "duration_ms": 0.0,
+            "error": error,
+        }
+
+    def _record(self, connection, statement, result, source, row_count=None):
+        """Write the history entry as superuser (users cannot write their history)."""
+        error = result.get("error") or {}
+        entry = (
+            self.env["ipwb.query.history"]
+            .sudo()
+            .create(
+                {
+                    "user_id": self.env.uid,
+                    "connection_id": connection.id,
+                    "statement": statement or " ",
+                    "status": result["status"],
+                    "source": source,
+                    "duration_ms": result.get("duration_ms") or 0.0,
+                    "row_count": result.get("row_count", 0) if row_count is None else row_count,
+                    "error": error.get("message"),
+                    "error_line": error.get("line") or 0,
+                    "error_col": error.get("col") or 0,
+                }
+            )
+        )
+        result["history_id"] = entry.id
+        return entry
+
+    # ------------------------------------------------------------------ cancel
+    def _register_running(self, token, connection, pid, write_mode=False):
+        # committed at once, in its own transaction: the cancel request must see it now
+        with self.env.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["ipwb.sql.running.query"].create(
+                {
+                    "token": token,
+                    "user_id": self.env.uid,
+                    "connection_id": connection.id,
+                    "backend_pid": pid,
+                    "write_mode": write_mode,
+                }
+            )
+
+    def _unregister_running(self, token):
+        with self.env.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["ipwb.sql.running.query"].search(
+                [("token", "=", token), ("user_id", "=", self.env.uid)]
+            ).unlink()
+
+    @api.model
+    def cancel(self, token):
+        """Cancel the current user's running statement named ``token``; True if signalled.
+
+        Another user's token is never found: the lookup is by (token, current user)."""
+        self._check_user()
+        return self._cancel_for_user(self.env.uid, token)
+
+    @api.model
+    def _cancel_for_user(self, uid, token):
+        if not token:
+            return False
+        running = (
+            self.env["ipwb.sql.running.query"]
+            .sudo()
+            .search([("token", "=", str(token)), ("user_id", "=", uid)], limit=1)
+        )
+        if not running:
+            return False
+        connection = self.env["ipwb.connection"].sudo().browse(running.connection_id).exists()
+        if not connection:
+            return False
+        try:
+            config = (
+                connection._warehouse_writer_config()
+                if running.write_mode
+                else connection._warehouse_config()
+            )
+            return cancel(config, running.backend_pid)
+        except IpwbError as exc:
+            raise UserError(self.env._("Could not cancel the statement: %s", exc)) from None
+
+    @api.model
+    def new_token(self):
+        return uuid.uuid4().hex
+
+    # ------------------------------------------------------------------ format
+    @api.model
+    def format(self, sql):
+        """Pretty-printed SQL (sqlglot, ``{{name}}`` kept), or the syntax error's position."""
+        self._check_user()
+        try:
+            return {"sql": format_sql(sql or ""), "error": None}
+        except IpwbError as exc:
+            return {
+                "sql": None,
+                "error": {
+                    "message": str(exc),
+                    "line": getattr(exc, "line", None),
+                    "col": getattr(exc, "col", None),
+                },
+            }
+
+    @api.model
+    def parameters(self, sql):
+        """``{{name}}`` parameters of ``sql`` in order of first use."""
+        self._check_user()
+        return list(parameter_names(sql or ""))
+
+    # ------------------------------------------------------------------ completions
+    @api.model
+    def completion_tables(self, connection_id=None):
+        """Schemas and tables the completion offers (names only: cheap with 20k tables).
+
+        ``source`` says where they come from: the metadata catalog when it describes this
+        connection (see :meth:`_catalog_completion_tables`), else the warehouse's
+        ``pg_catalog`` read through the engine as the connection's role."""
+        connection = self._get_connection(connection_id)
+        catalog = self._catalog_completion_tables(connection)
+        if catalog is not None:
+            return catalog
+        result = self._introspect(connection, TABLES_SQL, {}, COMPLETION_MAX_TABLES)
+        tables = [[schema, name, kind] for schema, name, kind in result]
+        return {
+            "source": "warehouse",
+            "schemas": sorted({schema for schema, _name, _kind in tables}),
+            "tables": tables,
+        }
+
+    @api.model
+    def completion_columns(self, connection_id=None, sql="", tables=None):
+        """Columns of the tables ``sql`` references (or of ``tables``, "schema.name" or
+        "name"): fetched lazily per statement, never for the whole warehouse."""
+        connection = self._get_connection(connection_id)
+        wanted = list(tables or referenced_tables(sql or ""))[:50]
+        if not wanted:
+            return {"columns": {}}
+        catalog = self._catalog_completion_columns(connection, wanted)
+        if catalog is not None:
+            return {"columns": catalog}
+        qualified = [name for name in wanted if "." in name]
+        bare = [name for name in wanted if "." not in name]
+        rows = self._introspect(
+            connection, COLUMNS_SQL, {"qualified": qualified, "bare": bare}, MAX_PAGE_ROWS
+        )
+        columns = {}
+        for schema, table, column, type_name in rows:
+            for key in (f"{schema}.{table}", table):
+                if key in wanted:
+                    columns.setdefault(key, []).append([column, type_name])
+        return {"columns": columns}
+
+    def _introspect(self, connection, sql, params, max_rows):
+        try:
+            result = execute(
+                connection._warehouse_config(),
+                sql,
+                params,
+                timeout_s=min(float(connection.statement_timeout), COMPLETION_TIMEOUT_S),
+                max_rows=max_rows,
+            )
+        except IpwbError as exc:
+            raise UserError(self.env._("Could not read the warehouse structure: %s", exc)) from None
+        return result.rows
+
+    def _catalog_completion_tables(self, connection):
+        """Hook: completions from the metadata catalog (``ipwb.table``) once it is filled
+        for ``connection``; ``None`` means "ask the warehouse". Override when the catalog
+        models land; the client does not change."""
+        return None
+
+    def _catalog_completion_columns(self, connection, tables):
+        """Hook twin of :meth:`_catalog_completion_tables` for columns (``ipwb.column``)."""
+        return None
+
+    # ------------------------------------------------------------------ export
+    @api.model
+    def _export_cap(self, fmt):
+        raw = self.env["ir.config_parameter"].sudo().get_param(EXPORT_CAP_PARAM)
+        try:
+            cap = int(raw) if raw else DEFAULT_EXPORT_MAX_ROWS
+        except ValueError:
+            cap = DEFAULT_EXPORT_MAX_ROWS
+        cap = max(cap, 1)
+        return min(cap, XLSX_MAX_ROWS) if fmt == "xlsx" else cap
+
+    def _export(self, connection, sql, params, fmt, stream):
+        """Stream the full result into ``stream`` (text for CSV, binary for XLSX) and
+        record it; returns (result dict, ExportResult or None)."""
+        writer = export_xlsx if fmt == "xlsx" else export_csv
+        started = time.perf_counter()
+        try:
+            outcome = writer(
+                connection._warehouse_config(), sql, stream, params, max_rows=self._export_cap(fmt)
+            )
+        except IpwbError as exc:
+            result = self._failure_result(exc)
+            self._record(connection, sql, result, "export")
+            return result, None
+        result = {
+            "status": "success",
+            "row_count": outcome.rows,
+            "truncated": outcome.truncated,
+            "duration_ms": round((time.perf_counter() - started) * 1000.0, 1),
+            "error": None,
+        }
+        self._record(connection, sql, result, "export")
+        return result, outcome
+
+    # ------------------------------------------------------------------ helpers for writes
+    def _execute_write(self, connection, sql):
+        """Run an approved write as the warehouse's writer role; recorded like any run."""
+        try:
+            config = connection._warehouse_writer_config()
+        except IpwbError as exc:
+            result = self._failure_result(exc)
+        else:
+            result = self._execute_one(connection, sql, {}, allow_write=True, config=config)
+        self._record(connection, sql, result, "approval")
+        return result
+
+
+def _shift_positions(error, line, col):
+    """Make an error's line/col (relative to one statement) relative to the script."""
+    if not error or (line, col) == (1, 1):
+        return
+    items = [error, *error.get("reasons", [])]
+    for item in items:
+        if item.get("line") is None:
+            continue
+        if item["line"] == 1 and item.get("col") is not None:
+            item["col"] += col - 1
+        item["line"] += line - 1
