@@ -1,0 +1,514 @@
+"""The finance domain's warehouse side: bronze JSON rows, the silver/gold build, fingerprints.
+
+Bronze keeps every *version* of every extracted Odoo record as a ``jsonb`` row:
+``(source_id, version)`` is the key, ``version`` a hash of the payload (and of the parent
+version for move lines), ``load_seq`` orders the loads. A record that changes gets a new
+row; a re-run that brings an unchanged record adds nothing; a record that comes back to an
+earlier state gets that version's ``load_seq`` bumped, so "the latest version" is always the
+row with the highest ``load_seq``. A record that left the scope (an unposted or cancelled
+move, a deleted record) is written as a *tombstone* (``is_deleted``) so silver drops it.
+
+Watermarks (``fin_watermark``) hold the last ``(write_date, id)`` seen per entity. Odoo
+stamps every write of one transaction with the same ``write_date``, so the next extraction
+reads from the watermark's timestamp *inclusive*; the version hash makes the overlap free.
+
+Silver and gold are rebuilt from bronze by the SQL files of ``ipwb/finance/sql`` (run in
+name order), composed with :mod:`psycopg2.sql`: schema names are identifiers, never text
+pasted into SQL. Every name a caller can influence is checked against :data:`IDENTIFIER`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+import psycopg2
+import psycopg2.extensions
+import psycopg2.extras
+from psycopg2 import sql
+
+from ipwb.errors import ConfigurationError, WarehouseError
+from ipwb.finance.bir import VAT_AGGREGATES, VAT_TAG_LINES
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+
+#: extracted Odoo models, as bronze entity names (table ``odoo_<entity>``)
+ENTITIES: tuple[str, ...] = (
+    "res_partner",
+    "account_tax",
+    "account_move",
+    "account_move_line",
+    "account_payment",
+    "hr_expense",
+)
+
+SILVER_TABLES: tuple[str, ...] = (
+    "fin_partners",
+    "fin_taxes",
+    "fin_invoices",
+    "fin_invoice_lines",
+    "fin_tax_amounts",
+    "fin_tax_tag_amounts",
+    "fin_payments",
+    "fin_expenses",
+)
+
+GOLD_TABLES: tuple[str, ...] = (
+    "fin_vat_2550m",
+    "fin_vat_2550q",
+    "fin_ewt_payee_atc",
+    "fin_1601eq",
+    "fin_qap",
+    "fin_sawt",
+    "fin_slsp_sales",
+    "fin_slsp_purchases",
+    "fin_expense_spend",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class FinanceSchemas:
+    """Warehouse schemas the domain writes to; ``suffix`` isolates a test or a sandbox.
+
+    >>> FinanceSchemas(suffix="t1").gold
+    'gold_t1'
+    >>> FinanceSchemas().bronze
+    'bronze'
+    """
+
+    suffix: str = ""
+
+    def __post_init__(self) -> None:
+        if self.suffix and not IDENTIFIER.match(self.suffix):
+            raise ConfigurationError(
+                f"Invalid schema suffix {self.suffix!r}: use lower-case letters, digits and _"
+            )
+
+    def _name(self, layer: str) -> str:
+        return f"{layer}_{self.suffix}" if self.suffix else layer
+
+    @property
+    def bronze(self) -> str:
+        return self._name("bronze")
+
+    @property
+    def silver(self) -> str:
+        return self._name("silver")
+
+    @property
+    def gold(self) -> str:
+        return self._name("gold")
+
+    @property
+    def bi(self) -> str:
+        return self._name("bi")
+
+    def all(self) -> tuple[str, str, str, str]:
+        return (self.bronze, self.silver, self.gold, self.bi)
+
+    def identifiers(self) -> dict[str, sql.Composable]:
+        return {
+            "bronze": sql.Identifier(self.bronze),
+            "silver": sql.Identifier(self.silver),
+            "gold": sql.Identifier(self.gold),
+            "bi": sql.Identifier(self.bi),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceRow:
+    """One extracted record: its Odoo id, ``write_date``, payload, and tombstone flag."""
+
+    source_id: int
+    write_date: datetime.datetime | None
+    payload: Mapping[str, Any]
+    deleted: bool = False
+    #: version of the parent record (a move line's move), part of this row's version
+    parent_version: str | None = None
+
+    @property
+    def version(self) -> str:
+        return row_version(self.payload, self.deleted, self.parent_version)
+
+
+@dataclasses.dataclass(frozen=True)
+class Watermark:
+    entity: str
+    write_date: datetime.datetime | None = None
+    last_id: int = 0
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot store {type(value).__name__} in a bronze payload")
+
+
+def canonical_json(payload: Mapping[str, Any]) -> str:
+    """Stable JSON text of a payload (sorted keys, ISO dates) — what versions are hashed on."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=_json_default)
+
+
+def row_version(payload: Mapping[str, Any], deleted: bool = False, parent_version: str | None = None) -> str:
+    """The version hash of a payload.
+
+    >>> row_version({"a": 1}) == row_version({"a": 1}), row_version({"a": 1}) == row_version({"a": 1}, True)
+    (True, False)
+    """
+    text = "\x1f".join([canonical_json(payload), "D" if deleted else "", parent_version or ""])
+    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def _check_entity(entity: str) -> None:
+    if entity not in ENTITIES:
+        raise ConfigurationError(f"Unknown finance entity {entity!r} (known: {', '.join(ENTITIES)})")
+
+
+def _bronze_table(schemas: FinanceSchemas, entity: str) -> sql.Identifier:
+    _check_entity(entity)
+    return sql.Identifier(schemas.bronze, f"odoo_{entity}")
+
+
+def _load_seq(schemas: FinanceSchemas) -> sql.Composable:
+    # nextval() takes a regclass given as text; the schema name is a checked identifier.
+    return sql.SQL("nextval({})").format(sql.Literal(f"{schemas.bronze}.fin_load_seq"))
+
+
+def ensure_bronze(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> None:
+    """Create the domain's schemas, bronze tables and watermark table (idempotent)."""
+    with conn.cursor() as cur:
+        for schema in schemas.all():
+            cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        cur.execute(
+            sql.SQL("CREATE SEQUENCE IF NOT EXISTS {}").format(sql.Identifier(schemas.bronze, "fin_load_seq"))
+        )
+        for entity in ENTITIES:
+            table = _bronze_table(schemas, entity)
+            cur.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {table} ("
+                    " source_id bigint NOT NULL,"
+                    " version text NOT NULL,"
+                    " parent_version text,"
+                    " source_write_date timestamp,"
+                    " is_deleted boolean NOT NULL DEFAULT false,"
+                    " payload jsonb NOT NULL,"
+                    " load_seq bigint NOT NULL DEFAULT {seq},"
+                    " loaded_at timestamptz NOT NULL DEFAULT now(),"
+                    " PRIMARY KEY (source_id, version))"
+                ).format(table=table, seq=_load_seq(schemas))
+            )
+            cur.execute(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (source_id, load_seq DESC)").format(
+                    sql.Identifier(f"odoo_{entity}_latest"), table
+                )
+            )
+        cur.execute(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} ("
+                " entity text PRIMARY KEY,"
+                " last_write_date timestamp,"
+                " last_id bigint NOT NULL DEFAULT 0,"
+                " updated_at timestamptz NOT NULL DEFAULT now())"
+            ).format(sql.Identifier(schemas.bronze, "fin_watermark"))
+        )
+
+
+def get_watermark(conn: psycopg2.extensions.connection, schemas: FinanceSchemas, entity: str) -> Watermark:
+    _check_entity(entity)
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL("SELECT last_write_date, last_id FROM {} WHERE entity = %s").format(
+                sql.Identifier(schemas.bronze, "fin_watermark")
+            ),
+            (entity,),
+        )
+        row = cur.fetchone()
+    return Watermark(entity, row[0], int(row[1])) if row else Watermark(entity)
+
+
+def set_watermark(conn: psycopg2.extensions.connection, schemas: FinanceSchemas, mark: Watermark) -> None:
+    """Advance an entity's watermark (never backwards: a stale run cannot rewind it)."""
+    _check_entity(mark.entity)
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL(
+                "INSERT INTO {t} AS w (entity, last_write_date, last_id) VALUES (%s, %s, %s)"
+                " ON CONFLICT (entity) DO UPDATE SET last_write_date = excluded.last_write_date,"
+                " last_id = excluded.last_id, updated_at = now()"
+                " WHERE w.last_write_date IS NULL OR (excluded.last_write_date, excluded.last_id)"
+                "      > (w.last_write_date, w.last_id)"
+            ).format(t=sql.Identifier(schemas.bronze, "fin_watermark")),
+            (mark.entity, mark.write_date, mark.last_id),
+        )
+
+
+def upsert_rows(
+    conn: psycopg2.extensions.connection, schemas: FinanceSchemas, entity: str, rows: Iterable[SourceRow]
+) -> int:
+    """Load rows into bronze; returns how many new versions were recorded.
+
+    A row whose version is already the latest of its record is skipped (re-runs add
+    nothing); an older version coming back becomes the latest again.
+    """
+    table = _bronze_table(schemas, entity)
+    values = [
+        (
+            row.source_id,
+            row.version,
+            row.parent_version,
+            row.write_date,
+            row.deleted,
+            canonical_json(row.payload),
+        )
+        for row in rows
+    ]
+    if not values:
+        return 0
+    with conn.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS fin_stage (source_id bigint, version text, parent_version text,"
+            " source_write_date timestamp, is_deleted boolean, payload jsonb) ON COMMIT DROP"
+        )
+        cur.execute("TRUNCATE fin_stage")
+        psycopg2.extras.execute_values(cur, "INSERT INTO fin_stage VALUES %s", values, page_size=1000)
+        cur.execute(
+            sql.SQL(
+                "INSERT INTO {table}"
+                " (source_id, version, parent_version, source_write_date, is_deleted, payload)"
+                " SELECT DISTINCT ON (s.source_id) s.source_id, s.version, s.parent_version,"
+                "        s.source_write_date, s.is_deleted, s.payload"
+                " FROM fin_stage s"
+                " LEFT JOIN LATERAL (SELECT t.version FROM {table} t WHERE t.source_id = s.source_id"
+                "                    ORDER BY t.load_seq DESC LIMIT 1) cur ON true"
+                " WHERE cur.version IS DISTINCT FROM s.version"
+                " ORDER BY s.source_id"
+                " ON CONFLICT (source_id, version) DO UPDATE SET load_seq = {seq}, loaded_at = now()"
+            ).format(table=table, seq=_load_seq(schemas))
+        )
+        inserted = cur.rowcount
+        cur.execute("TRUNCATE fin_stage")
+    return int(inserted)
+
+
+def live_source_ids(conn: psycopg2.extensions.connection, schemas: FinanceSchemas, entity: str) -> set[int]:
+    """Ids whose latest bronze version is not a tombstone (to find records deleted in Odoo)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL(
+                "SELECT source_id FROM (SELECT DISTINCT ON (source_id) source_id, is_deleted FROM {}"
+                " ORDER BY source_id, load_seq DESC) latest WHERE NOT is_deleted"
+            ).format(_bronze_table(schemas, entity))
+        )
+        return {int(r[0]) for r in cur.fetchall()}
+
+
+def latest_versions(
+    conn: psycopg2.extensions.connection, schemas: FinanceSchemas, entity: str, ids: Sequence[int]
+) -> dict[int, str]:
+    """Latest bronze version per source id, for the given ids."""
+    if not ids:
+        return {}
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL(
+                "SELECT DISTINCT ON (source_id) source_id, version FROM {} WHERE source_id = ANY(%s)"
+                " ORDER BY source_id, load_seq DESC"
+            ).format(_bronze_table(schemas, entity)),
+            (list(ids),),
+        )
+        return {int(r[0]): str(r[1]) for r in cur.fetchall()}
+
+
+def sql_files() -> list[tuple[str, str]]:
+    """``(name, text)`` of the silver and gold build files, in execution order."""
+    folder = resources.files("ipwb.finance").joinpath("sql")
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
+    return [(name, folder.joinpath(name).read_text(encoding="utf-8")) for name in names]
+
+
+def _seed_maps(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas) -> None:
+    """Reference tables the SQL joins: tax-tag → 2550Q line, aggregate line → member lines."""
+    tag_map = sql.Identifier(schemas.silver, "fin_vat_tag_map")
+    agg_map = sql.Identifier(schemas.silver, "fin_vat_aggregate_map")
+    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(tag_map))
+    cur.execute(
+        sql.SQL(
+            "CREATE TABLE {} (tag_formula text PRIMARY KEY, line_code text NOT NULL,"
+            " line_name text NOT NULL, amount_column text NOT NULL)"
+        ).format(tag_map)
+    )
+    psycopg2.extras.execute_values(
+        cur,
+        sql.SQL("INSERT INTO {} VALUES %s").format(tag_map).as_string(cur),
+        [(tag, line.code, line.name, line.column) for tag, line in sorted(VAT_TAG_LINES.items())],
+    )
+    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(agg_map))
+    cur.execute(
+        sql.SQL(
+            "CREATE TABLE {} (line_code text NOT NULL, line_name text NOT NULL, member_code text NOT NULL,"
+            " sign integer NOT NULL, PRIMARY KEY (line_code, member_code))"
+        ).format(agg_map)
+    )
+    psycopg2.extras.execute_values(
+        cur,
+        sql.SQL("INSERT INTO {} VALUES %s").format(agg_map).as_string(cur),
+        [
+            (code, name, member, sign)
+            for code, (name, _formula) in VAT_AGGREGATES.items()
+            for member, sign in expand(code)
+        ],
+    )
+
+
+def expand(code: str) -> list[tuple[str, int]]:
+    """Leaf lines (with sign) of an aggregate 2550Q line.
+
+    >>> sorted(expand("56"))[:2]
+    [('31', 1), ('32', 1)]
+    >>> ('36', -1) in expand("56")
+    True
+    """
+    if code not in VAT_AGGREGATES:
+        return [(code, 1)]
+    terms = re.findall(r"([+-]?)\s*(\d+)", VAT_AGGREGATES[code][1].replace(" ", ""))
+    leaves: dict[str, int] = {}
+    for sign_text, member in terms:
+        sign = -1 if sign_text == "-" else 1
+        for leaf, leaf_sign in expand(member):
+            leaves[leaf] = leaves.get(leaf, 0) + sign * leaf_sign
+    return [(leaf, sign) for leaf, sign in leaves.items() if sign]
+
+
+def build(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> dict[str, int]:
+    """Rebuild silver and gold from bronze (one transaction, the caller commits).
+
+    Returns the row count of every silver and gold table.
+    """
+    idents = schemas.identifiers()
+    _name = "seed"
+    try:
+        with conn.cursor() as cur:
+            _seed_maps(cur, schemas)
+            for _name, text in sql_files():
+                cur.execute(sql.SQL(text).format(**idents))
+    except psycopg2.Error as exc:
+        raise WarehouseError(f"Finance build failed in {_name}: {str(exc).strip().splitlines()[0]}") from None
+    return row_counts(conn, schemas, layers=("silver", "gold"))
+
+
+def _layer_tables(schemas: FinanceSchemas, layers: Sequence[str]) -> list[tuple[str, str]]:
+    tables: list[tuple[str, str]] = []
+    if "bronze" in layers:
+        tables += [(schemas.bronze, f"odoo_{entity}") for entity in ENTITIES]
+    if "silver" in layers:
+        tables += [(schemas.silver, name) for name in SILVER_TABLES]
+    if "gold" in layers:
+        tables += [(schemas.gold, name) for name in GOLD_TABLES]
+    return tables
+
+
+def row_counts(
+    conn: psycopg2.extensions.connection,
+    schemas: FinanceSchemas,
+    layers: Sequence[str] = ("bronze", "silver", "gold"),
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with conn.cursor() as cur:
+        for schema, table in _layer_tables(schemas, layers):
+            cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table)))
+            row = cur.fetchone()
+            counts[f"{schema}.{table}"] = int(row[0]) if row else 0
+    return counts
+
+
+def fingerprints(
+    conn: psycopg2.extensions.connection,
+    schemas: FinanceSchemas,
+    layers: Sequence[str] = ("bronze", "silver", "gold"),
+) -> dict[str, tuple[int, str]]:
+    """``(row count, md5 of the sorted rows)`` per table: equal fingerprints, equal data.
+
+    Whole rows are hashed, bronze load bookkeeping (``load_seq``, ``loaded_at``) included:
+    a no-op re-run leaves it untouched, so a changed fingerprint means a real change.
+    """
+    result: dict[str, tuple[int, str]] = {}
+    with conn.cursor() as cur:
+        for schema, table in _layer_tables(schemas, layers):
+            cur.execute(
+                sql.SQL(
+                    "SELECT count(*), coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM {} t"
+                ).format(sql.Identifier(schema, table))
+            )
+            row = cur.fetchone()
+            assert row is not None
+            result[f"{schema}.{table}"] = (int(row[0]), str(row[1]))
+    return result
+
+
+def drop_schemas(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> None:
+    """Drop a suffixed (test/sandbox) set of schemas; the default schemas are never dropped."""
+    if not schemas.suffix:
+        raise ConfigurationError("Refusing to drop the shared bronze/silver/gold schemas")
+    with conn.cursor() as cur:
+        for schema in schemas.all():
+            cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def fetch_dicts(
+    conn: psycopg2.extensions.connection, query: sql.Composable, params: Sequence[Any] = ()
+) -> list[dict[str, Any]]:
+    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute(query, params)
+        return [dict(r) for r in cur.fetchall()]
+
+
+def gold_vat_lines(
+    conn: psycopg2.extensions.connection,
+    schemas: FinanceSchemas,
+    date_from: datetime.date,
+    date_to: datetime.date,
+) -> dict[tuple[str, str, str], Decimal]:
+    """Gold 2550M leaf lines of the months in ``[date_from, date_to]``:
+    ``{(YYYY-MM, line_code, column): amount}`` with column ``tax_base`` or ``balance``."""
+    rows = fetch_dicts(
+        conn,
+        sql.SQL(
+            "SELECT to_char(period_month, 'YYYY-MM') AS month, line_code, tax_base, vat FROM {} "
+            "WHERE period_month BETWEEN date_trunc('month', %s::date) AND %s AND NOT is_aggregate"
+        ).format(sql.Identifier(schemas.gold, "fin_vat_2550m")),
+        (date_from, date_to),
+    )
+    result: dict[tuple[str, str, str], Decimal] = {}
+    for row in rows:
+        result[(row["month"], row["line_code"], "tax_base")] = Decimal(row["tax_base"])
+        result[(row["month"], row["line_code"], "balance")] = Decimal(row["vat"])
+    return result
+
+
+def gold_ewt(
+    conn: psycopg2.extensions.connection,
+    schemas: FinanceSchemas,
+    date_from: datetime.date,
+    date_to: datetime.date,
+) -> dict[tuple[str, str, str], tuple[Decimal, Decimal]]:
+    """Gold expanded withholding on purchases of the months in ``[date_from, date_to]``:
+    ``{(quarter, payee_tin, atc): (income_payment, tax_withheld)}``."""
+    rows = fetch_dicts(
+        conn,
+        sql.SQL(
+            "SELECT quarter, payee_tin, atc, sum(income_payment) AS base, sum(tax_withheld) AS tax FROM {} "
+            "WHERE period_month BETWEEN date_trunc('month', %s::date) AND %s GROUP BY quarter, payee_tin, atc"
+        ).format(sql.Identifier(schemas.gold, "fin_ewt_payee_atc")),
+        (date_from, date_to),
+    )
+    return {(r["quarter"], r["payee_tin"], r["atc"]): (Decimal(r["base"]), Decimal(r["tax"])) for r in rows}
