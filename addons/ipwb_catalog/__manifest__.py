@@ -15,11 +15,20 @@
     "data": [
         "security/ipwb_security.xml",
         "security/ir.model.access.csv",
+        "security/ipwb_catalog_rules.xml",
         "data/ipwb_connection_data.xml",
+        "data/ipwb_catalog_cron.xml",
         "views/ipwb_connection_views.xml",
+        "views/ipwb_table_views.xml",
+        "views/ipwb_column_views.xml",
+        "views/ipwb_schema_views.xml",
+        "views/ipwb_lineage_edge_views.xml",
         "views/ipwb_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "ipwb_catalog/static/src/**/*",
+        ],
         "web.assets_tests": [
             "ipwb_catalog/static/tests/tours/**/*",
         ],

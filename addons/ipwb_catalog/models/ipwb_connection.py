@@ -3,10 +3,13 @@
 import logging
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ipwb.errors import IpwbError
 from ipwb.warehouse.connection import WarehouseConfig, connect
+from ipwb.warehouse.introspect import introspect_warehouse
+
+from ..catalog_scanner import CatalogScanner
 
 _logger = logging.getLogger(__name__)
 
@@ -73,6 +76,10 @@ class IpwbConnection(models.Model):
     target_display = fields.Char(string="Target", compute="_compute_target_display")
     last_test_date = fields.Datetime(readonly=True, copy=False)
     last_test_message = fields.Char(readonly=True, copy=False)
+    last_scan_date = fields.Datetime(readonly=True, copy=False)
+    last_scan_summary = fields.Char(readonly=True, copy=False)
+    table_ids = fields.One2many("ipwb.table", "connection_id", string="Tables")
+    table_count = fields.Integer(compute="_compute_table_count")
 
     @api.depends("credential_source", "host", "port", "dbname", "username")
     def _compute_target_display(self):
@@ -81,6 +88,14 @@ class IpwbConnection(models.Model):
                 connection.target_display = connection._warehouse_config().describe()
             except IpwbError as exc:
                 connection.target_display = str(exc)
+
+    @api.depends("table_ids")
+    def _compute_table_count(self):
+        counts = dict(
+            self.env["ipwb.table"]._read_group([("connection_id", "in", self.ids)], ["connection_id"], ["__count"])
+        )
+        for connection in self:
+            connection.table_count = counts.get(connection, 0)
 
     @api.constrains("is_default", "active")
     def _check_single_default(self):
@@ -180,4 +195,79 @@ class IpwbConnection(models.Model):
                 "type": "success",
                 "sticky": False,
             },
+        }
+
+    # --- catalog scan ---------------------------------------------------------------------
+    def _check_may_scan(self):
+        scanners = ("ipwb_catalog.group_ipwb_data_engineer", "ipwb_catalog.group_ipwb_architect")
+        if not self.env.su and not any(self.env.user.has_group(g) for g in scanners):
+            raise AccessError(self.env._("Only Data Engineers, Architects and administrators scan warehouses."))
+
+    def _scan_catalog(self, schemas=None):
+        """Introspect the warehouse and mirror it into the catalog, incrementally.
+
+        Idempotent: a second scan of an unchanged warehouse writes nothing. Dropped tables are
+        archived (their descriptions, owners and tags stay), re-created ones reactivated,
+        renamed columns keep their descriptions. Also records the lineage of every view.
+        Returns the plan's summary counts.
+        """
+        self.ensure_one()
+        self._check_may_scan()
+        try:
+            snapshot = introspect_warehouse(self._warehouse_config(), schemas)
+        except IpwbError as exc:
+            raise UserError(self.env._("Warehouse %(name)s: %(error)s", name=self.name, error=exc)) from None
+        scanner = CatalogScanner(self)
+        plan = scanner.apply(snapshot)
+        summary = plan.summary()
+        summary.update({f"lineage_{k}": v for k, v in scanner.record_view_lineage(snapshot).items()})
+        changes = sum(v for k, v in summary.items() if not k.startswith("lineage_kept"))
+        message = self.env._(
+            "%(tables)s tables scanned: %(created)s new, %(updated)s changed, %(archived)s archived, "
+            "%(reactivated)s reactivated",
+            tables=sum(1 for _t in snapshot.tables()),
+            created=summary["tables_created"],
+            updated=summary["tables_updated"],
+            archived=summary["tables_archived"],
+            reactivated=summary["tables_reactivated"],
+        )
+        vals = {"last_scan_date": fields.Datetime.now()}
+        if changes or message != self.last_scan_summary:
+            vals["last_scan_summary"] = message
+        self.sudo().with_context(tracking_disable=True).write(vals)
+        _logger.info("catalog scan of %s: %s", self.name, summary)
+        return summary
+
+    def action_scan(self):
+        self.ensure_one()
+        self._scan_catalog()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Catalog scanned"),
+                "message": self.last_scan_summary,
+                "type": "success",
+                "sticky": False,
+            },
+        }
+
+    @api.model
+    def _cron_scan_catalog(self):
+        """Daily: scan every active connection; one failing warehouse does not stop the others."""
+        for connection in self.search([]):
+            try:
+                with self.env.cr.savepoint():
+                    connection._scan_catalog()
+            except (UserError, IpwbError) as exc:
+                _logger.warning("catalog scan of %s failed: %s", connection.name, exc)
+
+    def action_open_tables(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Tables of %s", self.name),
+            "res_model": "ipwb.table",
+            "view_mode": "list,kanban,form",
+            "domain": [("connection_id", "=", self.id)],
         }

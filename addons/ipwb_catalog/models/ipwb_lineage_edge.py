@@ -1,0 +1,326 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+"""The lineage store: table→table and column→column edges with recursive traversal in SQL.
+
+Edges are keyed by names (``schema.table`` and column names, as :mod:`ipwb.sql.lineage`
+produces them), so lineage of tables outside the catalog is kept too; ``*_table_id`` /
+``*_column_id`` link to catalog records when they exist. Traversal follows the semantics of
+:class:`ipwb.sql.lineage_graph.LineageGraph` (filter edges hit a whole table, and a whole
+table hit feeds everything read from it).
+"""
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+SOURCES = [
+    ("pipeline_step", "Pipeline step"),
+    ("dbt", "dbt"),
+    ("query_history", "Query history"),
+    ("manual", "Manual"),
+    ("view", "View definition"),
+]
+EDGE_KINDS = [("direct", "Direct"), ("derived", "Derived"), ("aggregate", "Aggregate"), ("filter", "Filter")]
+#: traversal depth when none is given (cycles are cut by the depth limit)
+MAX_DEPTH = 50
+
+
+class IpwbLineageEdge(models.Model):
+    _name = "ipwb.lineage.edge"
+    _description = "Lineage Edge"
+    _order = "source_table, source_column, target_table, target_column, id"
+
+    edge_type = fields.Selection([("table", "Table"), ("column", "Column")], required=True, default="table")
+    connection_id = fields.Many2one("ipwb.connection", string="Warehouse", ondelete="cascade", index=True)
+    source_table = fields.Char(required=True, index=True, trim=False)
+    source_column = fields.Char(trim=False)
+    target_table = fields.Char(required=True, index=True, trim=False)
+    target_column = fields.Char(trim=False, help="Empty for a filter edge: the column decides which rows arrive.")
+    kind = fields.Selection(EDGE_KINDS)
+    source = fields.Selection(SOURCES, required=True, default="manual", index=True)
+    source_ref = fields.Char(string="Source Reference", index=True, help="e.g. pipeline step, dbt model, view.")
+    source_table_id = fields.Many2one("ipwb.table", ondelete="set null", index=True)
+    target_table_id = fields.Many2one("ipwb.table", ondelete="set null", index=True)
+    source_column_id = fields.Many2one("ipwb.column", ondelete="set null", index=True)
+    target_column_id = fields.Many2one("ipwb.column", ondelete="set null", index=True)
+
+    def init(self):
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS ipwb_lineage_edge_key_uniq ON ipwb_lineage_edge "
+                "(edge_type, source_table, COALESCE(source_column, ''), target_table, "
+                "COALESCE(target_column, ''), COALESCE(kind, ''), source, COALESCE(source_ref, ''), "
+                "COALESCE(connection_id, 0))"
+            )
+        )
+
+    @api.depends("source_table", "source_column", "target_table", "target_column")
+    def _compute_display_name(self):
+        for edge in self:
+            src = ".".join(filter(None, [edge.source_table, edge.source_column]))
+            dst = ".".join(filter(None, [edge.target_table, edge.target_column]))
+            edge.display_name = f"{src} → {dst}"
+
+    # --- recording ------------------------------------------------------------------------
+    @staticmethod
+    def _edge_key(vals):
+        return (
+            vals["edge_type"],
+            vals["source_table"],
+            vals.get("source_column") or "",
+            vals["target_table"],
+            vals.get("target_column") or "",
+            vals.get("kind") or "",
+        )
+
+    @api.model
+    def _record_lineage(self, result, source, ref, connection=None, replace=True):
+        """Upsert the edges of an engine :class:`~ipwb.sql.lineage.LineageResult`.
+
+        Idempotent: recording the same result twice writes nothing the second time. With
+        ``replace`` the edges previously recorded for ``(source, ref, connection)`` that are not
+        in ``result`` any more are removed (a changed view or step replaces its lineage).
+        Returns ``{"created": n, "removed": n, "kept": n}``.
+        """
+        if source not in dict(SOURCES):
+            raise UserError(self.env._("Unknown lineage source %s.", source))
+        wanted = {}
+        for edge in result.tables:
+            vals = {"edge_type": "table", "source_table": edge.source, "target_table": edge.target}
+            wanted[self._edge_key(vals)] = vals
+        for edge in result.columns:
+            vals = {
+                "edge_type": "column",
+                "source_table": edge.source_table,
+                "source_column": edge.source_column,
+                "target_table": edge.target_table,
+                "target_column": edge.target_column or False,
+                "kind": edge.kind,
+            }
+            wanted[self._edge_key(vals)] = vals
+        domain = [("source", "=", source), ("source_ref", "=", ref or False)]
+        domain.append(("connection_id", "=", connection.id if connection else False))
+        existing = self.sudo().search(domain)
+        by_key = {}
+        for edge in existing:
+            key = self._edge_key(
+                {
+                    "edge_type": edge.edge_type,
+                    "source_table": edge.source_table,
+                    "source_column": edge.source_column,
+                    "target_table": edge.target_table,
+                    "target_column": edge.target_column,
+                    "kind": edge.kind,
+                }
+            )
+            by_key[key] = edge
+        missing = [vals for key, vals in wanted.items() if key not in by_key]
+        stale = self.browse([edge.id for key, edge in by_key.items() if key not in wanted])
+        for vals in missing:
+            vals.update(source=source, source_ref=ref or False, connection_id=connection.id if connection else False)
+        created = self.sudo().create(missing) if missing else self.browse()
+        created._link_catalog()
+        if replace and stale:
+            stale.sudo().unlink()
+        return {"created": len(created), "removed": len(stale) if replace else 0, "kept": len(by_key)}
+
+    def _link_catalog(self):
+        """Point edges at the catalog tables/columns their names denote (same warehouse)."""
+        if not self:
+            return
+        self.env["ipwb.table"].flush_model(["full_name", "active", "connection_id"])
+        self.env["ipwb.column"].flush_model(["name", "active", "table_id"])
+        self.flush_recordset()
+        cr = self.env.cr
+        for side in ("source", "target"):
+            cr.execute(
+                SQL(
+                    """UPDATE ipwb_lineage_edge e
+                          SET %(table_fk)s = t.id
+                         FROM ipwb_table t
+                        WHERE e.id IN %(ids)s AND %(table_fk)s IS NULL AND t.active
+                          AND t.full_name = %(table_name)s
+                          AND (e.connection_id IS NULL OR t.connection_id = e.connection_id)""",
+                    table_fk=SQL.identifier(f"{side}_table_id"),
+                    table_name=SQL.identifier("e", f"{side}_table"),
+                    ids=tuple(self.ids),
+                )
+            )
+            cr.execute(
+                SQL(
+                    """UPDATE ipwb_lineage_edge e
+                          SET %(column_fk)s = c.id
+                         FROM ipwb_column c
+                        WHERE e.id IN %(ids)s AND %(column_fk)s IS NULL AND c.active
+                          AND c.table_id = %(table_fk)s AND c.name = %(column_name)s""",
+                    column_fk=SQL.identifier(f"{side}_column_id"),
+                    table_fk=SQL.identifier("e", f"{side}_table_id"),
+                    column_name=SQL.identifier("e", f"{side}_column"),
+                    ids=tuple(self.ids),
+                )
+            )
+        self.invalidate_recordset(["source_table_id", "target_table_id", "source_column_id", "target_column_id"])
+
+    @api.model
+    def _relink_connection(self, connection):
+        """After a scan: link edges whose tables/columns are now in the catalog."""
+        unlinked = self.sudo().search(
+            [
+                ("connection_id", "in", [connection.id, False]),
+                "|",
+                "|",
+                ("source_table_id", "=", False),
+                ("target_table_id", "=", False),
+                "|",
+                "&",
+                ("source_column", "!=", False),
+                ("source_column_id", "=", False),
+                "&",
+                ("target_column", "!=", False),
+                ("target_column_id", "=", False),
+            ]
+        )
+        unlinked._link_catalog()
+
+    # --- traversal --------------------------------------------------------------------------
+    @api.model
+    def _depth(self, depth):
+        if depth is None or depth is False:
+            return MAX_DEPTH
+        depth = int(depth)
+        if depth < 1:
+            raise UserError(self.env._("The lineage depth must be at least 1."))
+        return min(depth, MAX_DEPTH)
+
+    @api.model
+    def _traverse_tables(self, table, direction="downstream", depth=None):
+        """``{table name: distance}`` of the tables up- or downstream of ``table`` (recursive CTE)."""
+        if direction not in ("upstream", "downstream"):
+            raise UserError(self.env._("Direction must be upstream or downstream."))
+        near, far = ("source_table", "target_table") if direction == "downstream" else ("target_table", "source_table")
+        self.env.cr.execute(
+            SQL(
+                """WITH RECURSIVE edges AS (
+                       SELECT DISTINCT %(near)s AS near, %(far)s AS far
+                         FROM ipwb_lineage_edge WHERE source_table <> target_table
+                   ), walk(node, distance) AS (
+                       SELECT %(start)s::varchar, 0
+                       UNION
+                       SELECT e.far, w.distance + 1
+                         FROM walk w JOIN edges e ON e.near = w.node
+                        WHERE w.distance < %(depth)s
+                   )
+                   SELECT node, min(distance) FROM walk
+                    WHERE node <> %(start)s GROUP BY node ORDER BY 2, 1""",
+                near=SQL.identifier(near),
+                far=SQL.identifier(far),
+                start=table,
+                depth=self._depth(depth),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _impact(self, table, column, depth=None):
+        """What depends on ``table.column``: ``(columns {(t, c): d}, tables {t: d}, edge ids)``.
+
+        Same rules as :meth:`ipwb.sql.lineage_graph.LineageGraph.impact`: column edges are
+        followed; a filter edge hits its whole target table, whose every outgoing column edge
+        is then followed.
+        """
+        self.env.cr.execute(
+            SQL(
+                """WITH RECURSIVE walk(tbl, col, distance, edge_id) AS (
+                       SELECT %(table)s::varchar, %(column)s::varchar, 0, NULL::integer
+                       UNION
+                       SELECT e.target_table, e.target_column, w.distance + 1, e.id
+                         FROM walk w
+                         JOIN ipwb_lineage_edge e
+                           ON e.edge_type = 'column' AND e.source_table = w.tbl
+                          AND (w.col IS NULL OR e.source_column = w.col)
+                        WHERE w.distance < %(depth)s
+                   )
+                   SELECT tbl, col, distance, edge_id FROM walk WHERE distance > 0""",
+                table=table,
+                column=column,
+                depth=self._depth(depth),
+            )
+        )
+        columns, tables, edge_ids = {}, {}, set()
+        for tbl, col, distance, edge_id in self.env.cr.fetchall():
+            edge_ids.add(edge_id)
+            if (tbl, col) == (table, column):
+                continue
+            if col is not None:
+                columns[(tbl, col)] = min(distance, columns.get((tbl, col), distance))
+            tables[tbl] = min(distance, tables.get(tbl, distance))
+        return columns, tables, self.browse(sorted(edge_ids))
+
+    @api.model
+    def _impact_action(self, column):
+        columns, tables, edges = self._impact(column.table_id.full_name, column.name)
+        name = self.env._(
+            "Impact of dropping %(column)s: %(columns)s column(s) in %(tables)s table(s)",
+            column=column.display_name,
+            columns=len(columns),
+            tables=len(tables),
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": "ipwb.lineage.edge",
+            "view_mode": "list,form",
+            "domain": [("id", "in", edges.ids)],
+            "context": {"create": False},
+            "help": self.env._("<p>Nothing downstream of %s is known: dropping it breaks no recorded lineage.</p>")
+            % column.display_name,
+        }
+
+    # --- graph view data ----------------------------------------------------------------------
+    @api.model
+    def lineage_graph_data(self, table_names, depth=1):
+        """Nodes and edges around ``table_names`` (``depth`` steps up and down) for the graph view.
+
+        Each node tells how many direct neighbours it has each way, so the client can offer to
+        expand it lazily. Table names the user may not see (restricted tables) are still
+        shown as names, without details.
+        """
+        names = set(table_names)
+        for start in list(names):
+            names |= set(self._traverse_tables(start, "upstream", depth))
+            names |= set(self._traverse_tables(start, "downstream", depth))
+        names = sorted(names)
+        if not names:
+            return {"nodes": [], "edges": []}
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT source_table, target_table FROM ipwb_lineage_edge
+                    WHERE source_table <> target_table
+                      AND (source_table IN %(names)s OR target_table IN %(names)s)""",
+                names=tuple(names),
+            )
+        )
+        pairs = self.env.cr.fetchall()
+        upstream, downstream = {}, {}
+        for src, dst in pairs:
+            downstream.setdefault(src, set()).add(dst)
+            upstream.setdefault(dst, set()).add(src)
+        tables = self.env["ipwb.table"].search([("full_name", "in", names)])
+        by_name = {t.full_name: t for t in tables}
+        nodes = []
+        for name in names:
+            table = by_name.get(name)
+            nodes.append(
+                {
+                    "id": name,
+                    "name": name,
+                    "table_id": table.id if table else False,
+                    "layer": (table.layer if table else False) or "other",
+                    "kind": table.kind if table else False,
+                    "upstream": len(upstream.get(name, ())),
+                    "downstream": len(downstream.get(name, ())),
+                }
+            )
+        shown = set(names)
+        edges = [{"source": s, "target": t} for s, t in pairs if s in shown and t in shown]
+        return {"nodes": nodes, "edges": edges}

@@ -1,0 +1,179 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from ..catalog_search import catalog_search
+from .ipwb_schema import LAYERS
+
+KINDS = [
+    ("table", "Table"),
+    ("partitioned_table", "Partitioned Table"),
+    ("view", "View"),
+    ("materialized_view", "Materialized View"),
+    ("foreign_table", "Foreign Table"),
+]
+
+#: fields only the scanner writes (they mirror the warehouse; ipwb.warehouse.scan.TABLE_FIELDS)
+SCANNED_TABLE_FIELDS = frozenset(
+    {
+        "connection_id",
+        "schema_id",
+        "schema_name",
+        "name",
+        "oid",
+        "kind",
+        "comment",
+        "row_count",
+        "row_count_known",
+        "total_bytes",
+        "view_definition",
+        "active",
+    }
+)
+#: governance fields: Architects (and administrators) only
+GOVERNANCE_TABLE_FIELDS = frozenset(
+    {"owner_id", "team_id", "domain", "layer", "restricted", "slo_freshness_hours", "slo_completeness_pct"}
+)
+#: documentation fields: BI Engineers, Data Engineers (and above)
+DOCUMENTATION_FIELDS = frozenset({"description", "tag_ids"})
+
+
+def check_field_groups(records, vals, scanned, governance):
+    """Field-level write rules shared by tables and columns (superuser/scanner exempt)."""
+    env = records.env
+    if env.su:
+        return
+    fields_ = set(vals)
+    if fields_ & scanned:
+        raise AccessError(
+            env._(
+                "%(fields)s mirror the warehouse and are only changed by a catalog scan.",
+                fields=", ".join(sorted(fields_ & scanned)),
+            )
+        )
+    if fields_ & governance and not env.user.has_group("ipwb_catalog.group_ipwb_architect"):
+        raise AccessError(
+            env._(
+                "Only Architects may change owners, teams, layers, SLOs and restrictions (%(fields)s).",
+                fields=", ".join(sorted(fields_ & governance)),
+            )
+        )
+    editors = ("ipwb_catalog.group_ipwb_bi_engineer", "ipwb_catalog.group_ipwb_data_engineer")
+    if fields_ - governance and not any(env.user.has_group(g) for g in editors):
+        if not env.user.has_group("ipwb_catalog.group_ipwb_architect"):
+            raise AccessError(env._("Only BI Engineers and Data Engineers may document catalog assets."))
+
+
+class IpwbTable(models.Model):
+    _name = "ipwb.table"
+    _description = "Warehouse Table"
+    _inherit = ["mail.thread"]
+    _order = "schema_name, name, id"
+    _rec_name = "full_name"
+
+    name = fields.Char(required=True, readonly=True, index="trigram", trim=False, tracking=True)
+    schema_name = fields.Char(string="Schema", required=True, readonly=True, index=True, trim=False)
+    full_name = fields.Char(compute="_compute_full_name", store=True, index=True)
+    connection_id = fields.Many2one(
+        "ipwb.connection", string="Warehouse", required=True, readonly=True, ondelete="cascade", index=True
+    )
+    schema_id = fields.Many2one("ipwb.schema", readonly=True, ondelete="cascade", index=True)
+    active = fields.Boolean(default=True, readonly=True, tracking=True, help="Archived when dropped.")
+    kind = fields.Selection(KINDS, default="table", required=True, readonly=True)
+    # --- mirrored from the warehouse by the scanner -----------------------------------------
+    oid = fields.Char(string="OID", readonly=True, help="pg_class oid, as text (oids exceed int4).")
+    comment = fields.Text(string="Database Comment", readonly=True)
+    row_count = fields.Float(string="Rows (estimate)", digits=(20, 0), readonly=True)
+    row_count_known = fields.Boolean(readonly=True, help="False until the table was analysed.")
+    total_bytes = fields.Float(string="Size (bytes)", digits=(20, 0), readonly=True)
+    size_display = fields.Char(string="Size", compute="_compute_size_display")
+    view_definition = fields.Text(readonly=True)
+    last_scanned = fields.Datetime(related="connection_id.last_scan_date")
+    column_ids = fields.One2many("ipwb.column", "table_id", string="Columns")
+    column_count = fields.Integer(compute="_compute_column_count")
+    # --- governance (Architects) -----------------------------------------------------------
+    layer = fields.Selection(LAYERS, index=True, tracking=True, help="Derived from the schema name; editable.")
+    domain = fields.Char(index=True, tracking=True, help="Business domain, e.g. finance, sales.")
+    owner_id = fields.Many2one("res.users", string="Owner", index=True, tracking=True)
+    team_id = fields.Many2one(
+        "res.groups",
+        string="Owner Team",
+        tracking=True,
+        help="The domain team (a user group). A restricted table is visible only to its members "
+        "and to Workbench Administrators.",
+    )
+    restricted = fields.Boolean(tracking=True)
+    slo_freshness_hours = fields.Float(string="Freshness SLO (h)", tracking=True)
+    slo_completeness_pct = fields.Float(string="Completeness SLO (%)", tracking=True)
+    # --- documentation (BI / Data Engineers) -----------------------------------------------
+    description = fields.Text(index="trigram", help="Written by people; the database comment is separate.")
+    tag_ids = fields.Many2many("ipwb.tag", string="Tags")
+
+    _sql_constraints = [
+        (
+            "slo_completeness_range",
+            "CHECK(slo_completeness_pct >= 0 AND slo_completeness_pct <= 100)",
+            "The completeness SLO is a percentage between 0 and 100.",
+        ),
+        ("slo_freshness_positive", "CHECK(slo_freshness_hours >= 0)", "The freshness SLO cannot be negative."),
+    ]
+
+    @api.depends("schema_name", "name")
+    def _compute_full_name(self):
+        for table in self:
+            table.full_name = f"{table.schema_name}.{table.name}" if table.schema_name else table.name
+
+    @api.depends("total_bytes")
+    def _compute_size_display(self):
+        for table in self:
+            size, unit = float(table.total_bytes or 0), "B"
+            for unit in ("B", "kB", "MB", "GB", "TB"):  # noqa: B007 - the last unit is used below
+                if size < 1024 or unit == "TB":
+                    break
+                size /= 1024
+            table.size_display = f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+
+    @api.depends("column_ids")
+    def _compute_column_count(self):
+        counts = dict(
+            self.env["ipwb.column"]._read_group([("table_id", "in", self.ids)], ["table_id"], ["__count"])
+        )
+        for table in self:
+            table.column_count = counts.get(table, 0)
+
+    def write(self, vals):
+        check_field_groups(self, vals, SCANNED_TABLE_FIELDS, GOVERNANCE_TABLE_FIELDS)
+        return super().write(vals)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            raise AccessError(self.env._("Catalog tables are created by scanning a warehouse."))
+        return super().create(vals_list)
+
+    def action_open_columns(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Columns of %s", self.full_name),
+            "res_model": "ipwb.column",
+            "view_mode": "list,form",
+            "domain": [("table_id", "=", self.id)],
+            "context": {"default_table_id": self.id},
+        }
+
+    def action_open_lineage(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.client",
+            "tag": "ipwb_catalog.lineage_graph",
+            "name": self.env._("Lineage of %s", self.full_name),
+            "params": {"table_id": self.id},
+        }
+
+    # --- search -------------------------------------------------------------------------------
+    @api.model
+    def search_catalog(self, query="", facets=None, limit=20):
+        """Search tables and columns by name, description, comment and tag; see :mod:`.catalog_search`."""
+        return catalog_search(self, query, facets or {}, limit)
