@@ -1,0 +1,27 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo.tests import HttpCase, tagged
+
+from ..services import gateway
+from ..services.gateway import Catalogs
+from .common import SALES_SQL, ensure_sales_table, sql_reply
+from .openai_peer import OpenAIPeer
+
+
+@tagged("post_install", "-at_install")
+class TestGenieTour(HttpCase):
+    def test_ask_genie_tour(self):
+        ensure_sales_table()
+        Catalogs.clear()
+        with OpenAIPeer() as peer:
+            self.env["ipwb.llm.model"].search([]).action_archive()
+            self.env["ipwb.llm.model"].create(
+                {"name": "Tour model", "litellm_model": "openai/tour", "api_base": peer.base_url, "max_retries": 0}
+            )
+            self.env["ir.config_parameter"].set_param(gateway.PARAM_CACHE_TTL, "0")
+            peer.reply(sql_reply(SALES_SQL))
+            self.start_tour("/odoo/action-ipwb_genie.ipwb_genie_ask_action", "ipwb_genie_ask_tour", login="admin")
+            self.assertEqual(len(peer.requests), 1)
+        message = self.env["ipwb.genie.message"].search([("role", "=", "assistant")], order="id desc", limit=1)
+        self.assertEqual(message.state, "ok")
+        self.assertEqual(message.rows, [["north", 150.0], ["south", 70.0]])
