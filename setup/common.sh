@@ -106,6 +106,14 @@ ensure_venv() {
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
         return 0
     fi
+    # Serialise installs: two commands started together must not run pip in one venv at once.
+    mkdir -p "$IPWB_LOCAL"
+    exec {venv_lock}>"$IPWB_LOCAL/venv.lock"
+    flock "$venv_lock"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
+        flock -u "$venv_lock"
+        return 0
+    fi
     local pip=(pip_quiet "$IPWB_VENV/bin/python" -m pip --disable-pip-version-check -q)
     log "installing Python dependencies into .venv (first run takes a few minutes)"
     "${pip[@]}" install -U pip wheel setuptools
@@ -130,6 +138,7 @@ ensure_venv() {
         rm -f "$site/ipwb-odoo-path.pth"
     fi
     echo "$fingerprint" >"$stamp"
+    flock -u "$venv_lock"
 }
 
 # --- Odoo --------------------------------------------------------------------------
