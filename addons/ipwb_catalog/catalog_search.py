@@ -58,8 +58,10 @@ def _score_sql(q, has_trigram):
     if has_trigram:
         fuzzy_t = SQL("GREATEST(similarity(t.name, %s), word_similarity(%s, t.name))", q, q)
         fuzzy_c = SQL("GREATEST(similarity(c.name, %s), word_similarity(%s, c.name))", q, q)
-        near_t = SQL("(t.name %% %s OR %s <%% t.name)", q, q)
-        near_c = SQL("(c.name %% %s OR %s <%% c.name)", q, q)
+        # a literal "%" is written "%%%%" in an SQL() with arguments: formatting the
+        # arguments in halves it, and psycopg2 halves it again
+        near_t = SQL("(t.name %%%% %s OR %s <%%%% t.name)", q, q)
+        near_c = SQL("(c.name %%%% %s OR %s <%%%% c.name)", q, q)
     else:
         fuzzy_t = fuzzy_c = SQL("0")
         near_t = near_c = SQL("FALSE")
@@ -120,6 +122,8 @@ def catalog_search(Table, query, facets, limit):  # noqa: C901 - one query, one 
         limit = max(1, min(int(limit or 20), MAX_LIMIT))
     except (TypeError, ValueError):
         raise UserError(env._("The result limit must be a number.")) from None
+    for model in ("ipwb.table", "ipwb.column", "ipwb.tag"):
+        env[model].flush_model()
     visible = Table._search(_facet_domain(env, facets or {}))
     boost = SQL(
         "(CASE WHEN t.layer IN ('gold', 'platinum') THEN 20 ELSE 0 END"

@@ -39,10 +39,10 @@ class IpwbLineageEdge(models.Model):
     kind = fields.Selection(EDGE_KINDS)
     source = fields.Selection(SOURCES, required=True, default="manual", index=True)
     source_ref = fields.Char(string="Source Reference", index=True, help="e.g. pipeline step, dbt model, view.")
-    source_table_id = fields.Many2one("ipwb.table", ondelete="set null", index=True)
-    target_table_id = fields.Many2one("ipwb.table", ondelete="set null", index=True)
-    source_column_id = fields.Many2one("ipwb.column", ondelete="set null", index=True)
-    target_column_id = fields.Many2one("ipwb.column", ondelete="set null", index=True)
+    source_table_id = fields.Many2one("ipwb.table", string="Source Table Record", ondelete="set null", index=True)
+    target_table_id = fields.Many2one("ipwb.table", string="Target Table Record", ondelete="set null", index=True)
+    source_column_id = fields.Many2one("ipwb.column", string="Source Column Record", ondelete="set null", index=True)
+    target_column_id = fields.Many2one("ipwb.column", string="Target Column Record", ondelete="set null", index=True)
 
     def init(self):
         self.env.cr.execute(

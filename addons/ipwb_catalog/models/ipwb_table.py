@@ -78,7 +78,7 @@ class IpwbTable(models.Model):
     connection_id = fields.Many2one(
         "ipwb.connection", string="Warehouse", required=True, readonly=True, ondelete="cascade", index=True
     )
-    schema_id = fields.Many2one("ipwb.schema", readonly=True, ondelete="cascade", index=True)
+    schema_id = fields.Many2one("ipwb.schema", string="Schema Record", readonly=True, ondelete="cascade", index=True)
     active = fields.Boolean(default=True, readonly=True, tracking=True, help="Archived when dropped.")
     kind = fields.Selection(KINDS, default="table", required=True, readonly=True)
     # --- mirrored from the warehouse by the scanner -----------------------------------------

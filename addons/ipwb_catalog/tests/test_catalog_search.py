@@ -1,0 +1,138 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo.exceptions import UserError
+from odoo.tests import new_test_user, tagged
+from odoo.tests.common import TransactionCase
+
+from .common import WarehouseSchema
+
+HOSTILE = [
+    "%",
+    "_",
+    "%%__",
+    "\\",
+    "\\%",
+    "'",
+    "''; DROP TABLE ipwb_table; --",
+    '"',
+    "a'b\"c\\d%e_f",
+    "x" * 10_000,
+    "ç€ 表 🚀",
+    "\x00nul",
+    "   ",
+    "(.*)[a-z]+$",
+    "%s %(name)s {}",
+]
+
+
+@tagged("post_install", "-at_install")
+class TestCatalogSearch(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.connection = cls.env.ref("ipwb_catalog.connection_embedded_warehouse")
+        cls.wh = WarehouseSchema("ipwb_srch")
+        cls.addClassCleanup(cls.wh.drop)
+        cls.wh.execute(
+            "CREATE TABLE {schema}.customer (id int PRIMARY KEY, email text);"
+            "CREATE TABLE {schema}.customer_address (id int, customer_id int, city text);"
+            "CREATE TABLE {schema}.invoice (id int, total numeric, customer_ref int);"
+            "CREATE TABLE {schema}.payments_100pct (id int, paid_at timestamptz);"
+            "CREATE TABLE {schema}.kustomer (id int);"
+            "CREATE TABLE {schema}.ledger (id int, vat_amount numeric)"
+        )
+        cls.connection._scan_catalog(schemas=[cls.wh.name])
+        Table = cls.env["ipwb.table"]
+        cls.t = {t.name: t for t in Table.search([("schema_name", "=", cls.wh.name)])}
+        cls.tag = cls.env["ipwb.tag"].create({"name": "finance-critical"})
+        cls.t["ledger"].write({"tag_ids": [(6, 0, cls.tag.ids)], "description": "General ledger of the company"})
+        cls.t["invoice"].write({"layer": "gold", "domain": "finance"})
+
+    def search(self, query, facets=None, limit=50, env=None):
+        result = (env or self.env)["ipwb.table"].search_catalog(query, facets or {}, limit)
+        return [hit for hit in result["results"] if hit["schema"] == self.wh.name], result
+
+    def names(self, query, **kwargs):
+        return [hit["name"] for hit in self.search(query, **kwargs)[0]]
+
+    def test_exact_beats_prefix_beats_fuzzy(self):
+        hits, _result = self.search("customer")
+        names = [h["name"] for h in hits]
+        self.assertEqual(names[0], "customer")
+        self.assertEqual(hits[0]["match"], "exact")
+        self.assertLess(names.index("customer_address"), names.index("kustomer"))
+        self.assertEqual(hits[names.index("customer_address")]["match"], "prefix")
+
+    def test_fuzzy_finds_typos(self):
+        self.assertIn("customer", self.names("custmer"))
+
+    def test_column_hit_shown_inline(self):
+        hits, _result = self.search("vat_amount")
+        self.assertEqual(hits[0]["name"], "ledger")
+        self.assertEqual(hits[0]["column"]["name"], "vat_amount")
+        self.assertEqual(hits[0]["column"]["data_type"], "numeric")
+        self.assertTrue(hits[0]["column"]["best"])
+
+    def test_description_and_tag_hits(self):
+        self.assertIn("ledger", self.names("general ledger of"))
+        self.assertIn("ledger", self.names("finance-crit"))
+
+    def test_gold_and_owned_boosts(self):
+        # "customer" appears in invoice.customer_ref and customer_address.customer_id (column prefix tier)
+        before = self.names("customer_")
+        self.assertLess(before.index("customer_address"), before.index("invoice"))
+        self.t["invoice"].write({"layer": "gold", "owner_id": self.env.user.id})
+        self.t["customer_address"].write({"layer": "silver"})
+        hits, _r = self.search("customer_")
+        scores = {h["name"]: h["score"] for h in hits}
+        self.assertEqual(scores["invoice"] - scores["customer_address"], 450 + 40 - 500)
+
+    def test_facets_count_and_filter(self):
+        _hits, result = self.search("")
+        layers = {entry[0]: entry[2] for entry in result["facets"]["layer"]}
+        self.assertGreaterEqual(layers.get("gold", 0), 1)
+        self.assertIn(self.tag.id, [entry[0] for entry in result["facets"]["tag_ids"]])
+        self.assertEqual(self.names("", facets={"layer": ["gold"]}), ["invoice"])
+        self.assertEqual(self.names("", facets={"tag_ids": [self.tag.id]}), ["ledger"])
+        self.assertEqual(self.names("", facets={"domain": "finance"}), ["invoice"])
+        with self.assertRaises(UserError):
+            self.search("", facets={"password": ["x"]})
+        with self.assertRaises(UserError):
+            self.search("", facets={"owner_id": ["1 OR 1=1"]})
+
+    def test_hostile_strings_are_literal_and_safe(self):
+        for query in HOSTILE:
+            with self.subTest(query=query[:30]):
+                hits, result = self.search(query)
+                self.assertLessEqual(len(result["query"]), 200)
+        # wildcards are literal: "%" and "_" match only names containing them
+        self.assertEqual(self.names("100pct"), ["payments_100pct"])
+        self.assertNotIn("customer", self.names("%"))
+        self.assertIn("payments_100pct", self.names("s_1"))
+        self.assertNotIn("kustomer", self.names("k%"))
+        self.assertTrue(self.env["ipwb.table"].search_count([]), "the catalog survived")
+        with self.assertRaises(UserError):
+            self.env["ipwb.table"].search_catalog(["not", "text"])
+
+    def test_archived_tables_not_found(self):
+        self.t["kustomer"].sudo().write({"active": False})
+        self.assertNotIn("kustomer", self.names("kustomer"))
+
+    def test_restricted_table_hidden_from_other_teams(self):
+        team = self.env["res.groups"].create({"name": "Finance team"})
+        self.t["ledger"].write({"restricted": True, "team_id": team.id})
+        outsider = new_test_user(self.env, "ipwb_outsider", groups="ipwb_catalog.group_ipwb_user")
+        member = new_test_user(self.env, "ipwb_member", groups="ipwb_catalog.group_ipwb_user")
+        team.users = [(4, member.id)]
+        self.assertNotIn("ledger", self.names("ledger", env=self.env(user=outsider)))
+        self.assertNotIn("ledger", self.names("vat_amount", env=self.env(user=outsider)))
+        self.assertIn("ledger", self.names("ledger", env=self.env(user=member)))
+
+    def test_trigram_indexes_exist(self):
+        self.env.cr.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename IN ('ipwb_table', 'ipwb_column')"
+            " AND indexdef LIKE '%%gin_trgm_ops%%'"
+        )
+        definitions = " ".join(row[0] for row in self.env.cr.fetchall())
+        self.assertIn("ipwb_table", definitions)
+        self.assertIn("ipwb_column", definitions)
