@@ -24,6 +24,7 @@
         "views/ipwb_schema_views.xml",
         "views/ipwb_lineage_edge_views.xml",
         "views/ipwb_menus.xml",
+        "views/ipwb_settings_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

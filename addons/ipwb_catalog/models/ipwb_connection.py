@@ -261,6 +261,11 @@ class IpwbConnection(models.Model):
                     connection._scan_catalog()
             except (UserError, IpwbError) as exc:
                 _logger.warning("catalog scan of %s failed: %s", connection.name, exc)
+        try:
+            report = self.env["ipwb.lineage.edge"]._mirror_to_neo4j()
+            _logger.info("%s", report.message)
+        except UserError as exc:
+            _logger.warning("%s", exc)
 
     def action_open_tables(self):
         self.ensure_one()

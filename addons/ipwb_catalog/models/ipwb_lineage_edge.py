@@ -13,6 +13,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ipwb.errors import IpwbError
+from ipwb.integrations.neo4j_lineage import Neo4jLineageMirror
+from ipwb.sql.lineage import ColumnEdge, TableEdge
+
 SOURCES = [
     ("pipeline_step", "Pipeline step"),
     ("dbt", "dbt"),
@@ -324,3 +328,27 @@ class IpwbLineageEdge(models.Model):
         shown = set(names)
         edges = [{"source": s, "target": t} for s, t in pairs if s in shown and t in shown]
         return {"nodes": nodes, "edges": edges}
+
+    # --- optional Neo4j mirror ----------------------------------------------------------------
+    @api.model
+    def _mirror_to_neo4j(self):
+        """Push every edge to Neo4j when ``ipwb_catalog.neo4j_uri`` is set; a clean no-op otherwise."""
+        params = self.env["ir.config_parameter"].sudo()
+        mirror = Neo4jLineageMirror(
+            params.get_param("ipwb_catalog.neo4j_uri") or None,
+            user=params.get_param("ipwb_catalog.neo4j_user") or "neo4j",
+            password=params.get_param("ipwb_catalog.neo4j_password") or "",
+        )
+        if not mirror.enabled:
+            return mirror.push([], [])
+        edges = self.sudo().search([])
+        tables = {TableEdge(e.source_table, e.target_table) for e in edges if e.source_table != e.target_table}
+        columns = [
+            ColumnEdge(e.source_table, e.source_column, e.target_table, e.target_column or None, e.kind or "direct")
+            for e in edges
+            if e.edge_type == "column"
+        ]
+        try:
+            return mirror.push(sorted(tables), columns, origin=self.env.cr.dbname)
+        except IpwbError as exc:
+            raise UserError(self.env._("Neo4j lineage mirror: %s", exc)) from None
