@@ -13,6 +13,8 @@
     "data": [
         "security/ipwb_cost_security.xml",
         "security/ir.model.access.csv",
+        "data/ipwb_cost_price_data.xml",
         "views/ipwb_cost_entry_views.xml",
+        "views/ipwb_cost_price_views.xml",
     ],
 }

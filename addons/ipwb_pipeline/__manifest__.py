@@ -10,8 +10,19 @@
     "license": "LGPL-3",
     "installable": True,
     "depends": ["ipwb_guardian", "ipwb_cost"],
+    "external_dependencies": {"python": ["ipwb"]},
     "data": [
         "security/ir.model.access.csv",
+        "data/ipwb_pipeline_cron.xml",
         "views/ipwb_pipeline_views.xml",
+        "views/ipwb_pipeline_run_views.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "ipwb_pipeline/static/src/canvas/**/*",
+        ],
+        "web.assets_tests": [
+            "ipwb_pipeline/static/tests/tours/**/*",
+        ],
+    },
 }

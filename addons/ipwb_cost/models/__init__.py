@@ -1,1 +1,1 @@
-from . import ipwb_cost_entry
+from . import ipwb_cost_entry, ipwb_cost_price

@@ -1,1 +1,9 @@
-from . import ipwb_pipeline
+from . import (
+    ipwb_cost_entry,
+    ipwb_pipeline,
+    ipwb_pipeline_run,
+    ipwb_pipeline_step,
+    ipwb_pipeline_step_run,
+    res_config_settings,
+    step_kinds,
+)

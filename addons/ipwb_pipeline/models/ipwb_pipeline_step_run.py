@@ -1,0 +1,330 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import json
+import logging
+import os
+from datetime import datetime, timezone
+
+from odoo import api, fields, models, tools
+from odoo.exceptions import UserError
+
+from ipwb.dag import StepState, StepStatus
+from ipwb.errors import ConfigurationError, IpwbError
+from ipwb.guardian.checks import CheckSpec
+from ipwb.guardian.runner import run_check
+from ipwb.integrations.webhook import call_webhook
+from ipwb.pipeline.budget import compute_cost
+from ipwb.pipeline.dbtstep import run_dbt
+from ipwb.pipeline.sqlstep import run_sql_step
+from ipwb.warehouse.connection import WarehouseConfig
+
+from .step_kinds import BUILTIN_KIND_SELECTION, STEP_EXECUTORS
+
+_logger = logging.getLogger(__name__)
+
+#: odoo.conf keys of the warehouse writer role (pipelines write; the SQL editor reads)
+WRITER_KEYS = ("ipwb_warehouse_writer_user", "ipwb_warehouse_writer_password")
+#: the repository's specs/ folder, used when no specs directory is configured
+REPO_SPECS = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "specs"))
+
+
+def _epoch(value):
+    return value.replace(tzinfo=timezone.utc).timestamp() if value else None
+
+
+def _from_epoch(value):
+    return datetime.fromtimestamp(value, tz=timezone.utc).replace(tzinfo=None) if value else False
+
+
+class IpwbPipelineStepRun(models.Model):
+    """One step of one run: a snapshot of the step's definition plus what happened."""
+
+    _name = "ipwb.pipeline.step.run"
+    _description = "Pipeline Step Run"
+    _order = "run_id desc, sequence, id"
+
+    run_id = fields.Many2one("ipwb.pipeline.run", required=True, ondelete="cascade", index=True)
+    pipeline_id = fields.Many2one(related="run_id.pipeline_id", store=True)
+    step_id = fields.Many2one("ipwb.pipeline.step", ondelete="set null")
+    step_name = fields.Char(string="Step", required=True)
+    kind = fields.Selection(BUILTIN_KIND_SELECTION, required=True)
+    sequence = fields.Integer()
+    config = fields.Text()
+    depends_json = fields.Char(default="[]")
+    enabled = fields.Boolean(default=True)
+    retries = fields.Integer()
+    retry_backoff_s = fields.Float()
+    timeout_s = fields.Float(default=3600)
+    state = fields.Selection(
+        [(s.value, s.value.capitalize()) for s in StepState], default="pending", required=True, index=True
+    )
+    attempt = fields.Integer()
+    not_before = fields.Datetime()
+    date_start = fields.Datetime(string="Started")
+    date_end = fields.Datetime(string="Finished")
+    duration = fields.Float(string="Duration (s)", digits=(16, 3), aggregator="avg")
+    rows_affected = fields.Integer()
+    log = fields.Text()
+    error = fields.Text()
+    response = fields.Text(help="What an external call (webhook) answered.")
+    cost_usd = fields.Float(string="Cost (USD)", digits=(16, 6), aggregator="sum")
+
+    # -- scheduler state ----------------------------------------------------------------------
+    def _engine_status(self):
+        self.ensure_one()
+        state = StepState(self.state)
+        return StepStatus(
+            state, self.attempt, _epoch(self.not_before), _epoch(self.date_start), self.error or ""
+        )
+
+    def _store_status(self, status):
+        values = {
+            "state": status.state.value,
+            "attempt": status.attempts,
+            "not_before": _from_epoch(status.not_before),
+        }
+        if status.state in (StepState.FAILED, StepState.RETRYING, StepState.SKIPPED) and status.reason:
+            values["error"] = status.reason
+        self.write(values)
+
+    # -- execution -----------------------------------------------------------------------------
+    def _config_dict(self):
+        self.ensure_one()
+        try:
+            value = json.loads(self.config or "{}")
+        except ValueError:
+            raise UserError(
+                self.env._("Step %s has a configuration that is not JSON.", self.step_name)
+            ) from None
+        return value if isinstance(value, dict) else {}
+
+    def _execute_kind(self, params):
+        """Run the step through the method its kind registered; returns an outcome dict:
+        ``rows_affected``, ``log``, ``response``, ``llm_usd``, ``after_commit`` (callable)."""
+        self.ensure_one()
+        method = STEP_EXECUTORS.get(self.kind)
+        if not method or not hasattr(self, method):
+            raise UserError(self.env._("No executor is registered for step kind %s.", self.kind))
+        return getattr(self, method)(self._config_dict(), params) or {}
+
+    @api.model
+    def _specs_dir(self):
+        configured = self.env["ir.config_parameter"].sudo().get_param("ipwb_pipeline.specs_dir")
+        return os.path.realpath((configured or "").strip() or REPO_SPECS)
+
+    def _spec_path(self, relative):
+        base = self._specs_dir()
+        path = os.path.realpath(os.path.join(base, relative))
+        if os.path.commonpath([base, path]) != base:
+            raise UserError(self.env._("Path %s leaves the specs directory.", relative))
+        return path
+
+    @api.model
+    def _writer_config(self):
+        """Warehouse config of the default connection, with the writer role's credentials."""
+        connection = self.env["ipwb.connection"].sudo()._get_default()
+        try:
+            base = connection._warehouse_config()
+        except IpwbError as exc:
+            raise UserError(
+                self.env._("Warehouse %(name)s: %(error)s", name=connection.name, error=exc)
+            ) from None
+        if connection.credential_source == "server_config":
+            user, password = (tools.config.get(key) or "" for key in WRITER_KEYS)
+            if not user:
+                raise UserError(
+                    self.env._(
+                        "The server configuration has no %s option: pipelines cannot write.", WRITER_KEYS[0]
+                    )
+                )
+            return WarehouseConfig(
+                dbname=base.dbname,
+                host=base.host,
+                port=base.port,
+                user=user,
+                password=password,
+                sslmode=base.sslmode,
+                application_name="ipwb-pipeline",
+                forbidden_dbnames=base.forbidden_dbnames,
+            )
+        return base
+
+    def _run_step_sql(self, config, params):
+        if "file" in config:
+            with open(self._spec_path(config["file"]), encoding="utf-8") as handle:
+                script = handle.read()
+        else:
+            script = config.get("sql") or ""
+        if not script.strip():
+            raise UserError(self.env._("SQL step %s has no SQL.", self.step_name))
+        result = run_sql_step(self._writer_config(), script, params, timeout_s=self.timeout_s)
+        lines = list(result.log)
+        if result.lineage:
+            lines.append("lineage: " + ", ".join(f"{e.source} → {e.target}" for e in result.lineage))
+            lines += self._record_lineage(result.lineage_result)
+        lines += [f"lineage issue: {issue}" for issue in result.lineage_issues]
+        return {"rows_affected": result.rows_affected, "log": "\n".join(lines)}
+
+    def _record_lineage(self, result):
+        """Store the step's lineage in the catalog's store when ipwb_catalog provides one."""
+        if "ipwb.lineage.edge" not in self.env or result is None:
+            return ["lineage not stored: no lineage store (ipwb.lineage.edge) in this database"]
+        Edge = self.env["ipwb.lineage.edge"].sudo()
+        if not hasattr(Edge, "_record_lineage"):
+            return ["lineage not stored: ipwb.lineage.edge has no _record_lineage()"]
+        ref = f"{self.run_id.pipeline_id.code}.{self.step_name}"
+        connection = self.env["ipwb.connection"].sudo()._get_default()
+        counts = Edge._record_lineage(result, "pipeline_step", ref, connection=connection)
+        return [f"lineage stored: {counts}"]
+
+    def _run_step_dbt(self, config, params):
+        project = self._spec_path(config.get("project") or "dbt")
+        try:
+            result = run_dbt(
+                project,
+                self._writer_config(),
+                command=config.get("command", "build"),
+                select=config.get("select", ""),
+                full_refresh=bool(config.get("full_refresh")),
+                timeout_s=self.timeout_s,
+                variables=dict(params) or None,
+            )
+        except IpwbError as exc:
+            exc.log = getattr(exc, "log", "")
+            raise
+        return {"log": result.log[-20000:]}
+
+    def _run_step_n8n_webhook(self, config, params):
+        """POST to the webhook. The worker committed this step as running before calling:
+        nothing of the run is inside an open transaction while the request is in flight."""
+        run = self.run_id
+        payload = {
+            "pipeline": run.pipeline_id.code,
+            "run_id": run.id,
+            "step": self.step_name,
+            "params": params,
+            **(config.get("payload") or {}),
+        }
+        timeout = float(config.get("timeout_s") or min(self.timeout_s, 30))
+        answer = call_webhook(config["url"], payload, method=config.get("method", "POST"), timeout_s=timeout)
+        return {
+            "response": answer.body,
+            "log": f"HTTP {answer.status} in {answer.duration_s:.2f} s ({answer.attempts} attempt(s))",
+        }
+
+    def _run_step_server_action(self, config, params):
+        action = self.env.ref(config.get("action") or "", raise_if_not_found=False)
+        if not action or action._name != "ir.actions.server":
+            raise UserError(
+                self.env._(
+                    "Step %(step)s: %(action)s is not a server action.",
+                    step=self.step_name,
+                    action=config.get("action"),
+                )
+            )
+        run = self.run_id
+        context = {
+            "active_model": run._name,
+            "active_id": run.id,
+            "active_ids": run.ids,
+            "ipwb_pipeline_params": params,
+        }
+        result = action.with_context(**context).run()
+        return {
+            "log": f"server action {action.display_name} ran",
+            "response": json.dumps(result, default=str) if result else False,
+        }
+
+    def _run_step_quality_gate(self, config, params):
+        """Guardian checks of a table: a failing blocking check fails the step (and the run)."""
+        Check = self.env["ipwb.dq.check"].sudo()
+        domain = [("table_ref", "=", config["table"])]
+        if config.get("checks"):
+            domain += ["|", ("name", "in", config["checks"]), ("check_type", "in", config["checks"])]
+        checks = Check.search(domain)
+        if not checks:
+            raise UserError(
+                self.env._(
+                    "Quality gate %(step)s: no Guardian check is declared on %(table)s.",
+                    step=self.step_name,
+                    table=config["table"],
+                )
+            )
+        blocking_default = config.get("blocking", True)
+        lines, failures = [], []
+        for check in checks:
+            passed, detail = self._evaluate_check(check)
+            lines.append(f"{'PASS' if passed else 'FAIL'} {check.name} ({check.check_type}): {detail}")
+            if passed is False and (check.blocking and blocking_default):
+                failures.append(check.name)
+        log = "\n".join(lines)
+        if failures:
+            error = IpwbError(self.env._("blocking check(s) failed: %s", ", ".join(failures)))
+            error.log = log
+            raise error
+        return {"log": log}
+
+    def _evaluate_check(self, check):
+        """(passed, detail) of one Guardian check, run by the Guardian engine (read-only role).
+
+        Guardian's own record method is used when it has one (``_ipwb_gate_result``);
+        otherwise the check is turned into an engine ``CheckSpec`` and run with
+        :func:`ipwb.guardian.runner.run_check` (generated SQL, READ ONLY, timeout).
+        """
+        if hasattr(check, "_ipwb_gate_result"):
+            return check._ipwb_gate_result()
+        try:
+            if hasattr(check, "_to_check_spec"):
+                spec = check._to_check_spec()
+            else:
+                params = {}
+                for field_name in ("params", "params_json"):
+                    if field_name in check._fields and check[field_name]:
+                        try:
+                            params = json.loads(check[field_name])
+                        except ValueError:
+                            params = {}
+                spec = CheckSpec(
+                    name=check.name,
+                    table=check.table_ref,
+                    check_type=check.check_type,
+                    column=check.column_name or None,
+                    params=params,
+                    severity=check.severity,
+                    blocking=check.blocking,
+                )
+            result = run_check(check.connection_id._warehouse_config(), spec)
+        except IpwbError as exc:
+            return False, str(exc)
+        return (
+            result.status == "pass",
+            f"{result.status}: {result.message or result.failed} ({result.total} rows)",
+        )
+
+    # -- cost ------------------------------------------------------------------------------------
+    def _record_cost(self, seconds, llm_usd=0.0):
+        """Price the step: compute seconds times the warehouse rate (+ LLM costs), linked to the run."""
+        self.ensure_one()
+        Price = self.env["ipwb.cost.price"].sudo()
+        rate = Price._rate_per_second("warehouse")
+        try:
+            amount = compute_cost(max(seconds, 0.0), rate, llm_usd)
+        except ConfigurationError:
+            amount = 0.0
+        run = self.run_id
+        self.env["ipwb.cost.entry"].sudo().create(
+            {
+                "source": "pipeline",
+                "description": f"{run.name} / {self.step_name}",
+                "model_name": "warehouse",
+                "compute_seconds": max(seconds, 0.0),
+                "amount_usd": amount,
+                "user_id": (run.requested_by_id or run.pipeline_id.owner_id).id,
+                "domain_name": run.pipeline_id.domain_name,
+                "pipeline_run_id": run.id,
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+        self.cost_usd = amount
+        return amount

@@ -1,0 +1,84 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import os
+import tempfile
+
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import PipelineCase
+
+REPO_SPECS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "specs", "pipelines")
+
+BAD_SPEC = """name: bad_spec
+owner: me@example.com
+steps:
+  - id: a
+    kind: sql
+    depends_on: [c]
+    config: {sql: select 1}
+  - id: b
+    kind: sql
+    depends_on: [a]
+    config: {sql: select 1}
+  - id: c
+    kind: sqll
+    depends_on: [b]
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestSpecRoundTrip(PipelineCase):
+    def test_import_then_export_is_lossless(self):
+        path = os.path.join(REPO_SPECS, "example_daily_sales.yaml")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        pipeline = self.Pipeline.import_spec_text(text, source=path)
+        self.assertEqual(pipeline.code, "example_daily_sales")
+        self.assertEqual(len(pipeline.step_ids), 5)
+        self.assertEqual(pipeline.spec_yaml, text)
+        # sync again (update in place) keeps the same records and the same text
+        step_ids = pipeline.step_ids.ids
+        again = self.Pipeline.import_spec_text(text, source=path)
+        self.assertEqual(again, pipeline)
+        self.assertEqual(sorted(again.step_ids.ids), sorted(step_ids))
+        self.assertEqual(again.spec_yaml, text)
+
+    def test_canvas_built_pipeline_exports_a_valid_spec(self):
+        pipeline = self.make_pipeline(
+            [
+                ("extract", "sql", {"sql": "SELECT 1"}, []),
+                ("load", "sql", {"sql": "SELECT 2"}, ["extract"], {"retries": 2}),
+            ]
+        )
+        text = pipeline.spec_yaml
+        self.assertIn(
+            "depends_on: [extract]", text.replace("\n      - ", " ").replace("depends_on:\n", "depends_on: [")
+        )  # either YAML style
+        copy = text.replace(f"name: {pipeline.code}", "name: copy_of_it")
+        imported = self.Pipeline.import_spec_text(copy)
+        self.assertEqual(imported.spec_yaml, copy)
+        self.assertEqual(imported.step_ids.filtered(lambda s: s.name == "load").retries, 2)
+
+    def test_invalid_spec_lists_every_problem_with_lines(self):
+        with self.assertRaises(ValidationError) as caught:
+            self.Pipeline.import_spec_text(BAD_SPEC, source="bad_spec.yaml")
+        message = str(caught.exception)
+        self.assertIn("bad_spec.yaml:13:", message)
+        self.assertIn("sqll", message)
+        self.assertFalse(self.Pipeline.search([("code", "=", "bad_spec")]), "an invalid spec changes nothing")
+
+    def test_write_and_sync_with_the_specs_directory(self):
+        pipeline = self.make_pipeline([("a", "sql", {"sql": "SELECT 1"}, [])])
+        with tempfile.TemporaryDirectory() as folder:
+            os.mkdir(os.path.join(folder, "pipelines"))
+            self.env["ir.config_parameter"].set_param("ipwb_pipeline.specs_dir", folder)
+            pipeline.action_write_spec()
+            path = os.path.join(folder, "pipelines", f"{pipeline.code}.yaml")
+            with open(path, encoding="utf-8") as handle:
+                self.assertEqual(handle.read(), pipeline.spec_yaml)
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write("  - id: b\n    kind: sql\n    depends_on: [a]\n    config: {sql: select 2}\n")
+            pipeline.action_sync_from_specs_dir()
+            self.assertEqual(pipeline.step_ids.mapped("name"), ["a", "b"])
+            self.assertEqual(pipeline.step_ids[1].depends_on_ids, pipeline.step_ids[0])

@@ -1,0 +1,1 @@
+from . import ipwb_pipeline_import_wizard

@@ -1,0 +1,208 @@
+"""Pipeline run workers as real Odoo processes.
+
+- two `odoo-bin shell` workers drain the same queue concurrently: every run executes once
+  (claims use SELECT … FOR UPDATE SKIP LOCKED and are committed before execution);
+- a cron worker (`odoo-bin` with one cron thread) is SIGKILLed in the middle of a
+  `pg_sleep` step; the next worker pass sees the stale heartbeat and fails the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+
+import psycopg2
+import pytest
+
+from .conftest import OdooDatabases, odoo_runner
+
+pytestmark = [pytest.mark.odoo, pytest.mark.slow]
+
+RESULT_MARK = "IPWB-RESULT:"
+
+
+def _result(output: str) -> dict:
+    for line in output.splitlines():
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK) :])
+    raise AssertionError(f"script printed no result:\n{output[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def pipeline_template(odoo_databases: OdooDatabases, base_template: str) -> str:
+    name = odoo_databases.copy(base_template, "ipwb_it_pltpl")
+    run = odoo_databases.run(name, install=["ipwb_pipeline"])
+    assert run.ok, run.explain()
+    return name
+
+
+@pytest.fixture
+def warehouse_table(odoo_databases: OdooDatabases, pg_admin_dsn: str) -> Iterator[str]:
+    """A silver table owned by the writer role, dropped afterwards."""
+    table = f"silver.ipwb_it_{uuid.uuid4().hex[:8]}"
+    params = psycopg2.extensions.parse_dsn(pg_admin_dsn)
+    params["dbname"] = odoo_databases.options["ipwb_warehouse_db"]
+    conn = psycopg2.connect(**params)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {table} (tag int, pid int, at timestamptz DEFAULT now())")
+        cur.execute(f"ALTER TABLE {table} OWNER TO ipwb_wh_owner")
+    try:
+        yield table
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.close()
+
+
+def _odoo_dsn(odoo_databases: OdooDatabases, pg_admin_dsn: str, database: str) -> str:
+    params = psycopg2.extensions.parse_dsn(pg_admin_dsn)
+    params["dbname"] = database
+    return psycopg2.extensions.make_dsn(**params)
+
+
+def _shell(odoo_databases: OdooDatabases, database: str, script: str) -> subprocess.Popen[str]:
+    command = [sys.executable, os.path.join(odoo_runner.odoo_dir(), "odoo-bin"), "shell"]
+    command += ["-c", odoo_databases.config_path, "-d", database, "--no-http", "--log-level=warn"]
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert process.stdin is not None
+    process.stdin.write(script)
+    process.stdin.close()
+    return process
+
+
+SETUP = """
+import json
+pipeline = env["ipwb.pipeline"].create({{"name": "IT", "code": "it_pipeline"}})
+steps = {steps!r}
+made = {{}}
+for seq, (name, sql, deps) in enumerate(steps, 1):
+    made[name] = env["ipwb.pipeline.step"].create({{
+        "pipeline_id": pipeline.id, "name": name, "kind": "sql", "sequence": seq,
+        "config": json.dumps({{"sql": sql}}), "depends_on_ids": [(6, 0, [made[d].id for d in deps])]}})
+pipeline.action_validate()
+runs = env["ipwb.pipeline.run"].create([
+    {{"pipeline_id": pipeline.id, "params": json.dumps({{"tag": i}})}} for i in range({runs})])
+params = env["ir.config_parameter"]
+for key, value in {settings!r}.items():
+    params.set_param(key, value)
+env.cr.commit()
+print("IPWB-RESULT:" + json.dumps({{"runs": runs.ids}}))
+"""
+
+WORKER = """
+import json
+done = env["ipwb.pipeline.run"]._cron_process_runs()
+env.cr.commit()
+print("IPWB-RESULT:" + json.dumps({"done": done}))
+"""
+
+
+def test_two_workers_never_execute_a_run_twice(
+    odoo_databases: OdooDatabases, pipeline_template: str, warehouse_table: str, pg_admin_dsn: str
+) -> None:
+    database = odoo_databases.copy(pipeline_template, "ipwb_it_plq")
+    sql = f"INSERT INTO {warehouse_table} (tag, pid) VALUES (%(tag)s, pg_backend_pid()); SELECT pg_sleep(0.4)"
+    setup = odoo_databases.run_script(database, SETUP.format(steps=[("work", sql, [])], runs=12, settings={}))
+    assert setup.ok, setup.explain()
+    runs = _result(setup.output)["runs"]
+
+    workers = [_shell(odoo_databases, database, WORKER) for _ in range(2)]
+    outputs = [worker.communicate(timeout=180)[0] for worker in workers]
+    done = [_result(output)["done"] for output in outputs]
+    assert sum(done) == len(runs), outputs
+    assert all(count > 0 for count in done), f"both workers should have claimed runs: {done}"
+
+    params = psycopg2.extensions.parse_dsn(pg_admin_dsn)
+    params["dbname"] = odoo_databases.options["ipwb_warehouse_db"]
+    with psycopg2.connect(**params) as conn, conn.cursor() as cur:
+        cur.execute(f"SELECT tag, count(*) FROM {warehouse_table} GROUP BY tag ORDER BY tag")
+        executed = cur.fetchall()
+    assert executed == [(tag, 1) for tag in range(len(runs))], "each run executed exactly once"
+    with psycopg2.connect(_odoo_dsn(odoo_databases, pg_admin_dsn, database)) as conn, conn.cursor() as cur:
+        cur.execute("SELECT state, count(*), count(DISTINCT worker) FROM ipwb_pipeline_run GROUP BY state")
+        states = cur.fetchall()
+    assert states == [("succeeded", len(runs), 2)], states
+
+
+def test_killed_worker_run_is_detected_and_failed(
+    odoo_databases: OdooDatabases, pipeline_template: str, pg_admin_dsn: str
+) -> None:
+    database = odoo_databases.copy(pipeline_template, "ipwb_it_plk")
+    steps = [("sleepy", "SELECT pg_sleep(30)", []), ("after", "SELECT 1", ["sleepy"])]
+    settings = {
+        "ipwb_pipeline.heartbeat_seconds": "1",
+        "ipwb_pipeline.stale_after_seconds": "4",
+        "ipwb_pipeline.max_run_attempts": "1",
+    }
+    setup = odoo_databases.run_script(database, SETUP.format(steps=steps, runs=1, settings=settings))
+    assert setup.ok, setup.explain()
+    (run_id,) = _result(setup.output)["runs"]
+
+    command = [sys.executable, os.path.join(odoo_runner.odoo_dir(), "odoo-bin")]
+    command += ["-c", odoo_databases.config_path, "-d", database, "--no-http", "--max-cron-threads=1"]
+    command += ["--log-level=warn"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    odoo_dsn = _odoo_dsn(odoo_databases, pg_admin_dsn, database)
+    notify_dsn = _odoo_dsn(odoo_databases, pg_admin_dsn, "postgres")
+    try:
+        deadline = time.monotonic() + 90
+        state = None
+        while time.monotonic() < deadline:
+            with psycopg2.connect(notify_dsn) as conn, conn.cursor() as cur:
+                cur.execute("NOTIFY cron_trigger, %s", (database,))  # wake the cron thread up
+            with psycopg2.connect(odoo_dsn) as conn, conn.cursor() as cur:
+                cur.execute(
+                    "SELECT state FROM ipwb_pipeline_step_run WHERE run_id = %s AND step_name = 'sleepy'",
+                    (run_id,),
+                )
+                state = cur.fetchone()[0]
+            if state == "running" or server.poll() is not None:
+                break
+            time.sleep(1)
+        assert state == "running", f"the worker never started the step ({state})"
+        with psycopg2.connect(odoo_dsn) as conn, conn.cursor() as cur:
+            cur.execute("SELECT heartbeat FROM ipwb_pipeline_run WHERE id = %s", (run_id,))
+            first_beat = cur.fetchone()[0]
+        time.sleep(2.5)
+        with psycopg2.connect(odoo_dsn) as conn, conn.cursor() as cur:
+            cur.execute("SELECT heartbeat, state FROM ipwb_pipeline_run WHERE id = %s", (run_id,))
+            beat, run_state = cur.fetchone()
+        assert run_state == "running" and beat > first_beat, "the heartbeat thread refreshes a long step"
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        if server.stdout:
+            server.stdout.close()
+
+    time.sleep(5)  # past stale_after_seconds
+    recover = odoo_databases.run_script(
+        database,
+        "import json\n"
+        "recovered = env['ipwb.pipeline.run']._recover_stale_runs()\n"
+        "env.cr.commit()\n"
+        "print('IPWB-RESULT:' + json.dumps({'recovered': recovered.ids}))\n",
+    )
+    assert _result(recover.output)["recovered"] == [run_id], recover.output[-3000:]
+    with psycopg2.connect(odoo_dsn) as conn, conn.cursor() as cur:
+        cur.execute("SELECT state, error FROM ipwb_pipeline_run WHERE id = %s", (run_id,))
+        run_state, error = cur.fetchone()
+        cur.execute(
+            "SELECT step_name, state FROM ipwb_pipeline_step_run WHERE run_id = %s ORDER BY sequence",
+            (run_id,),
+        )
+        steps_state = cur.fetchall()
+    assert run_state == "failed"
+    assert "stopped responding" in error
+    assert steps_state == [("sleepy", "failed"), ("after", "skipped")]
