@@ -12,6 +12,13 @@
     "depends": ["ipwb_catalog"],
     "data": [
         "security/ir.model.access.csv",
+        "data/ipwb_guardian_cron.xml",
         "views/ipwb_dq_check_views.xml",
+        "views/ipwb_dq_result_views.xml",
+        "views/ipwb_dq_scorecard_views.xml",
+        "views/ipwb_guardian_gate_views.xml",
+        "views/ipwb_table_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/ipwb_guardian_validate_wizard_views.xml",
     ],
 }

@@ -1,1 +1,9 @@
-from . import ipwb_dq_check
+from . import (
+    ipwb_dq_check,
+    ipwb_dq_result,
+    ipwb_dq_scorecard,
+    ipwb_guardian_gate,
+    ipwb_guardian_waiver,
+    ipwb_table,
+    res_config_settings,
+)

@@ -37,8 +37,31 @@ class TestDqCheck(TransactionCase):
     def test_column_check_needs_a_column(self):
         with self.assertRaises(ValidationError):
             self.env["ipwb.dq.check"].create(self._values(column_name=False))
-        freshness = self.env["ipwb.dq.check"].create(self._values(column_name=False, check_type="freshness"))
-        self.assertEqual(freshness.check_type, "freshness")
+        with self.assertRaises(ValidationError):  # freshness needs its SLO
+            self.env["ipwb.dq.check"].create(self._values(column_name="loaded_at", check_type="freshness"))
+        freshness = self.env["ipwb.dq.check"].create(
+            self._values(column_name="loaded_at", check_type="freshness", max_age_hours=24)
+        )
+        self.assertEqual(freshness._to_check_spec().params["max_age_hours"], 24)
+        volume = self.env["ipwb.dq.check"].create(self._values(column_name=False, check_type="volume"))
+        self.assertEqual(volume._to_check_spec().dimension, "completeness")
+
+    def test_engine_rules_refuse_bad_declarations(self):
+        bad = [
+            {"check_type": "accepted_values", "accepted_values": " , "},
+            {"check_type": "relationships", "ref_table": "nowhere", "ref_column": "id"},
+            {"check_type": "custom_sql", "column_name": False, "custom_sql": "DELETE FROM silver.partners"},
+            {
+                "check_type": "custom_sql",
+                "column_name": False,
+                "custom_sql": "SELECT 1; DROP TABLE silver.partners",
+            },
+            {"column_name": "tin; drop"},
+        ]
+        for values in bad:
+            with self.assertRaises(ValidationError, msg=values):
+                self.env["ipwb.dq.check"].create(self._values(**values))
+        self.assertFalse(self.env["ipwb.dq.check"].search([("table_ref", "=", "silver.partners")]))
 
     def test_access_by_role(self):
         check = self.env["ipwb.dq.check"].with_user(self.engineer).create(self._values())

@@ -1,0 +1,124 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import logging
+
+from odoo import api, fields, models
+
+from ipwb.errors import IpwbError
+from ipwb.guardian.alerts import post_webhook, score_alert_text
+from ipwb.guardian.checks import DIMENSIONS
+from ipwb.guardian.scoring import DEFAULT_WEIGHTS, score_ratios
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_THRESHOLD = 80.0
+
+
+class IpwbDqScorecard(models.Model):
+    """Guardian score of a table or a domain at one point in time (the trend is the series)."""
+
+    _name = "ipwb.dq.scorecard"
+    _description = "Guardian Scorecard"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date desc, id desc"
+
+    name = fields.Char(required=True, index=True, help="schema.table, or the domain name.")
+    scope = fields.Selection([("table", "Table"), ("domain", "Domain")], required=True, index=True)
+    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    completeness = fields.Float(aggregator="avg")
+    uniqueness = fields.Float(aggregator="avg")
+    consistency = fields.Float(aggregator="avg")
+    validity = fields.Float(aggregator="avg")
+    timeliness = fields.Float(aggregator="avg")
+    overall = fields.Float(string="Guardian Score", aggregator="avg")
+    checks_count = fields.Integer(string="Checks")
+    failed_count = fields.Integer(string="Not Passing")
+    previous_overall = fields.Float(string="Previous Score")
+    trend = fields.Float(compute="_compute_trend", store=True, aggregator="avg")
+    alerted = fields.Boolean(readonly=True)
+
+    @api.depends("overall", "previous_overall")
+    def _compute_trend(self):
+        for card in self:
+            card.trend = card.overall - card.previous_overall if card.previous_overall else 0.0
+
+    @api.model
+    def _weights(self):
+        params = self.env["ir.config_parameter"].sudo()
+        return {
+            dim: float(params.get_param(f"ipwb_guardian.weight_{dim}", default=DEFAULT_WEIGHTS[dim]))
+            for dim in DIMENSIONS
+        }
+
+    @api.model
+    def _threshold(self):
+        value = self.env["ir.config_parameter"].sudo().get_param("ipwb_guardian.score_threshold")
+        return float(value) if value else DEFAULT_THRESHOLD
+
+    @api.model
+    def _latest_results(self, domain):
+        """The newest result of every active check matching ``domain`` (check fields)."""
+        checks = self.env["ipwb.dq.check"].sudo().search(domain)
+        latest = self.env["ipwb.dq.result"].sudo()
+        for check in checks:
+            latest |= check.result_ids._newest()
+        return latest
+
+    @api.model
+    def _refresh(self, results):
+        """New table and domain scorecards from the latest results; alerts on drops."""
+        weights = self._weights()
+        cards = self.browse()
+        targets = [
+            ("table", ref, [("table_ref", "=", ref)]) for ref in sorted(set(results.mapped("table_ref")))
+        ]
+        domains = sorted({d for d in results.mapped("domain") if d})
+        targets += [("domain", name, [("domain", "=", name)]) for name in domains]
+        for scope, name, domain in targets:
+            latest = self._latest_results(domain)
+            if not latest:
+                continue
+            card = score_ratios(
+                [(r.dimension or "validity", r.pass_ratio, r.status == "pass") for r in latest], weights
+            )
+            previous = self.search([("scope", "=", scope), ("name", "=", name)], limit=1)
+            values = {dim: card.dimensions.get(dim, 0.0) for dim in DIMENSIONS}
+            values.update(
+                {
+                    "name": name,
+                    "scope": scope,
+                    "overall": card.overall,
+                    "checks_count": card.checks,
+                    "failed_count": card.failed,
+                    "previous_overall": previous.overall if previous else 0.0,
+                }
+            )
+            new = self.create(values)
+            new._maybe_alert(previous, latest)
+            cards |= new
+        return cards
+
+    def _maybe_alert(self, previous, results):
+        """Alert once when the score falls below the threshold (not again while it stays low)."""
+        self.ensure_one()
+        threshold = self._threshold()
+        if self.overall >= threshold or (previous and previous.overall < threshold):
+            return
+        dims = {d: self[d] for d in DIMENSIONS if any((r.dimension or "") == d for r in results)}
+        text = score_alert_text(self.name, self.overall, threshold, dims)
+        self.alerted = True
+        url = self.env["ir.config_parameter"].sudo().get_param("ipwb_guardian.webhook_url")
+        if url:
+            try:
+                post_webhook(url, text)
+            except IpwbError as exc:
+                _logger.warning("Guardian alert for %s not delivered: %s", self.name, exc)
+                self.message_post(body=self.env._("Alert webhook failed: %s", exc))
+        owners = results.mapped("check_id.owner_id")
+        for owner in owners or self.env.user:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=owner.id,
+                summary=self.env._("Guardian score of %s dropped", self.name),
+                note=text,
+            )

@@ -1,0 +1,1 @@
+from . import ipwb_guardian_validate_wizard
