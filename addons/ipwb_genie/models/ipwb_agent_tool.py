@@ -146,8 +146,10 @@ class IpwbAgentTool(models.Model):
             return ToolOutcome(response.text[:4000])
 
     def _run_server_action(self, env, arguments):
-        action = self.server_action_id.with_env(env)
-        model = action.model_id.model
+        # only browsed in the requester's env: run() reads the action as superuser but
+        # checks the requester's groups and write access on the model, as from a button
+        action = env["ir.actions.server"].browse(self.server_action_id.id)
+        model = self.server_action_id.sudo().model_id.model
         res_id = arguments.get("res_id")
         context = {"active_model": model, "ipwb_agent_arguments": arguments}
         touched = ()

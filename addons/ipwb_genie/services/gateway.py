@@ -44,6 +44,7 @@ PARAM_LANGFUSE_SECRET = "ipwb_genie.langfuse_secret_key"
 PARAM_LANGFUSE_HOST = "ipwb_genie.langfuse_host"
 
 DEFAULT_RATE_LIMIT = 20
+SELF_HOSTED_NO_KEY = "no-key"
 DEFAULT_CACHE_TTL = 3600
 
 _shared_lock = threading.Lock()
@@ -74,6 +75,10 @@ def gateway_data(env):
             entry["api_base"] = record.api_base
         if record.api_key:
             entry["api_key"] = record.api_key
+        elif record.api_base:
+            # self-hosted OpenAI-compatible servers usually take no key, but the OpenAI
+            # client refuses to send a request without one
+            entry["api_key"] = SELF_HOSTED_NO_KEY
         if record.input_price_per_1k or record.output_price_per_1k:
             entry["input_price_per_1k"] = record.input_price_per_1k
             entry["output_price_per_1k"] = record.output_price_per_1k

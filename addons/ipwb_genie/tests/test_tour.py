@@ -20,8 +20,17 @@ class TestGenieTour(HttpCase):
             )
             self.env["ir.config_parameter"].set_param(gateway.PARAM_CACHE_TTL, "0")
             peer.reply(sql_reply(SALES_SQL))
-            self.start_tour("/odoo/action-ipwb_genie.ipwb_genie_ask_action", "ipwb_genie_ask_tour", login="admin")
+            try:
+                self.start_tour(
+                    "/odoo/action-ipwb_genie.ipwb_genie_ask_action", "ipwb_genie_ask_tour", login="admin"
+                )
+            except AssertionError as exc:  # say what Genie answered, not only which step timed out
+                self.env.invalidate_all()
+                raise AssertionError(f"{exc}\nGenie's last answer: {self._last_answer().content}") from None
             self.assertEqual(len(peer.requests), 1)
-        message = self.env["ipwb.genie.message"].search([("role", "=", "assistant")], order="id desc", limit=1)
-        self.assertEqual(message.state, "ok")
+        message = self._last_answer()
+        self.assertEqual(message.state, "ok", message.content)
         self.assertEqual(message.rows, [["north", 150.0], ["south", 70.0]])
+
+    def _last_answer(self):
+        return self.env["ipwb.genie.message"].search([("role", "=", "assistant")], order="id desc", limit=1)
