@@ -1,1 +1,9 @@
-from . import test_connection, test_security, test_tour
+from . import (
+    test_catalog_access,
+    test_catalog_scan,
+    test_catalog_search,
+    test_connection,
+    test_lineage,
+    test_security,
+    test_tour,
+)
