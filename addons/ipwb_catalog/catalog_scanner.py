@@ -101,7 +101,19 @@ class CatalogScanner:
         )
         known_tables = []
         self.table_ids = {}
-        for tid, schema, name, oid, kind, comment, rows, rows_known, size, viewdef, active in self.cr.fetchall():
+        for (
+            tid,
+            schema,
+            name,
+            oid,
+            kind,
+            comment,
+            rows,
+            rows_known,
+            size,
+            viewdef,
+            active,
+        ) in self.cr.fetchall():
             known_tables.append(
                 KnownTable(
                     schema=schema,
@@ -198,11 +210,15 @@ class CatalogScanner:
                 vals["active"] = True
             self.Schema.browse(self.schema_ids[info.name]).write(vals)
         if plan.archive_schemas:
-            self.Schema.browse([self.schema_ids[name] for name in plan.archive_schemas]).write({"active": False})
+            self.Schema.browse([self.schema_ids[name] for name in plan.archive_schemas]).write(
+                {"active": False}
+            )
 
     def _apply_table_update(self, update):
         table = update.table
-        table_id = self._table_id(update.known_key, update.reactivate, table.oid if not update.recreated else None)
+        table_id = self._table_id(
+            update.known_key, update.reactivate, table.oid if not update.recreated else None
+        )
         record = self.Table.browse(table_id)
         vals = {}
         if update.changed:

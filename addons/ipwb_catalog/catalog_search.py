@@ -33,12 +33,10 @@ def like_escape(text):
 
 def _facet_domain(env, facets):
     domain = []
-    for key, values in facets.items():
+    for key, given in facets.items():
         if key not in FACETS:
             raise UserError(env._("Unknown catalog facet %s.", key))
-        if not isinstance(values, list | tuple):
-            values = [values]
-        values = [v for v in values if v is not None]
+        values = [v for v in (given if isinstance(given, list | tuple) else [given]) if v is not None]
         if not values:
             continue
         if key in ("owner_id", "tag_ids", "connection_id"):
@@ -112,7 +110,7 @@ def _tier(score):
     return "fuzzy" if score >= 60 else "text"
 
 
-def catalog_search(Table, query, facets, limit):  # noqa: C901 - one query, one result shape
+def catalog_search(Table, query, facets, limit):
     """``{"total", "results": [...], "facets": {...}}`` for the catalog search UI and API."""
     env = Table.env
     if not isinstance(query, str):
@@ -155,7 +153,8 @@ def catalog_search(Table, query, facets, limit):  # noqa: C901 - one query, one 
                         WHERE c.active AND %(column_filter)s
                         ORDER BY c.table_id, score DESC, c.ordinal, c.id
                    )
-                   SELECT t.id, GREATEST(COALESCE(own.score, 0), COALESCE(cols.score, 0)) + %(boost)s AS score,
+                   SELECT t.id,
+                          GREATEST(COALESCE(own.score, 0), COALESCE(cols.score, 0)) + %(boost)s AS score,
                           cols.id, COALESCE(cols.score, 0)
                      FROM ipwb_table t
                      LEFT JOIN own ON own.id = t.id
@@ -173,7 +172,9 @@ def catalog_search(Table, query, facets, limit):  # noqa: C901 - one query, one 
         )
     rows = env.cr.fetchall()
     tables = Table.browse([row[0] for row in rows])
-    tables.fetch(["full_name", "name", "schema_name", "layer", "kind", "domain", "owner_id", "tag_ids", "comment"])
+    tables.fetch(
+        ["full_name", "name", "schema_name", "layer", "kind", "domain", "owner_id", "tag_ids", "comment"]
+    )
     facet_counts = {key: {} for key in ("layer", "domain", "owner_id", "tag_ids", "kind")}
     layer_labels = dict(Table._fields["layer"]._description_selection(env))
     kind_labels = dict(Table._fields["kind"]._description_selection(env))
@@ -192,8 +193,11 @@ def catalog_search(Table, query, facets, limit):  # noqa: C901 - one query, one 
             entry[2] += 1
     columns = env["ipwb.column"].browse([row[2] for row in rows[:limit] if row[2]])
     columns.fetch(["name", "data_type", "description", "is_primary_key"])
+
     def boost_of(table):
-        return (20 if table.layer in ("gold", "platinum") else 0) + (20 if table.owner_id.id == env.uid else 0)
+        return (20 if table.layer in ("gold", "platinum") else 0) + (
+            20 if table.owner_id.id == env.uid else 0
+        )
 
     results = []
     for (table_id, score, column_id, column_score), table in zip(rows[:limit], tables, strict=False):

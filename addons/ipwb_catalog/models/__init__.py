@@ -1,7 +1,9 @@
-from . import ipwb_connection
-from . import ipwb_tag
-from . import ipwb_schema
-from . import ipwb_table
-from . import ipwb_column
-from . import ipwb_lineage_edge
-from . import res_config_settings
+from . import (
+    ipwb_column,
+    ipwb_connection,
+    ipwb_lineage_edge,
+    ipwb_schema,
+    ipwb_table,
+    ipwb_tag,
+    res_config_settings,
+)

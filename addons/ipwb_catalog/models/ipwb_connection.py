@@ -92,7 +92,9 @@ class IpwbConnection(models.Model):
     @api.depends("table_ids")
     def _compute_table_count(self):
         counts = dict(
-            self.env["ipwb.table"]._read_group([("connection_id", "in", self.ids)], ["connection_id"], ["__count"])
+            self.env["ipwb.table"]._read_group(
+                [("connection_id", "in", self.ids)], ["connection_id"], ["__count"]
+            )
         )
         for connection in self:
             connection.table_count = counts.get(connection, 0)
@@ -201,7 +203,9 @@ class IpwbConnection(models.Model):
     def _check_may_scan(self):
         scanners = ("ipwb_catalog.group_ipwb_data_engineer", "ipwb_catalog.group_ipwb_architect")
         if not self.env.su and not any(self.env.user.has_group(g) for g in scanners):
-            raise AccessError(self.env._("Only Data Engineers, Architects and administrators scan warehouses."))
+            raise AccessError(
+                self.env._("Only Data Engineers, Architects and administrators scan warehouses.")
+            )
 
     def _scan_catalog(self, schemas=None):
         """Introspect the warehouse and mirror it into the catalog, incrementally.
@@ -255,7 +259,7 @@ class IpwbConnection(models.Model):
     @api.model
     def _cron_scan_catalog(self):
         """Daily: scan every active connection; one failing warehouse does not stop the others."""
-        for connection in self.search([]):
+        for connection in self.search([("active", "=", True)]):
             try:
                 with self.env.cr.savepoint():
                     connection._scan_catalog()

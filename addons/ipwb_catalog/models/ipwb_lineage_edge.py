@@ -39,14 +39,26 @@ class IpwbLineageEdge(models.Model):
     source_table = fields.Char(required=True, index=True, trim=False)
     source_column = fields.Char(trim=False)
     target_table = fields.Char(required=True, index=True, trim=False)
-    target_column = fields.Char(trim=False, help="Empty for a filter edge: the column decides which rows arrive.")
+    target_column = fields.Char(
+        trim=False, help="Empty for a filter edge: the column decides which rows arrive."
+    )
     kind = fields.Selection(EDGE_KINDS)
     source = fields.Selection(SOURCES, required=True, default="manual", index=True)
-    source_ref = fields.Char(string="Source Reference", index=True, help="e.g. pipeline step, dbt model, view.")
-    source_table_id = fields.Many2one("ipwb.table", string="Source Table Record", ondelete="set null", index=True)
-    target_table_id = fields.Many2one("ipwb.table", string="Target Table Record", ondelete="set null", index=True)
-    source_column_id = fields.Many2one("ipwb.column", string="Source Column Record", ondelete="set null", index=True)
-    target_column_id = fields.Many2one("ipwb.column", string="Target Column Record", ondelete="set null", index=True)
+    source_ref = fields.Char(
+        string="Source Reference", index=True, help="e.g. pipeline step, dbt model, view."
+    )
+    source_table_id = fields.Many2one(
+        "ipwb.table", string="Source Table Record", ondelete="set null", index=True
+    )
+    target_table_id = fields.Many2one(
+        "ipwb.table", string="Target Table Record", ondelete="set null", index=True
+    )
+    source_column_id = fields.Many2one(
+        "ipwb.column", string="Source Column Record", ondelete="set null", index=True
+    )
+    target_column_id = fields.Many2one(
+        "ipwb.column", string="Target Column Record", ondelete="set null", index=True
+    )
 
     def init(self):
         self.env.cr.execute(
@@ -121,7 +133,9 @@ class IpwbLineageEdge(models.Model):
         missing = [vals for key, vals in wanted.items() if key not in by_key]
         stale = self.browse([edge.id for key, edge in by_key.items() if key not in wanted])
         for vals in missing:
-            vals.update(source=source, source_ref=ref or False, connection_id=connection.id if connection else False)
+            vals.update(
+                source=source, source_ref=ref or False, connection_id=connection.id if connection else False
+            )
         created = self.sudo().create(missing) if missing else self.browse()
         created._link_catalog()
         if replace and stale:
@@ -163,7 +177,9 @@ class IpwbLineageEdge(models.Model):
                     ids=tuple(self.ids),
                 )
             )
-        self.invalidate_recordset(["source_table_id", "target_table_id", "source_column_id", "target_column_id"])
+        self.invalidate_recordset(
+            ["source_table_id", "target_table_id", "source_column_id", "target_column_id"]
+        )
 
     @api.model
     def _relink_connection(self, connection):
@@ -201,7 +217,11 @@ class IpwbLineageEdge(models.Model):
         """``{table name: distance}`` of the tables up- or downstream of ``table`` (recursive CTE)."""
         if direction not in ("upstream", "downstream"):
             raise UserError(self.env._("Direction must be upstream or downstream."))
-        near, far = ("source_table", "target_table") if direction == "downstream" else ("target_table", "source_table")
+        near, far = (
+            ("source_table", "target_table")
+            if direction == "downstream"
+            else ("target_table", "source_table")
+        )
         self.env.cr.execute(
             SQL(
                 """WITH RECURSIVE edges AS (
@@ -276,7 +296,9 @@ class IpwbLineageEdge(models.Model):
             "view_mode": "list,form",
             "domain": [("id", "in", edges.ids)],
             "context": {"create": False},
-            "help": self.env._("<p>Nothing downstream of %s is known: dropping it breaks no recorded lineage.</p>")
+            "help": self.env._(
+                "<p>Nothing downstream of %s is known: dropping it breaks no recorded lineage.</p>"
+            )
             % column.display_name,
         }
 
@@ -341,10 +363,14 @@ class IpwbLineageEdge(models.Model):
         )
         if not mirror.enabled:
             return mirror.push([], [])
-        edges = self.sudo().search([])
-        tables = {TableEdge(e.source_table, e.target_table) for e in edges if e.source_table != e.target_table}
+        edges = self.sudo().search([("id", "!=", False)])
+        tables = {
+            TableEdge(e.source_table, e.target_table) for e in edges if e.source_table != e.target_table
+        }
         columns = [
-            ColumnEdge(e.source_table, e.source_column, e.target_table, e.target_column or None, e.kind or "direct")
+            ColumnEdge(
+                e.source_table, e.source_column, e.target_table, e.target_column or None, e.kind or "direct"
+            )
             for e in edges
             if e.edge_type == "column"
         ]

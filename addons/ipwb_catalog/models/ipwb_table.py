@@ -59,10 +59,13 @@ def check_field_groups(records, vals, scanned, governance):
                 fields=", ".join(sorted(fields_ & governance)),
             )
         )
-    editors = ("ipwb_catalog.group_ipwb_bi_engineer", "ipwb_catalog.group_ipwb_data_engineer")
+    editors = (
+        "ipwb_catalog.group_ipwb_bi_engineer",
+        "ipwb_catalog.group_ipwb_data_engineer",
+        "ipwb_catalog.group_ipwb_architect",
+    )
     if fields_ - governance and not any(env.user.has_group(g) for g in editors):
-        if not env.user.has_group("ipwb_catalog.group_ipwb_architect"):
-            raise AccessError(env._("Only BI Engineers and Data Engineers may document catalog assets."))
+        raise AccessError(env._("Only BI Engineers and Data Engineers may document catalog assets."))
 
 
 class IpwbTable(models.Model):
@@ -78,7 +81,9 @@ class IpwbTable(models.Model):
     connection_id = fields.Many2one(
         "ipwb.connection", string="Warehouse", required=True, readonly=True, ondelete="cascade", index=True
     )
-    schema_id = fields.Many2one("ipwb.schema", string="Schema Record", readonly=True, ondelete="cascade", index=True)
+    schema_id = fields.Many2one(
+        "ipwb.schema", string="Schema Record", readonly=True, ondelete="cascade", index=True
+    )
     active = fields.Boolean(default=True, readonly=True, tracking=True, help="Archived when dropped.")
     kind = fields.Selection(KINDS, default="table", required=True, readonly=True)
     # --- mirrored from the warehouse by the scanner -----------------------------------------
@@ -93,7 +98,9 @@ class IpwbTable(models.Model):
     column_ids = fields.One2many("ipwb.column", "table_id", string="Columns")
     column_count = fields.Integer(compute="_compute_column_count")
     # --- governance (Architects) -----------------------------------------------------------
-    layer = fields.Selection(LAYERS, index=True, tracking=True, help="Derived from the schema name; editable.")
+    layer = fields.Selection(
+        LAYERS, index=True, tracking=True, help="Derived from the schema name; editable."
+    )
     domain = fields.Char(index=True, tracking=True, help="Business domain, e.g. finance, sales.")
     owner_id = fields.Many2one("res.users", string="Owner", index=True, tracking=True)
     team_id = fields.Many2one(
@@ -116,7 +123,11 @@ class IpwbTable(models.Model):
             "CHECK(slo_completeness_pct >= 0 AND slo_completeness_pct <= 100)",
             "The completeness SLO is a percentage between 0 and 100.",
         ),
-        ("slo_freshness_positive", "CHECK(slo_freshness_hours >= 0)", "The freshness SLO cannot be negative."),
+        (
+            "slo_freshness_positive",
+            "CHECK(slo_freshness_hours >= 0)",
+            "The freshness SLO cannot be negative.",
+        ),
     ]
 
     @api.depends("schema_name", "name")
@@ -128,7 +139,7 @@ class IpwbTable(models.Model):
     def _compute_size_display(self):
         for table in self:
             size, unit = float(table.total_bytes or 0), "B"
-            for unit in ("B", "kB", "MB", "GB", "TB"):  # noqa: B007 - the last unit is used below
+            for unit in ("B", "kB", "MB", "GB", "TB"):
                 if size < 1024 or unit == "TB":
                     break
                 size /= 1024

@@ -58,7 +58,12 @@ class TestCatalogAccess(TransactionCase):
 
     def test_architect_governs(self):
         self.table.with_user(self.architect).write(
-            {"owner_id": self.bi.id, "team_id": self.team.id, "slo_freshness_hours": 24, "slo_completeness_pct": 99.5}
+            {
+                "owner_id": self.bi.id,
+                "team_id": self.team.id,
+                "slo_freshness_hours": 24,
+                "slo_completeness_pct": 99.5,
+            }
         )
         self.column.with_user(self.architect).write({"is_pii": True})
         self.assertEqual(self.table.owner_id, self.bi)

@@ -5,16 +5,16 @@ import re
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
 from odoo.sql_db import Cursor
+from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
 from odoo.tools import SQL
 
 from .common import WarehouseSchema
 
-WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b[^;]*\bipwb_(table|column|schema|lineage_edge)\b", re.I | re.S)
-
-
+WRITES = re.compile(
+    r"^\s*(INSERT|UPDATE|DELETE)\b[^;]*\bipwb_(table|column|schema|lineage_edge)\b", re.I | re.S
+)
 
 
 @contextlib.contextmanager
@@ -70,9 +70,10 @@ class TestCatalogScan(TransactionCase):
             "CREATE TABLE {schema}.customer (id bigint PRIMARY KEY, email text NOT NULL DEFAULT 'x@y');"
             "COMMENT ON TABLE {schema}.customer IS 'Customers from the CRM';"
             "COMMENT ON COLUMN {schema}.customer.email IS 'Work address';"
-            "CREATE TABLE {schema}.orders (id serial PRIMARY KEY, customer_id bigint REFERENCES {schema}.customer(id),"
-            " amount numeric(12,2));"
-            "CREATE VIEW {schema}.big_orders AS SELECT o.id, o.amount FROM {schema}.orders o WHERE o.amount > 100"
+            "CREATE TABLE {schema}.orders (id serial PRIMARY KEY,"
+            " customer_id bigint REFERENCES {schema}.customer(id), amount numeric(12,2));"
+            "CREATE VIEW {schema}.big_orders AS"
+            " SELECT o.id, o.amount FROM {schema}.orders o WHERE o.amount > 100"
         )
         summary = self.scan()
         self.assertEqual(summary["tables_created"], 3)

@@ -45,7 +45,9 @@ class TestCatalogSearch(TransactionCase):
         Table = cls.env["ipwb.table"]
         cls.t = {t.name: t for t in Table.search([("schema_name", "=", cls.wh.name)])}
         cls.tag = cls.env["ipwb.tag"].create({"name": "finance-critical"})
-        cls.t["ledger"].write({"tag_ids": [(6, 0, cls.tag.ids)], "description": "General ledger of the company"})
+        cls.t["ledger"].write(
+            {"tag_ids": [(6, 0, cls.tag.ids)], "description": "General ledger of the company"}
+        )
         cls.t["invoice"].write({"layer": "gold", "domain": "finance"})
 
     def search(self, query, facets=None, limit=50, env=None):
@@ -103,7 +105,7 @@ class TestCatalogSearch(TransactionCase):
     def test_hostile_strings_are_literal_and_safe(self):
         for query in HOSTILE:
             with self.subTest(query=query[:30]):
-                hits, result = self.search(query)
+                _hits, result = self.search(query)
                 self.assertLessEqual(len(result["query"]), 200)
         # wildcards are literal: "%" and "_" match only names containing them
         self.assertEqual(self.names("100pct"), ["payments_100pct"])

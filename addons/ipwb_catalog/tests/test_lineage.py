@@ -9,6 +9,8 @@ from odoo.tests.common import TransactionCase
 from ipwb.sql.lineage import ColumnEdge, LineageResult, extract_lineage
 from ipwb.sql.lineage_graph import LineageGraph
 
+from .common import WarehouseSchema
+
 PIPELINE = """
 INSERT INTO silver.orders (id, customer_id, amount)
 SELECT o.id, o.customer_id, o.amount FROM bronze.raw_orders o WHERE o.status = 'ok';
@@ -53,7 +55,8 @@ class TestLineageStore(TransactionCase):
         for table in ("bronze.raw_orders", "silver.orders", "gold.revenue", "platinum.kpi"):
             for depth in (1, 2, None):
                 self.assertEqual(
-                    self.Edge._traverse_tables(table, "downstream", depth), graph.downstream_tables(table, depth)
+                    self.Edge._traverse_tables(table, "downstream", depth),
+                    graph.downstream_tables(table, depth),
                 )
                 self.assertEqual(
                     self.Edge._traverse_tables(table, "upstream", depth), graph.upstream_tables(table, depth)
@@ -65,7 +68,11 @@ class TestLineageStore(TransactionCase):
 
     def test_impact_agrees_with_engine_graph(self):
         graph = LineageGraph.from_result(self.result)
-        for table, column in (("bronze.raw_orders", "amount"), ("bronze.raw_orders", "status"), ("silver.orders", "id")):
+        for table, column in (
+            ("bronze.raw_orders", "amount"),
+            ("bronze.raw_orders", "status"),
+            ("silver.orders", "id"),
+        ):
             expected = graph.impact(table, column)
             columns, tables, _edges = self.Edge._impact(table, column)
             self.assertEqual(columns, expected.columns, (table, column))
@@ -97,7 +104,9 @@ class TestLineageStore(TransactionCase):
         self.assertIn("not configured", report.message)
 
     def test_neo4j_unreachable_is_a_clear_error(self):
-        self.env["ir.config_parameter"].set_param("ipwb_catalog.neo4j_uri", f"bolt://127.0.0.1:{_closed_port()}")
+        self.env["ir.config_parameter"].set_param(
+            "ipwb_catalog.neo4j_uri", f"bolt://127.0.0.1:{_closed_port()}"
+        )
         self.env["ir.config_parameter"].set_param("ipwb_catalog.neo4j_password", "not-logged")
         with self.assertRaisesRegex(UserError, "Neo4j") as caught:
             self.Edge._mirror_to_neo4j()
@@ -107,8 +116,6 @@ class TestLineageStore(TransactionCase):
 @tagged("post_install", "-at_install")
 class TestImpactAction(TransactionCase):
     def test_impact_action_on_a_scanned_column(self):
-        from .common import WarehouseSchema
-
         wh = WarehouseSchema("ipwb_lin")
         self.addCleanup(wh.drop)
         wh.execute(
