@@ -1,10 +1,12 @@
-from . import ipwb_llm_model
-from . import ipwb_llm_trace
-from . import ipwb_genie_conversation
-from . import ipwb_genie_message
-from . import ipwb_agent_tool
-from . import ipwb_agent
-from . import ipwb_agent_run
-from . import ipwb_agent_step
-from . import ipwb_pipeline
-from . import res_config_settings
+from . import (
+    ipwb_agent,
+    ipwb_agent_run,
+    ipwb_agent_step,
+    ipwb_agent_tool,
+    ipwb_genie_conversation,
+    ipwb_genie_message,
+    ipwb_llm_model,
+    ipwb_llm_trace,
+    ipwb_pipeline,
+    res_config_settings,
+)

@@ -29,7 +29,9 @@ class IpwbAgent(models.Model):
         "res.groups",
         string="Approver Group",
         required=True,
-        default=lambda self: self.env.ref("ipwb_catalog.group_ipwb_ai_orchestrator", raise_if_not_found=False),
+        default=lambda self: self.env.ref(
+            "ipwb_catalog.group_ipwb_ai_orchestrator", raise_if_not_found=False
+        ),
         help="Users of this group approve the calls of tools that need approval (never their own runs).",
     )
     run_ids = fields.One2many("ipwb.agent.run", "agent_id", string="Runs")

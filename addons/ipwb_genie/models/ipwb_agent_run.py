@@ -80,7 +80,9 @@ class IpwbAgentRun(models.Model):
         sink = OdooSink(sink_env, link=self, run=self.sudo())
         gateway = build_gateway(sink_env, sink)
         if agent.model_id:
-            spec = AgentSpec(spec.name, spec.system_prompt, spec.tools, self._model_name(gateway), spec.max_steps)
+            spec = AgentSpec(
+                spec.name, spec.system_prompt, spec.tools, self._model_name(gateway), spec.max_steps
+            )
         budget = gateway.new_session(f"agent-run-{self.id}")
         budget.spent = self.cost_usd
 
@@ -129,7 +131,9 @@ class IpwbAgentRun(models.Model):
             raise AccessError(self.env._("You cannot approve or reject the calls of your own agent run."))
         if self.agent_id.sudo().approver_group_id not in self.env.user.groups_id:
             raise AccessError(
-                self.env._("Only users of %s can decide on this run.", self.agent_id.sudo().approver_group_id.name)
+                self.env._(
+                    "Only users of %s can decide on this run.", self.agent_id.sudo().approver_group_id.name
+                )
             )
         self.env["ipwb.llm.model"]._get_gateway_models()
         run = self.sudo()
@@ -138,7 +142,10 @@ class IpwbAgentRun(models.Model):
         runner = run._runner(self.env(user=self.user_id.id, su=False))
         try:
             engine_run = runner.resume(
-                AgentRun.from_dict(run.run_data), approved=approved, approver=self.env.user.login, reason=reason
+                AgentRun.from_dict(run.run_data),
+                approved=approved,
+                approver=self.env.user.login,
+                reason=reason,
             )
         except IpwbError as exc:
             run.write({"state": "failed", "error": str(exc)})

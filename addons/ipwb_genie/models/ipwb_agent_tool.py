@@ -44,7 +44,9 @@ class IpwbAgentTool(models.Model):
         required=True,
         default="sql",
     )
-    sql_template = fields.Text(string="SQL Template", help="Parameters as {{name}}, bound, never substituted.")
+    sql_template = fields.Text(
+        string="SQL Template", help="Parameters as {{name}}, bound, never substituted."
+    )
     connection_id = fields.Many2one("ipwb.connection", string="Warehouse", ondelete="restrict")
     webhook_url = fields.Char(string="Webhook URL")
     server_action_id = fields.Many2one("ir.actions.server", string="Server Action", ondelete="restrict")
@@ -57,7 +59,9 @@ class IpwbAgentTool(models.Model):
     group_id = fields.Many2one(
         "res.groups", string="Required Group", help="Only users of this group are offered the tool."
     )
-    needs_approval = fields.Boolean(help="Each call waits until a user of the agent's approver group approves it.")
+    needs_approval = fields.Boolean(
+        help="Each call waits until a user of the agent's approver group approves it."
+    )
 
     _sql_constraints = [("name_unique", "unique(name)", "Another tool already has this name.")]
 
@@ -85,11 +89,15 @@ class IpwbAgentTool(models.Model):
             schema = json.loads(self.parameters_schema or "{}")
         except ValueError as exc:
             raise ValidationError(
-                self.env._("The argument schema of tool %(tool)s is not JSON: %(error)s", tool=self.name, error=exc)
+                self.env._(
+                    "The argument schema of tool %(tool)s is not JSON: %(error)s", tool=self.name, error=exc
+                )
             ) from None
         if not isinstance(schema, dict) or schema.get("type") != "object":
             raise ValidationError(
-                self.env._('The argument schema of tool %s must be a JSON object with "type": "object".', self.name)
+                self.env._(
+                    'The argument schema of tool %s must be a JSON object with "type": "object".', self.name
+                )
             )
         return schema
 
@@ -133,7 +141,9 @@ class IpwbAgentTool(models.Model):
             timeout_s=float(connection.statement_timeout),
             max_rows=min(connection.max_rows, TOOL_ROWS),
         )
-        rows = [dict(zip(result.column_names, (jsonable(v) for v in row), strict=False)) for row in result.rows]
+        rows = [
+            dict(zip(result.column_names, (jsonable(v) for v in row), strict=False)) for row in result.rows
+        ]
         return ToolOutcome({"rows": rows, "truncated": result.truncated})
 
     def _run_webhook(self, arguments):

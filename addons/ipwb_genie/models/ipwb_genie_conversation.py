@@ -61,7 +61,9 @@ class IpwbGenieConversation(models.Model):
             raise UserError(self.env._("Questions are limited to %s characters.", MAX_QUESTION))
         # before anything is written: no model configured is a clear refusal
         self.env["ipwb.llm.model"]._get_gateway_models()
-        conversation = self.browse(conversation_id) if conversation_id else self.create({"name": question[:60]})
+        conversation = (
+            self.browse(conversation_id) if conversation_id else self.create({"name": question[:60]})
+        )
         conversation.ensure_one()
         connection = conversation.connection_id or self.env["ipwb.connection"]._get_default()
         Message = self.env["ipwb.genie.message"]
@@ -94,12 +96,17 @@ class IpwbGenieConversation(models.Model):
             answer.write({"state": "error", "content": self.env._("Genie could not answer: %s", exc)})
         else:
             columns, rows, truncated, duration = outcome[result.result.sql]
-            record_history(self.env, connection, result.result.sql, "success", len(rows), duration)
+            record_history(
+                self.env, connection, result.result.sql, "success", rows=len(rows), duration_ms=duration
+            )
             answer.write(
                 {
                     "state": "ok",
-                    "content": self.env._("%(rows)s row(s) from %(tables)s", rows=len(rows),
-                                          tables=", ".join(result.result.tables) or "-"),
+                    "content": self.env._(
+                        "%(rows)s row(s) from %(tables)s",
+                        rows=len(rows),
+                        tables=", ".join(result.result.tables) or "-",
+                    ),
                     "sql": result.result.sql,
                     "columns": columns,
                     "rows": rows[:STORED_ROWS],

@@ -78,7 +78,7 @@ class IpwbGenieMessage(models.Model):
             raise UserError(self.env._("The query failed: %s", exc)) from None
         rows = [[jsonable(v) for v in row] for row in result.rows]
         duration = (time.perf_counter() - started) * 1000
-        record_history(self.env, connection, sql, "success", len(rows), duration)
+        record_history(self.env, connection, sql, "success", rows=len(rows), duration_ms=duration)
         self.write(
             {
                 "sql": sql,
@@ -100,4 +100,3 @@ class IpwbGenieMessage(models.Model):
             "view_mode": "list,form",
             "domain": [("res_model", "=", self._name), ("res_id", "=", self.id)],
         }
-

@@ -11,4 +11,6 @@ class IpwbPipeline(models.Model):
         copy=False,
         help="The pipeline spec Genie generated and the spec validator accepted.",
     )
-    genie_request = fields.Text(string="Genie Request", copy=False, help="The description it was generated from.")
+    genie_request = fields.Text(
+        string="Genie Request", copy=False, help="The description it was generated from."
+    )

@@ -41,7 +41,9 @@ class ResConfigSettings(models.TransientModel):
     ipwb_genie_langfuse_secret_key = fields.Char(
         string="Langfuse Secret Key", config_parameter=gateway.PARAM_LANGFUSE_SECRET
     )
-    ipwb_genie_langfuse_host = fields.Char(string="Langfuse Host", config_parameter=gateway.PARAM_LANGFUSE_HOST)
+    ipwb_genie_langfuse_host = fields.Char(
+        string="Langfuse Host", config_parameter=gateway.PARAM_LANGFUSE_HOST
+    )
 
     @api.constrains(
         "ipwb_genie_rate_limit",

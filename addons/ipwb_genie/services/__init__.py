@@ -1,2 +1,1 @@
-from . import gateway
-from . import warehouse
+from . import gateway, warehouse

@@ -40,7 +40,7 @@ PARAM_CACHE_TTL = "ipwb_genie.cache_ttl"
 PARAM_MAX_COST_CALL = "ipwb_genie.max_cost_per_call"
 PARAM_MAX_COST_SESSION = "ipwb_genie.max_cost_per_session"
 PARAM_LANGFUSE_PUBLIC = "ipwb_genie.langfuse_public_key"
-PARAM_LANGFUSE_SECRET = "ipwb_genie.langfuse_secret_key"
+PARAM_LANGFUSE_SECRET = "ipwb_genie.langfuse_secret_key"  # noqa: S105  (a parameter name)
 PARAM_LANGFUSE_HOST = "ipwb_genie.langfuse_host"
 
 DEFAULT_RATE_LIMIT = 20

@@ -47,7 +47,8 @@ def snapshot_to_catalog_data(snapshot):
                 "name": table.name,
                 "description": table.comment or "",
                 "columns": [
-                    {"name": c.name, "type": c.data_type, "description": c.comment or ""} for c in table.columns
+                    {"name": c.name, "type": c.data_type, "description": c.comment or ""}
+                    for c in table.columns
                 ],
                 "foreign_keys": fks,
             }
@@ -131,13 +132,18 @@ def read_only_executor(env, connection, results, params=None):
             max_rows=connection.max_rows,
         )
         rows = [[jsonable(v) for v in row] for row in result.rows]
-        results[sql] = (list(result.column_names), rows, result.truncated, (time.perf_counter() - started) * 1000)
+        results[sql] = (
+            list(result.column_names),
+            rows,
+            result.truncated,
+            (time.perf_counter() - started) * 1000,
+        )
         return result.column_names, result.rows
 
     return run
 
 
-def record_history(env, connection, sql, status, rows=0, duration_ms=0.0, error=""):
+def record_history(env, connection, sql, status, *, rows=0, duration_ms=0.0, error=""):
     """Keep the statement in the SQL editor's query history (as superuser, like the editor)."""
     env["ipwb.query.history"].sudo().create(
         {

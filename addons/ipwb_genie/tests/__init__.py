@@ -1,5 +1,1 @@
-from . import test_llm_model
-from . import test_genie_ask
-from . import test_agent
-from . import test_generation
-from . import test_tour
+from . import test_agent, test_generation, test_genie_ask, test_llm_model, test_tour

@@ -61,12 +61,24 @@ class GenieCase(TransactionCase):
         Model.search([]).action_archive()
         common = {"api_base": cls.peer.base_url, "api_key": "sk-genie-test", "timeout": 5, "max_retries": 0}
         cls.first = Model.create(
-            {"name": "First", "litellm_model": "openai/first", "sequence": 1, **common,
-             "input_price_per_1k": 0.5, "output_price_per_1k": 1.5}
+            {
+                "name": "First",
+                "litellm_model": "openai/first",
+                "sequence": 1,
+                **common,
+                "input_price_per_1k": 0.5,
+                "output_price_per_1k": 1.5,
+            }
         )
         cls.second = Model.create(
-            {"name": "Second", "litellm_model": "openai/second", "sequence": 2, **common,
-             "input_price_per_1k": 0.5, "output_price_per_1k": 1.5}
+            {
+                "name": "Second",
+                "litellm_model": "openai/second",
+                "sequence": 2,
+                **common,
+                "input_price_per_1k": 0.5,
+                "output_price_per_1k": 1.5,
+            }
         )
         params = cls.env["ir.config_parameter"]
         params.set_param(gateway.PARAM_RATE_LIMIT, "0")
@@ -77,7 +89,9 @@ class GenieCase(TransactionCase):
             cls.env, "genie_orchestrator", groups="ipwb_catalog.group_ipwb_ai_orchestrator"
         )
         cls.architect = new_test_user(cls.env, "genie_architect", groups="ipwb_catalog.group_ipwb_architect")
-        cls.engineer = new_test_user(cls.env, "genie_engineer", groups="ipwb_catalog.group_ipwb_data_engineer")
+        cls.engineer = new_test_user(
+            cls.env, "genie_engineer", groups="ipwb_catalog.group_ipwb_data_engineer"
+        )
 
     def setUp(self):
         super().setUp()

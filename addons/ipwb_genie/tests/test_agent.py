@@ -7,6 +7,7 @@ from odoo.tests import tagged
 
 from .common import GenieCase
 
+REGION_SQL = "SELECT sum(amount) AS total FROM silver.genie_sales WHERE region = {{region}}"
 REGION_SCHEMA = {
     "type": "object",
     "properties": {"region": {"type": "string"}},
@@ -25,7 +26,7 @@ class TestAgents(GenieCase):
                 "name": "region_total",
                 "description": "Total sales of one region",
                 "kind": "sql",
-                "sql_template": "SELECT sum(amount) AS total FROM silver.genie_sales WHERE region = {{region}}",
+                "sql_template": REGION_SQL,
                 "parameters_schema": json.dumps(REGION_SCHEMA),
                 "needs_approval": True,
             }
@@ -47,8 +48,17 @@ class TestAgents(GenieCase):
             self.tool.with_user(self.user).write({"needs_approval": False})
         agent = self.env["ipwb.agent"].with_user(self.orchestrator).create(values)
         self.assertEqual(agent.approver_group_id, self.env.ref("ipwb_catalog.group_ipwb_ai_orchestrator"))
-        tool = self.env["ipwb.agent.tool"].with_user(self.orchestrator).create(
-            {"name": "ping", "description": "Ping", "kind": "n8n", "webhook_url": "http://127.0.0.1:9/hook"}
+        tool = (
+            self.env["ipwb.agent.tool"]
+            .with_user(self.orchestrator)
+            .create(
+                {
+                    "name": "ping",
+                    "description": "Ping",
+                    "kind": "n8n",
+                    "webhook_url": "http://127.0.0.1:9/hook",
+                }
+            )
         )
         self.assertTrue(tool._tool_spec().as_openai()["function"]["name"] == "ping")
 
@@ -129,7 +139,9 @@ class TestAgents(GenieCase):
         self.assertIn("70", run.step_ids.filtered(lambda s: s.kind == "tool").output)
 
     def test_tool_group_limits_what_is_offered(self):
-        self.tool.write({"needs_approval": False, "group_id": self.env.ref("ipwb_catalog.group_ipwb_admin").id})
+        self.tool.write(
+            {"needs_approval": False, "group_id": self.env.ref("ipwb_catalog.group_ipwb_admin").id}
+        )
         self.peer.tool_call("region_total", {"region": "north"})
         self.peer.reply("I cannot use that tool.")
         run = self.agent.with_user(self.user).run_agent("North?")
@@ -170,7 +182,9 @@ class TestAgents(GenieCase):
         self.peer.reply("Flagged.")
         run = self.agent.with_user(self.user).run_agent("Flag the partner again")
         self.assertEqual(run.state, "done", run.error)
-        self.assertIn("flagged by agent", partner.comment or "", run.step_ids.mapped(lambda s: (s.kind, s.error)))
+        self.assertIn(
+            "flagged by agent", partner.comment or "", run.step_ids.mapped(lambda s: (s.kind, s.error))
+        )
         step = run.step_ids.filtered(lambda s: s.kind == "tool")
         self.assertEqual(json.loads(step.touched), [["res.partner", partner.id]])
         self.assertIn("Agent target", step.touched_display)
@@ -179,8 +193,10 @@ class TestAgents(GenieCase):
         self.tool.needs_approval = False
         self.agent.max_steps = 1
         self.peer.tool_call("region_total", {"region": "north"})
-        wizard = self.env["ipwb.agent.playground"].with_user(self.user).create(
-            {"agent_id": self.agent.id, "message": "Loop forever"}
+        wizard = (
+            self.env["ipwb.agent.playground"]
+            .with_user(self.user)
+            .create({"agent_id": self.agent.id, "message": "Loop forever"})
         )
         action = wizard.action_run()
         run = self.env["ipwb.agent.run"].browse(action["res_id"])

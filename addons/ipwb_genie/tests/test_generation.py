@@ -29,8 +29,10 @@ steps:
 @tagged("post_install", "-at_install")
 class TestGeneration(GenieCase):
     def wizard(self, description, user=None):
-        return self.env["ipwb.genie.pipeline.wizard"].with_user(user or self.engineer).create(
-            {"description": description}
+        return (
+            self.env["ipwb.genie.pipeline.wizard"]
+            .with_user(user or self.engineer)
+            .create({"description": description})
         )
 
     def test_generated_pipeline_is_a_draft_with_its_spec(self):
@@ -69,9 +71,16 @@ class TestGeneration(GenieCase):
         self.assertEqual(Insight.summarise(clean), "All data quality checks passed.")
         self.assertEqual(self.peer.requests, [], "a clean scorecard costs no call")
         self.peer.reply("12 bills have no amount: check the bronze load.")
-        failing = {"table": "silver.bills", "checks": [{"name": "amount not null", "status": "fail", "failed_rows": 12}]}
-        wizard = Insight.create({"scorecard_json": '{"table": "silver.bills", "checks": '
-                                 '[{"name": "amount not null", "status": "fail"}]}'})
+        failing = {
+            "table": "silver.bills",
+            "checks": [{"name": "amount not null", "status": "fail", "failed_rows": 12}],
+        }
+        wizard = Insight.create(
+            {
+                "scorecard_json": '{"table": "silver.bills", "checks": '
+                '[{"name": "amount not null", "status": "fail"}]}'
+            }
+        )
         wizard.action_summarise()
         self.assertIn("12 bills", wizard.insight)
         self.assertIn("amount not null", str(self.peer.requests[0].messages))

@@ -16,7 +16,12 @@ class TestGenieTour(HttpCase):
         with OpenAIPeer() as peer:
             self.env["ipwb.llm.model"].search([]).action_archive()
             self.env["ipwb.llm.model"].create(
-                {"name": "Tour model", "litellm_model": "openai/tour", "api_base": peer.base_url, "max_retries": 0}
+                {
+                    "name": "Tour model",
+                    "litellm_model": "openai/tour",
+                    "api_base": peer.base_url,
+                    "max_retries": 0,
+                }
             )
             self.env["ir.config_parameter"].set_param(gateway.PARAM_CACHE_TTL, "0")
             peer.reply(sql_reply(SALES_SQL))

@@ -1,3 +1,1 @@
-from . import ipwb_agent_playground
-from . import ipwb_genie_pipeline_wizard
-from . import ipwb_genie_dq_insight
+from . import ipwb_agent_playground, ipwb_genie_dq_insight, ipwb_genie_pipeline_wizard

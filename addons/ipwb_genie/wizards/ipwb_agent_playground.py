@@ -4,7 +4,7 @@ from odoo import fields, models
 
 
 class IpwbAgentPlayground(models.TransientModel):
-    """"Test agent": send one message, then look at the run (steps, calls, approvals)."""
+    """The "Test agent" playground: send one message, then look at the run (steps, calls, approvals)."""
 
     _name = "ipwb.agent.playground"
     _description = "Genie Agent Playground"
