@@ -16,11 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ipwb.errors import SpecError
+from sqlglot import exp
+
+from ipwb.errors import SpecError, SqlSyntaxError
 from ipwb.guardian.rules import Finding
 from ipwb.specs.model import PipelineSpec, StepSpec, TableSpec
 from ipwb.specs.validate import SpecFile
 from ipwb.specs.yamlio import PathKey
+from ipwb.sql.lineage import parse_script
 from ipwb.sql.params import convert
 from ipwb.warehouse.connection import WarehouseConfig
 
@@ -86,7 +89,7 @@ class Context:
     #: DQ checks declared outside the specs (Odoo ``ipwb.dq.check``), per ``schema.table``
     extra_tests: Mapping[str, int] = field(default_factory=dict)
     #: results rules share within one run (e.g. perf measurements)
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)
 
     def valid(self) -> Iterator[SpecFile]:
         return (f for f in self.files if f.spec is not None and f.document is not None)
@@ -113,8 +116,24 @@ class Context:
                 self.texts[source] = ""
         return self.texts[source]
 
-    def sql_sources(self) -> Iterator[SqlSource | Finding]:
-        """Every ``sql`` step's SQL; a finding instead when a ``file`` cannot be read."""
+    def sql_sources(self) -> list[SqlSource | Finding]:
+        """Every ``sql`` step's SQL; a finding instead when a ``file`` cannot be read (cached)."""
+        if "sql_sources" not in self.cache:
+            self.cache["sql_sources"] = list(self._sql_sources())
+        return list(self.cache["sql_sources"])
+
+    def parsed(self, source: SqlSource) -> tuple[list[exp.Expr] | None, SqlSyntaxError | None]:
+        """The parsed statements of a step's SQL, or the syntax error (cached per step)."""
+        key = ("parsed", source.spec_file.source, source.step_index)
+        if key not in self.cache:
+            try:
+                self.cache[key] = (parse_script(source.checkable), None)
+            except SqlSyntaxError as exc:
+                self.cache[key] = (None, exc)
+        trees, error = self.cache[key]
+        return trees, error
+
+    def _sql_sources(self) -> Iterator[SqlSource | Finding]:
         for spec_file, pipeline in self.pipelines():
             for index, step in enumerate(pipeline.steps):
                 if step.kind != "sql":

@@ -21,11 +21,10 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from ipwb.errors import IpwbError, QueryTimeout, SqlSyntaxError
+from ipwb.errors import IpwbError, QueryTimeout
 from ipwb.guardian.context import Context, SqlSource
 from ipwb.guardian.rules import Finding, Skip
 from ipwb.specs.model import DomainSpec, PipelineSpec, TableSpec
-from ipwb.sql.lineage import parse_script
 from ipwb.warehouse.execute import execute
 
 SILVER_MIN_COVERAGE = 0.8
@@ -86,12 +85,9 @@ class Measurement:
     error: str = ""
 
 
-def _read_part(source: SqlSource) -> str | None:
-    try:
-        trees = parse_script(source.checkable)
-    except SqlSyntaxError:
-        return None
-    if len(trees) != 1:
+def _read_part(ctx: Context, source: SqlSource) -> str | None:
+    trees = ctx.parsed(source)[0]
+    if trees is None or len(trees) != 1:
         return None
     tree = trees[0]
     query = tree.expression if isinstance(tree, exp.Insert | exp.Create) else tree
@@ -109,7 +105,7 @@ def measurements(ctx: Context) -> list[Measurement]:
         return list(cached)
     found: list[Measurement] = []
     for source in ctx.sql_sources():
-        if not isinstance(source, SqlSource) or (query := _read_part(source)) is None:
+        if not isinstance(source, SqlSource) or (query := _read_part(ctx, source)) is None:
             continue
         try:
             result = execute(

@@ -58,11 +58,18 @@ def check_weights(weights: Mapping[str, float]) -> None:
 
 
 def score(results: Iterable[CheckResult], weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> Scorecard:
+    return score_ratios(((r.check.dimension, r.pass_ratio, r.status == "pass") for r in results), weights)
+
+
+def score_ratios(
+    entries: Iterable[tuple[str, float, bool]], weights: Mapping[str, float] = DEFAULT_WEIGHTS
+) -> Scorecard:
+    """Score ``(dimension, pass ratio, passed)`` entries (stored results, not engine objects)."""
     check_weights(weights)
-    results = list(results)
+    entries = list(entries)
     ratios: dict[str, list[float]] = defaultdict(list)
-    for result in results:
-        ratios[result.check.dimension].append(result.pass_ratio)
+    for dimension, ratio, _ in entries:
+        ratios[dimension].append(ratio)
     dimensions = {d: 100.0 * sum(ratios[d]) / len(ratios[d]) for d in DIMENSIONS if ratios.get(d)}
     weighted = {d: weights.get(d, 0.0) for d in dimensions}
     total_weight = sum(weighted.values())
@@ -72,8 +79,8 @@ def score(results: Iterable[CheckResult], weights: Mapping[str, float] = DEFAULT
         overall = sum(dimensions.values()) / len(dimensions)
     else:
         overall = 100.0
-    failed = sum(1 for r in results if r.status != "pass")
-    return Scorecard(dimensions, overall, len(results), failed)
+    failed = sum(1 for _, _, passed in entries if not passed)
+    return Scorecard(dimensions, overall, len(entries), failed)
 
 
 def score_by_table(

@@ -17,13 +17,11 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
-from ipwb.errors import SqlSyntaxError
 from ipwb.guardian.context import Context, SqlSource, problem_finding
 from ipwb.guardian.rules import Finding
 from ipwb.guardian.types import AMOUNT_NAME, DATE_NAME, INSTANT_NAME, family, value_fits
 from ipwb.specs.kinds import LAYERS
 from ipwb.sql.classify import classify
-from ipwb.sql.lineage import parse_script
 from ipwb.sql.reasons import ReasonCode
 
 EXPOSED_LAYERS = ("gold", "platinum")
@@ -33,11 +31,9 @@ def _sql_sources(ctx: Context) -> Iterator[SqlSource]:
     return (s for s in ctx.sql_sources() if isinstance(s, SqlSource))
 
 
-def _parsed(source: SqlSource) -> list[exp.Expr] | None:
-    try:
-        return parse_script(source.checkable)
-    except SqlSyntaxError:
-        return None
+def _parsed(ctx: Context, source: SqlSource) -> list[exp.Expr]:
+    """The step's statements (none when it does not parse: that is the syntax step's finding)."""
+    return ctx.parsed(source)[0] or []
 
 
 # -- 1 syntax -----------------------------------------------------------------------------
@@ -47,13 +43,10 @@ def spec_syntax(ctx: Context) -> Iterator[Finding]:
 
 
 def sql_parses(ctx: Context) -> Iterator[Finding]:
-    for source in ctx.sql_sources():
-        if isinstance(source, Finding):
-            continue
-        try:
-            parse_script(source.checkable)
-        except SqlSyntaxError as exc:
-            yield source.finding(exc.line, exc.col, f"step {source.step.id!r}: {exc}")
+    for source in _sql_sources(ctx):
+        error = ctx.parsed(source)[1]
+        if error is not None:
+            yield source.finding(error.line, error.col, f"step {source.step.id!r}: {error}")
 
 
 def sql_file_exists(ctx: Context) -> Iterator[Finding]:
@@ -171,9 +164,8 @@ def layer_naming(ctx: Context) -> Iterator[Finding]:
 
 def sql_style(ctx: Context) -> Iterator[Finding]:
     for source in _sql_sources(ctx):
-        trees = _parsed(source)
         target = str(source.step.config.get("target", ""))
-        for tree in trees or []:
+        for tree in _parsed(ctx, source):
             for star in tree.find_all(exp.Star):
                 if isinstance(star.parent, exp.Select | exp.Column) and target.split(".", maxsplit=1)[0] in (
                     "silver",
@@ -227,7 +219,7 @@ def writes_in_target_layer(ctx: Context) -> Iterator[Finding]:
     for source in _sql_sources(ctx):
         target = str(source.step.config.get("target", ""))
         target_layer = target.split(".", 1)[0]
-        written = [t for tree in _parsed(source) or [] if (t := _written(tree)) is not None]
+        written = [t for tree in _parsed(ctx, source) if (t := _written(tree)) is not None]
         layers = {t.db for t in written}
         if not target and len(layers) > 1:
             yield source.finding(

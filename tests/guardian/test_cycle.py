@@ -232,3 +232,12 @@ def test_a_rule_raising_an_engine_error_fails_alone() -> None:
         assert all(r.status != "fail" for r in report.results if r.rule.code != "X903")
     finally:
         unregister_rule("X903")
+
+
+def test_bench_guardian_prints_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "guardian", "--tables", "12", "--repeat", "1", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert (figures["tables"], figures["files"], figures["ok"]) == (12, 14, True)
+    assert set(figures["per_rule_ms"]) == {r.code for r in rules()}
+    with pytest.raises(ConfigurationError):
+        main(["bench", "guardian", "--tables", "0"])

@@ -1,0 +1,94 @@
+"""Benchmark of the validation cycle: N generated table specs and one pipeline per 10 tables.
+
+Prints figures only (files per second, time per rule); never a pass/fail on timings.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ipwb.guardian.context import Context
+from ipwb.guardian.cycle import rules, run_rule
+from ipwb.guardian.cycle import validate_paths as _validate_paths
+from ipwb.specs.validate import validate_paths as spec_validate_paths
+
+_TABLE = """name: silver_t{n}
+layer: silver
+owner: bench@insightpulse.example
+description: Benchmark table {n}.
+columns:
+  - name: id
+    type: bigint
+    description: Key.
+    tests: [not_null, unique]
+  - name: amount
+    type: numeric(14, 2)
+    description: Amount.
+  - name: created_at
+    type: timestamptz
+    description: Creation time.
+"""
+
+_STEP = """  - id: s{n}
+    kind: sql
+    description: Load table {n}.
+    config:
+      target: silver.silver_t{n}
+      sql: |
+        insert into silver.silver_t{n} (id, amount, created_at)
+        select b.id, b.amount, b.created_at from bronze.bronze_t{n} as b where b.id > 0
+"""
+
+
+@dataclass
+class GuardianBench:
+    tables: int
+    files: int
+    seconds: float
+    files_per_second: float
+    ok: bool
+    per_rule_ms: dict[str, float] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        head = [
+            f"tables: {self.tables}, spec files: {self.files}, verdict: {'PASS' if self.ok else 'FAIL'}",
+            f"whole cycle: {self.seconds * 1000:.1f} ms ({self.files_per_second:.0f} files/s)",
+        ]
+        slowest = sorted(self.per_rule_ms.items(), key=lambda kv: -kv[1])
+        return head + [f"  {code}: {ms:.1f} ms" for code, ms in slowest]
+
+
+def write_specs(root: Path, tables: int) -> None:
+    (root / "tables" / "silver").mkdir(parents=True)
+    (root / "pipelines").mkdir()
+    for n in range(tables):
+        (root / "tables" / "silver" / f"silver_t{n}.yaml").write_text(_TABLE.format(n=n), encoding="utf-8")
+    for start in range(0, tables, 10):
+        steps = "".join(_STEP.format(n=n) for n in range(start, min(start + 10, tables)))
+        text = f"name: p{start}\nowner: bench\ndescription: Loads.\nsteps:\n{steps}"
+        (root / "pipelines" / f"p{start}.yaml").write_text(text, encoding="utf-8")
+
+
+def bench_guardian(tables: int = 200, repeat: int = 3) -> GuardianBench:
+    with tempfile.TemporaryDirectory(prefix="ipwb-guardian-bench-") as tmp:
+        root = Path(tmp)
+        write_specs(root, tables)
+        best = float("inf")
+        report = None
+        for _ in range(repeat):
+            started = time.perf_counter()
+            report = _validate_paths([root])
+            best = min(best, time.perf_counter() - started)
+        assert report is not None
+        spec_report = spec_validate_paths([root])
+        ctx = Context(spec_report.files, spec_report.problems)
+        per_rule: dict[str, float] = {}
+        for rule in rules():
+            started = time.perf_counter()
+            run_rule(rule, ctx)
+            per_rule[rule.code] = (time.perf_counter() - started) * 1000
+        files = len(report.files)
+        return GuardianBench(tables, files, best, files / best if best else 0.0, report.ok, per_rule)
