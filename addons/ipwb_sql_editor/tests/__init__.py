@@ -1,1 +1,8 @@
-from . import test_query_history, test_sql_approval, test_sql_service, test_sql_snippet
+from . import (
+    test_query_history,
+    test_sql_approval,
+    test_sql_export,
+    test_sql_service,
+    test_sql_snippet,
+    test_tour,
+)
