@@ -8,7 +8,7 @@
   into :class:`~ipwb.dbt.runner.DbtNodeResult` objects.
 """
 
-from ipwb.dbt.project import DbtModel, DbtProject, generate_project
+from ipwb.dbt.project import DbtModel, DbtProject, generate_project, test_name
 from ipwb.dbt.runner import DbtNodeResult, DbtRun, run_dbt
 
-__all__ = ["DbtModel", "DbtNodeResult", "DbtProject", "DbtRun", "generate_project", "run_dbt"]
+__all__ = ["DbtModel", "DbtNodeResult", "DbtProject", "DbtRun", "generate_project", "run_dbt", "test_name"]

@@ -83,14 +83,14 @@ class DbtProject:
 
 def _generic_test(check: CheckSpec, relation: str) -> Any:
     if check.check_type in ("not_null", "unique"):
-        return {check.check_type: {"name": _test_name(check)}}
+        return {check.check_type: {"name": test_name(check)}}
     if check.check_type == "accepted_values":
         values = [str(v) for v in check.params["values"]]
-        return {"accepted_values": {"name": _test_name(check), "values": values, "quote": True}}
+        return {"accepted_values": {"name": test_name(check), "values": values, "quote": True}}
     if check.check_type == "relationships":
         return {
             "relationships": {
-                "name": _test_name(check),
+                "name": test_name(check),
                 "to": relation,
                 "field": check.params["field"],
             }
@@ -98,7 +98,7 @@ def _generic_test(check: CheckSpec, relation: str) -> Any:
     return None
 
 
-def _test_name(check: CheckSpec) -> str:
+def test_name(check: CheckSpec) -> str:
     """A dbt test name unique per check (dbt's default names can collide)."""
     slug = re.sub(r"[^a-z0-9]+", "_", check.name.lower()).strip("_") or "check"
     return f"guardian_{slug}"
@@ -133,7 +133,7 @@ def generate_project(
     for check in checks:
         if check.check_type == "custom_sql":
             body = check.params["sql"].strip().rstrip(";")
-            (root / "tests" / f"{_test_name(check)}.sql").write_text(body + "\n", encoding="utf-8")
+            (root / "tests" / f"{test_name(check)}.sql").write_text(body + "\n", encoding="utf-8")
             project.tested.append(check)
             continue
         parent = check.params.get("to")

@@ -2,10 +2,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import logging
 import re
+import tempfile
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ipwb.dbt import generate_project, run_dbt, test_name
 from ipwb.errors import IpwbError, SpecError
 from ipwb.guardian.checks import DIMENSIONS, CheckSpec
 from ipwb.guardian.runner import run_checks
@@ -216,6 +218,61 @@ class IpwbDqCheck(models.Model):
             )
         self.env["ipwb.dq.scorecard"].sudo()._refresh(created)
         return created
+
+    def _run_dbt_tests(self):
+        """dbt-managed checks: a dbt project is generated in a temporary directory (checks as
+        source tests, credentials only in the environment of the call), ``dbt test`` runs on
+        the check's warehouse, and each test's outcome is stored as a result."""
+        Result = self.env["ipwb.dq.result"].sudo()
+        created = Result.browse()
+        for connection in self.connection_id:
+            checks = self.filtered(lambda c, conn=connection: c.connection_id == conn and c.dbt_managed)
+            if not checks:
+                continue
+            pairs = [(check, check._to_check_spec()) for check in checks]
+            try:
+                config = connection._warehouse_config()
+                with tempfile.TemporaryDirectory(prefix="ipwb-dbt-") as tmp:
+                    project = generate_project(tmp, checks=[spec for _, spec in pairs])
+                    run = run_dbt(project.path, config, "test")
+            except IpwbError as exc:
+                created |= Result.create([c._error_values(str(exc)) for c in checks])
+                continue
+            outcomes = run.by_name()
+            values = []
+            for check, spec in pairs:
+                outcome = outcomes.get(test_name(spec))
+                if outcome is None:
+                    values.append(
+                        check._error_values(
+                            self.env._("No dbt test for this check type: run it with Guardian.")
+                        )
+                    )
+                    continue
+                status = {"pass": "pass", "fail": "fail", "warn": "fail"}.get(outcome.status, "error")
+                values.append(
+                    {
+                        "check_id": check.id,
+                        "dimension": spec.dimension,
+                        "run_date": fields.Datetime.now(),
+                        "status": status,
+                        "failed_rows": outcome.failures or 0,
+                        "pass_ratio": 1.0 if status == "pass" else 0.0,
+                        "message": f"dbt test {outcome.name}: {outcome.status} {outcome.message}".strip(),
+                        "duration_ms": outcome.execution_time_s * 1000,
+                    }
+                )
+            created |= Result.create(values)
+        self.env["ipwb.dq.scorecard"].sudo()._refresh(created)
+        return created
+
+    def action_run_dbt(self):
+        if not self.env.user.has_group("ipwb_catalog.group_ipwb_data_engineer"):
+            raise UserError(self.env._("Only Data Engineers may run dbt tests."))
+        results = self.sudo()._run_dbt_tests()
+        if not results:
+            raise UserError(self.env._("None of the selected checks is on a dbt-managed table."))
+        return self.action_view_results() if len(self) == 1 else True
 
     def _error_values(self, message):
         return {

@@ -88,12 +88,52 @@ class TestDqRun(TransactionCase):
 
         # fix a defect in the warehouse: the trend goes up on the next run
         self.wh.execute("UPDATE {schema}.customers SET email = 'fixed@x.ph' WHERE email IS NULL")
-        self.addCleanup(self.wh.execute, "UPDATE {schema}.customers SET email = NULL WHERE email = 'fixed@x.ph'")
+        self.addCleanup(
+            self.wh.execute, "UPDATE {schema}.customers SET email = NULL WHERE email = 'fixed@x.ph'"
+        )
         checks.filtered(lambda c: c.table_ref == self.customers)._run_checks()
         latest = self.env["ipwb.dq.scorecard"].search([("name", "=", self.customers)], limit=1)
         self.assertEqual(latest.completeness, 100.0)
         self.assertGreater(latest.trend, 0)
         self.assertEqual(len(checks[0].result_ids), 2)
+
+    def test_dbt_managed_checks_run_through_dbt_for_real(self):
+        email = self._check(
+            name="email set",
+            table_ref=self.customers,
+            column_name="email",
+            check_type="not_null",
+            dbt_managed=True,
+        )
+        ids = self._check(
+            name="id unique",
+            table_ref=self.customers,
+            column_name="customer_id",
+            check_type="unique",
+            dbt_managed=True,
+        )
+        fresh = self._check(
+            name="orders fresh",
+            table_ref=self.orders,
+            column_name="ordered_at",
+            check_type="freshness",
+            max_age_hours=24,
+            dbt_managed=True,
+        )
+        plain = self._check(
+            name="plain", table_ref=self.customers, column_name="region", check_type="not_null"
+        )
+        results = (email | ids | fresh | plain).with_user(self.engineer)._run_dbt_tests()
+        self.assertEqual(len(results), 3)  # the plain check is not dbt-managed
+        self.assertEqual((email.result_ids.status, email.result_ids.failed_rows), ("fail", 2))
+        self.assertIn("dbt test guardian_email_set: fail", email.result_ids.message)
+        self.assertEqual(
+            (ids.result_ids.status, ids.result_ids.failed_rows), ("fail", 1)
+        )  # one duplicated id
+        self.assertEqual(fresh.result_ids.status, "error")  # no dbt equivalent
+        self.assertFalse(plain.result_ids)
+        with self.assertRaises(UserError):
+            plain.with_user(self.engineer).action_run_dbt()
 
     def test_unreachable_table_is_an_error_result_not_a_crash(self):
         check = self._check(
