@@ -85,14 +85,8 @@ def run_validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
-        for line in report.lines():
+        for line in [*report.lines(), *report.notes()]:
             print(line)
-        for result in report.results:
-            if result.status == "skipped":
-                print(
-                    f"info {result.rule.code} [{result.rule.step_number} {result.rule.step}] skipped: "
-                    f"{result.note}"
-                )
         print(report.summary(), file=sys.stderr)
     return 0 if report.ok else SpecError.exit_code
 

@@ -131,13 +131,16 @@ class Report:
             f"{len(failed) - len(blocking)} non-blocking failed, {len(skipped)} skipped"
         )
 
-    def text(self) -> str:
-        notes = [
+    def notes(self) -> list[str]:
+        """One info line per skipped rule, with why it was skipped."""
+        return [
             f"info {r.rule.code} [{r.rule.step_number} {r.rule.step}] skipped: {r.note}"
             for r in self.results
             if r.status == "skipped"
         ]
-        return "\n".join([*self.lines(), *notes, self.summary()])
+
+    def text(self) -> str:
+        return "\n".join([*self.lines(), *self.notes(), self.summary()])
 
     def as_dict(self) -> dict[str, object]:
         return {
