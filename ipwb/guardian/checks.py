@@ -22,7 +22,7 @@ from typing import Any
 from psycopg2 import sql
 
 from ipwb.errors import SpecError
-from ipwb.sql.classify import StatementKind, StatementRefused, classify
+from ipwb.sql.classify import StatementKind, classify
 
 CHECK_TYPES: tuple[str, ...] = (
     "not_null",
@@ -124,11 +124,6 @@ def _custom_sql_problems(text: object) -> list[str]:
         reasons = "; ".join(r.message for r in classification.reasons) or f"it is {classification.kind.value}"
         return [f"custom_sql must be one read-only SELECT: {reasons}"]
     return []
-
-
-def assert_read_only(text: str) -> None:
-    """Raise :class:`StatementRefused` unless ``text`` is one read-only query."""
-    classify(text).check()
 
 
 @dataclass(frozen=True)
@@ -255,8 +250,6 @@ __all__ = [
     "DIMENSIONS",
     "CheckSpec",
     "GeneratedSql",
-    "StatementRefused",
-    "assert_read_only",
     "checks_from_data",
     "generate",
     "validate_check",
