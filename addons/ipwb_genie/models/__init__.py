@@ -3,6 +3,7 @@ from . import (
     ipwb_agent_run,
     ipwb_agent_step,
     ipwb_agent_tool,
+    ipwb_dq_scorecard,
     ipwb_genie_conversation,
     ipwb_genie_message,
     ipwb_llm_model,

@@ -55,9 +55,21 @@ class IpwbAgent(models.Model):
         if not message:
             raise UserError(self.env._("Give the agent a message."))
         self.env["ipwb.llm.model"]._get_gateway_models()
-        run = self.env["ipwb.agent.run"].create(
-            {"agent_id": self.id, "user_id": self.env.uid, "message": message, "is_playground": playground}
+        self.check_access("read")
+        # created as superuser: users cannot write runs, so a waiting run's state is the engine's
+        run = (
+            self.env["ipwb.agent.run"]
+            .sudo()
+            .create(
+                {
+                    "agent_id": self.id,
+                    "user_id": self.env.uid,
+                    "message": message,
+                    "is_playground": playground,
+                }
+            )
         )
+        run = run.with_env(self.env)
         run._start()
         return run
 

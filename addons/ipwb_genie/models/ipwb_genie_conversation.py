@@ -38,6 +38,16 @@ class IpwbGenieConversation(models.Model):
         for conversation in self:
             conversation.cost_usd = sum(conversation.message_ids.mapped("cost_usd"))
 
+    def _spent(self):
+        """What the conversation's calls cost, from the traces (which users cannot write)."""
+        self.ensure_one()
+        traces = (
+            self.env["ipwb.llm.trace"]
+            .sudo()
+            .search([("res_model", "=", "ipwb.genie.message"), ("res_id", "in", self.message_ids.ids)])
+        )
+        return sum(traces.mapped("cost_usd"))
+
     # -- the chat API (called by the Genie client action) -----------------------------------
     @api.model
     def genie_list(self):
@@ -65,14 +75,16 @@ class IpwbGenieConversation(models.Model):
             self.browse(conversation_id) if conversation_id else self.create({"name": question[:60]})
         )
         conversation.ensure_one()
+        conversation.check_access("write")  # someone else's conversation: AccessError
         connection = conversation.connection_id or self.env["ipwb.connection"]._get_default()
-        Message = self.env["ipwb.genie.message"]
+        # messages are written as superuser: users read them but cannot forge answers or costs
+        Message = self.env["ipwb.genie.message"].sudo()
         Message.create({"conversation_id": conversation.id, "role": "user", "content": question})
         answer = Message.create({"conversation_id": conversation.id, "role": "assistant", "state": "pending"})
         sink = OdooSink(self.env, link=answer)
         gateway = build_gateway(self.env, sink)
         session = gateway.new_session(f"genie-conversation-{conversation.id}")
-        session.spent = conversation.cost_usd
+        session.spent = conversation._spent()
         outcome = {}
         try:
             catalog = catalog_for(self.env, connection)

@@ -34,6 +34,7 @@ class IpwbGenieMessage(models.Model):
     truncated = fields.Boolean()
     attempts = fields.Json(help="Every generated query and the error that sent it back for repair.")
     cost_usd = fields.Float(string="Cost (USD)", digits=(16, 6))
+    snippet_id = fields.Many2one("ipwb.sql.snippet", string="Editor Snippet", ondelete="set null")
     trace_count = fields.Integer(compute="_compute_trace_count")
 
     def _compute_trace_count(self):
@@ -62,6 +63,7 @@ class IpwbGenieMessage(models.Model):
     def genie_run_sql(self, sql):
         """Re-run an edited query of this answer, read-only through the engine."""
         self.ensure_one()
+        self.conversation_id.check_access("write")
         sql = (sql or "").strip()
         if not sql:
             raise UserError(self.env._("There is no SQL to run."))
@@ -79,7 +81,7 @@ class IpwbGenieMessage(models.Model):
         rows = [[jsonable(v) for v in row] for row in result.rows]
         duration = (time.perf_counter() - started) * 1000
         record_history(self.env, connection, sql, "success", rows=len(rows), duration_ms=duration)
-        self.write(
+        self.sudo().write(
             {
                 "sql": sql,
                 "columns": list(result.column_names),
@@ -90,6 +92,30 @@ class IpwbGenieMessage(models.Model):
             }
         )
         return self._genie_payload()
+
+    def genie_open_in_editor(self, sql):
+        """Open ``sql`` in the SQL editor, through a private snippet kept for this answer."""
+        self.ensure_one()
+        self.conversation_id.check_access("write")
+        sql = (sql or "").strip()
+        if not sql:
+            raise UserError(self.env._("There is no SQL to open."))
+        question = self.conversation_id.message_ids.filtered(lambda m: m.role == "user" and m.id < self.id)[
+            -1:
+        ].content
+        if self.snippet_id.exists():
+            self.snippet_id.write({"statement": sql})
+        else:
+            snippet = self.env["ipwb.sql.snippet"].create(
+                {
+                    "name": self.env._("Genie: %s", (question or "")[:60] or self.id),
+                    "statement": sql,
+                    "visibility": "private",
+                    "connection_id": self.conversation_id.connection_id.id,
+                }
+            )
+            self.sudo().snippet_id = snippet
+        return self.snippet_id.action_open_in_editor()
 
     def action_view_traces(self):
         self.ensure_one()

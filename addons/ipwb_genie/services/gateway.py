@@ -48,7 +48,8 @@ SELF_HOSTED_NO_KEY = "no-key"
 DEFAULT_CACHE_TTL = 3600
 
 _shared_lock = threading.Lock()
-#: (database, configuration fingerprint) → (response cache, limiter or None)
+#: (database, configuration fingerprint) → (response cache, limiter or None), and the
+#: Langfuse sinks by ("langfuse", database, keys fingerprint)
 _shared = {}
 
 
@@ -123,15 +124,22 @@ def build_gateway(env, sink=None):
 
 
 def _langfuse(env):
+    """The Langfuse sink when both keys are set: one per worker and configuration, since
+    each holds a client exporting in the background."""
     params = env["ir.config_parameter"].sudo()
     public, secret = params.get_param(PARAM_LANGFUSE_PUBLIC), params.get_param(PARAM_LANGFUSE_SECRET)
     if not public or not secret:
         return None
-    try:
-        return langfuse_sink(public, secret, params.get_param(PARAM_LANGFUSE_HOST) or None)
-    except IpwbError as exc:  # optional: a broken export must not stop Genie
-        _logger.warning("Langfuse export disabled: %s", exc)
-        return None
+    host = params.get_param(PARAM_LANGFUSE_HOST) or None
+    key = ("langfuse", env.cr.dbname, _fingerprint([public, secret, host]))
+    with _shared_lock:
+        if key not in _shared:
+            try:
+                _shared[key] = langfuse_sink(public, secret, host)
+            except IpwbError as exc:  # optional: a broken export must not stop Genie
+                _logger.warning("Langfuse export disabled: %s", exc)
+                _shared[key] = None
+        return _shared[key]
 
 
 def user_label(env):

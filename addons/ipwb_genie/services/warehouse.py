@@ -12,7 +12,6 @@ READ ONLY transaction under the connection's statement timeout and row cap.
 import datetime
 import decimal
 import json
-import logging
 import time
 
 from ipwb.llm.catalog import Catalog
@@ -20,8 +19,6 @@ from ipwb.warehouse.execute import execute
 from ipwb.warehouse.introspect import introspect_warehouse
 
 from .gateway import Catalogs
-
-_logger = logging.getLogger(__name__)
 
 #: rows kept on a conversation message (the grid shows them; the editor re-runs for more)
 STORED_ROWS = 200
@@ -56,52 +53,58 @@ def snapshot_to_catalog_data(snapshot):
     return {"tables": tables}
 
 
-def _records_catalog_data(env, connection):
-    """Catalog data from ``ipwb.table`` records, or None when they are absent or unusable."""
-    if "ipwb.table" not in env:
+def records_catalog_data(env, connection):
+    """Catalog data from the workbench catalog (``ipwb.table`` / ``ipwb.column``) as the
+    current user sees it, so restricted tables stay hidden from who may not see them; None
+    when the warehouse was never scanned."""
+    tables = env["ipwb.table"].search([("connection_id", "=", connection.id)])
+    if not tables:
         return None
-    Table = env["ipwb.table"].sudo()
-    fields_ = Table._fields
-    domain = [("connection_id", "=", connection.id)] if "connection_id" in fields_ else []
-    tables = []
-    for table in Table.search(domain):
-        schema = ""
-        if "schema_name" in fields_:
-            schema = table.schema_name
-        elif "schema_id" in fields_:
-            schema = table.schema_id.name
-        columns = table.column_ids if "column_ids" in fields_ else []
-        if not schema or not table.name:
-            return None
-        cols = []
-        for column in columns:
-            col_type = getattr(column, "data_type", "") or getattr(column, "type_name", "") or "text"
-            cols.append({"name": column.name, "type": col_type, "description": column.description or ""})
-        tables.append(
+    known = set(tables.mapped("full_name"))
+    data = []
+    for table in tables:
+        columns, fks = [], []
+        for column in table.column_ids.sorted("ordinal"):
+            columns.append(
+                {
+                    "name": column.name,
+                    "type": column.data_type or "text",
+                    "description": column.description or column.comment or "",
+                }
+            )
+            for ref in column.fk_refs or []:
+                if len(ref) == 3 and f"{ref[0]}.{ref[1]}" in known:
+                    fks.append(
+                        {
+                            "columns": [column.name],
+                            "references": f"{ref[0]}.{ref[1]}",
+                            "ref_columns": [ref[2]],
+                        }
+                    )
+        data.append(
             {
-                "schema": schema,
+                "schema": table.schema_name,
                 "name": table.name,
-                "description": getattr(table, "description", "") or "",
-                "columns": cols,
+                "description": table.description or table.comment or "",
+                "columns": columns,
+                "foreign_keys": fks,
             }
         )
-    return {"tables": tables} if tables else None
+    return {"tables": data}
 
 
 def catalog_for(env, connection):
-    """The NL→SQL catalog of ``connection`` (cached a few minutes per worker)."""
+    """The NL→SQL catalog of ``connection`` for the current user (cached a few minutes per
+    worker and per set of groups, which decide the restricted tables one sees)."""
 
     def build():
-        data = None
-        try:
-            data = _records_catalog_data(env, connection)
-        except Exception:  # another addon's metadata model changed shape: introspect instead
-            _logger.warning("Genie: catalog records unusable, introspecting the warehouse", exc_info=True)
+        data = records_catalog_data(env, connection)
         if data is None:
             data = snapshot_to_catalog_data(introspect_warehouse(connection._warehouse_config()))
         return Catalog.from_data(data)
 
-    return Catalogs.get((env.cr.dbname, connection.id), build)
+    key = (env.cr.dbname, connection.id, tuple(sorted(env.user.groups_id.ids)))
+    return Catalogs.get(key, build)
 
 
 def jsonable(value):

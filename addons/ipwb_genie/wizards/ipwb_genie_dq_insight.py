@@ -42,7 +42,7 @@ class IpwbGenieDqInsight(models.TransientModel):
         try:
             return summarise_scorecard(scorecard, gateway, user=user_label(self.env)).text
         except IpwbError as exc:
-            raise UserError(self.env._("Genie could not summarise the scorecard: %s", exc)) from None
+            return self.env._("Genie could not summarise the scorecard: %s", exc)
 
     def action_summarise(self):
         self.ensure_one()

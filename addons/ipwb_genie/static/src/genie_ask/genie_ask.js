@@ -10,17 +10,10 @@ import {standardActionServiceProps} from "@web/webclient/actions/action_service"
 
 const CONVERSATION = "ipwb.genie.conversation";
 
-/** The SQL editor's client action tag, when ipwb_sql_editor registers one. */
-export function sqlEditorTag() {
-    const actions = registry.category("actions");
-    const tag = actions.getEntries().map(([key]) => key).find((key) => key.startsWith("ipwb_sql_editor"));
-    return tag || null;
-}
-
 export class GenieAnswer extends Component {
     static template = "ipwb_genie.GenieAnswer";
     static components = {CopyButton};
-    static props = {message: Object, onRun: Function, onOpenEditor: Function, editorTag: {type: String, optional: true}};
+    static props = {message: Object, onRun: Function, onOpenEditor: Function};
 
     setup() {
         this.state = useState({sql: this.props.message.sql, running: false});
@@ -46,7 +39,6 @@ export class GenieAsk extends Component {
         this.action = useService("action");
         this.notification = useService("notification");
         this.input = useRef("question");
-        this.editorTag = sqlEditorTag();
         this.state = useState({
             conversations: [],
             current: null,
@@ -100,11 +92,9 @@ export class GenieAsk extends Component {
         this.notification.add(_t("%s row(s)", payload.row_count), {type: "success"});
     }
 
-    openEditor(sql) {
-        if (!this.editorTag) {
-            return;
-        }
-        this.action.doAction({type: "ir.actions.client", tag: this.editorTag, params: {sql}, context: {sql}});
+    async openEditor(message, sql) {
+        const action = await this.orm.call("ipwb.genie.message", "genie_open_in_editor", [[message.id], sql]);
+        await this.action.doAction(action);
     }
 }
 
