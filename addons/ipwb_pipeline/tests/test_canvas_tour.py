@@ -11,6 +11,7 @@ class TestCanvasTour(HttpCase):
             "/odoo/action-ipwb_pipeline.ipwb_pipeline_canvas_action",
             "ipwb_pipeline_canvas_build",
             login="admin",
+            timeout=120,
         )
         steps = pipeline.step_ids.sorted("sequence")
         self.assertEqual(steps.mapped("name"), ["extract", "transform", "load"])
@@ -26,4 +27,5 @@ class TestCanvasTour(HttpCase):
             "/odoo/action-ipwb_pipeline.ipwb_pipeline_canvas_action",
             "ipwb_pipeline_canvas_status",
             login="admin",
+            timeout=90,
         )

@@ -169,6 +169,11 @@ export class PipelineCanvas extends Component {
         return (step && this.state.status[step.name]) || null;
     }
 
+    depNames(step) {
+        const byId = Object.fromEntries(this.state.steps.map((s) => [s.id, s.name]));
+        return step.depends_on_ids.map((id) => byId[id]).filter(Boolean).sort().join(",");
+    }
+
     nodeState(step) {
         const st = this.state.status[step.name];
         return st ? st.state : "none";

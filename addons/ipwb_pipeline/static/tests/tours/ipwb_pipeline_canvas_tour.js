@@ -14,7 +14,7 @@ function connect(from, to) {
         { trigger: ".o_ipwb_canvas_connect", run: "click" },
         { trigger: `.o_ipwb_canvas_node[data-step='${from}']`, run: "click" },
         { trigger: `.o_ipwb_canvas_node[data-step='${to}']`, run: "click" },
-        { trigger: `.o_ipwb_canvas_edge` },
+        { trigger: `.o_ipwb_canvas_node[data-step='${to}'][data-deps='${from}']` },
     ];
 }
 
@@ -28,7 +28,6 @@ registry.category("web_tour.tours").add("ipwb_pipeline_canvas_build", {
         ...connect("extract", "transform"),
         { trigger: ".o_ipwb_canvas_connect:not(.btn-warning)" },
         ...connect("transform", "load"),
-        { trigger: ".o_ipwb_canvas_edge[data-edge]:nth-of-type(2)" },
         { trigger: ".o_ipwb_canvas_validate", run: "click" },
         { trigger: ".o_ipwb_canvas_state:contains(validated)" },
         { trigger: ".o_ipwb_canvas_run", run: "click" },
