@@ -26,6 +26,7 @@ from ipwb.errors import (
 )
 from ipwb.sql.classify import StatementRefused
 from ipwb.sql.format import format_sql
+from ipwb.sql.lineage import extract_lineage
 from ipwb.sql.params import convert, parameter_names
 from ipwb.sql.split import split_statements
 from ipwb.warehouse.execute import MAX_PAGE_ROWS, execute
@@ -33,16 +34,12 @@ from ipwb.warehouse.export import DEFAULT_EXPORT_MAX_ROWS, XLSX_MAX_ROWS, export
 from ipwb.warehouse.guard import StatementFailed, cancel
 
 from . import sql_values
-from .sql_completion import COLUMNS_SQL, TABLES_SQL, referenced_tables
 
 _logger = logging.getLogger(__name__)
 
 USER_GROUP = "ipwb_catalog.group_ipwb_user"
 #: system parameter holding the export row cap
 EXPORT_CAP_PARAM = "ipwb_sql_editor.export_max_rows"
-#: tables listed for completion at most (a warehouse with more is cut, alphabetically)
-COMPLETION_MAX_TABLES = 50_000
-COMPLETION_TIMEOUT_S = 10.0
 
 
 class IpwbSqlService(models.AbstractModel):
@@ -94,7 +91,9 @@ class IpwbSqlService(models.AbstractModel):
             used = {name: params[name] for name in parameter_names(text) if name in params}
             result = self._execute_one(connection, text, used, offset=offset, token=token)
             _shift_positions(result.get("error"), line, col)
-            self._record(connection, text, result, source)
+            entry = self._record(connection, text, result, source)
+            if result["status"] == "success" and result.get("kind") == "query" and not offset:
+                self._capture_lineage(connection, text, entry)
             result["statement_index"] = index
             if result["status"] != "success":
                 break
@@ -287,71 +286,20 @@ class IpwbSqlService(models.AbstractModel):
         self._check_user()
         return list(parameter_names(sql or ""))
 
-    # ------------------------------------------------------------------ completions
-    @api.model
-    def completion_tables(self, connection_id=None):
-        """Schemas and tables the completion offers (names only: cheap with 20k tables).
+    # ------------------------------------------------------------------ lineage
+    def _capture_lineage(self, connection, statement, entry):
+        """Column lineage of a successful query, stored with the history entry as source.
 
-        ``source`` says where they come from: the metadata catalog when it describes this
-        connection (see :meth:`_catalog_completion_tables`), else the warehouse's
-        ``pg_catalog`` read through the engine as the connection's role."""
-        connection = self._get_connection(connection_id)
-        catalog = self._catalog_completion_tables(connection)
-        if catalog is not None:
-            return catalog
-        result = self._introspect(connection, TABLES_SQL, {}, COMPLETION_MAX_TABLES)
-        tables = [[schema, name, kind] for schema, name, kind in result]
-        return {
-            "source": "warehouse",
-            "schemas": sorted({schema for schema, _name, _kind in tables}),
-            "tables": tables,
-        }
-
-    @api.model
-    def completion_columns(self, connection_id=None, sql="", tables=None):
-        """Columns of the tables ``sql`` references (or of ``tables``, "schema.name" or
-        "name"): fetched lazily per statement, never for the whole warehouse."""
-        connection = self._get_connection(connection_id)
-        wanted = list(tables or referenced_tables(sql or ""))[:50]
-        if not wanted:
-            return {"columns": {}}
-        catalog = self._catalog_completion_columns(connection, wanted)
-        if catalog is not None:
-            return {"columns": catalog}
-        qualified = [name for name in wanted if "." in name]
-        bare = [name for name in wanted if "." not in name]
-        rows = self._introspect(
-            connection, COLUMNS_SQL, {"qualified": qualified, "bare": bare}, MAX_PAGE_ROWS
-        )
-        columns = {}
-        for schema, table, column, type_name in rows:
-            for key in (f"{schema}.{table}", table):
-                if key in wanted:
-                    columns.setdefault(key, []).append([column, type_name])
-        return {"columns": columns}
-
-    def _introspect(self, connection, sql, params, max_rows):
+        The query's result is the target (``query_history.<id>``); a statement sqlglot
+        cannot read for lineage is simply not captured (the run itself succeeded)."""
         try:
-            result = execute(
-                connection._warehouse_config(),
-                sql,
-                params,
-                timeout_s=min(float(connection.statement_timeout), COMPLETION_TIMEOUT_S),
-                max_rows=max_rows,
+            lineage = extract_lineage(convert(statement).checkable, query_target=f"query_history.{entry.id}")
+        except IpwbError:
+            return
+        if lineage.tables or lineage.columns:
+            self.env["ipwb.lineage.edge"].sudo()._record_lineage(
+                lineage, "query_history", str(entry.id), connection=connection, replace=False
             )
-        except IpwbError as exc:
-            raise UserError(self.env._("Could not read the warehouse structure: %s", exc)) from None
-        return result.rows
-
-    def _catalog_completion_tables(self, connection):
-        """Hook: completions from the metadata catalog (``ipwb.table``) once it is filled
-        for ``connection``; ``None`` means "ask the warehouse". Override when the catalog
-        models land; the client does not change."""
-        return None
-
-    def _catalog_completion_columns(self, connection, tables):
-        """Hook twin of :meth:`_catalog_completion_tables` for columns (``ipwb.column``)."""
-        return None
 
     # ------------------------------------------------------------------ export
     @api.model

@@ -189,7 +189,8 @@ class TestSqlService(SqlUsersMixin, TransactionCase):
         self.assertEqual(broken["error"]["line"], 1)
 
     def test_completions_come_from_the_warehouse_lazily(self):
-        service = self.service.with_user(self.alice)
+        self.env["ipwb.table"].search([("connection_id", "=", self.connection.id)]).unlink()
+        service = self.env["ipwb.sql.completion"].with_user(self.alice)
         tables = service.completion_tables(self.connection.id)
         self.assertEqual(tables["source"], "warehouse")
         self.assertIn("gold", tables["schemas"])
@@ -204,3 +205,55 @@ class TestSqlService(SqlUsersMixin, TransactionCase):
         bare = service.completion_columns(self.connection.id, tables=["ipwb_test_sentinel"])
         self.assertEqual(bare["columns"]["ipwb_test_sentinel"], [["id", "integer"], ["token", "text"]])
         self.assertEqual(service.completion_columns(self.connection.id, "SELECT 1")["columns"], {})
+
+    def test_completions_switch_to_the_catalog_once_scanned(self):
+        Table = self.env["ipwb.table"]
+        Table.search([("connection_id", "=", self.connection.id)]).unlink()
+        table = Table.create(
+            {"connection_id": self.connection.id, "schema_name": "gold", "name": "catalogued", "kind": "view"}
+        )
+        self.env["ipwb.column"].create(
+            [
+                {"table_id": table.id, "name": "amount", "data_type": "numeric", "ordinal": 1},
+                {"table_id": table.id, "name": "day", "data_type": "date", "ordinal": 2},
+            ]
+        )
+        service = self.env["ipwb.sql.completion"].with_user(self.alice)
+        tables = service.completion_tables(self.connection.id)
+        self.assertEqual((tables["source"], tables["tables"]), ("catalog", [["gold", "catalogued", "v"]]))
+        columns = service.completion_columns(self.connection.id, "SELECT  FROM gold.catalogued")
+        self.assertEqual(columns["columns"], {"gold.catalogued": [["amount", "numeric"], ["day", "date"]]})
+
+    def test_lineage_of_a_query_is_captured_with_its_history_entry(self):
+        result = self._run(
+            "SELECT owner, sum(balance) AS total FROM gold.ipwb_test_accounts WHERE id < 5 GROUP BY owner"
+        )
+        entry = self._history(result)
+        edges = self.env["ipwb.lineage.edge"].search(
+            [("source", "=", "query_history"), ("source_ref", "=", str(entry.id))]
+        )
+        target = f"query_history.{entry.id}"
+        self.assertEqual(
+            {
+                (
+                    e.edge_type,
+                    e.source_table,
+                    e.source_column or None,
+                    e.target_column or None,
+                    e.kind or None,
+                )
+                for e in edges
+            },
+            {
+                ("table", "gold.ipwb_test_accounts", None, None, None),
+                ("column", "gold.ipwb_test_accounts", "owner", "owner", "direct"),
+                ("column", "gold.ipwb_test_accounts", "balance", "total", "aggregate"),
+                ("column", "gold.ipwb_test_accounts", "id", None, "filter"),
+            },
+        )
+        self.assertEqual(set(edges.mapped("target_table")), {target})
+        self.assertEqual(edges.connection_id, self.connection)
+        failed = self._run("SELECT nope FROM gold.ipwb_test_accounts")
+        self.assertFalse(
+            self.env["ipwb.lineage.edge"].search_count([("source_ref", "=", str(failed["history_id"]))])
+        )

@@ -52,7 +52,7 @@ export class SqlCompletion {
     loadTables() {
         const connectionId = this.getConnectionId();
         if (!this.tables.has(connectionId)) {
-            const promise = this.orm.call("ipwb.sql.service", "completion_tables", [], {
+            const promise = this.orm.call("ipwb.sql.completion", "completion_tables", [], {
                 connection_id: connectionId,
             });
             promise.catch(() => this.tables.delete(connectionId));
@@ -65,7 +65,7 @@ export class SqlCompletion {
         const connectionId = this.getConnectionId();
         const missing = tables.filter((table) => !this.columns.has(`${connectionId}:${table}`));
         if (missing.length) {
-            const request = this.orm.call("ipwb.sql.service", "completion_columns", [], {
+            const request = this.orm.call("ipwb.sql.completion", "completion_columns", [], {
                 connection_id: connectionId,
                 tables: missing,
             });
