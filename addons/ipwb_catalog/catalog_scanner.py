@@ -25,7 +25,7 @@ QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": Tr
 
 
 def _refs(value):
-    return tuple(ColumnRef(*ref) for ref in value or ())
+    return tuple(ColumnRef(*ref) for ref in value) if value else ()
 
 
 def _refs_json(refs):

@@ -100,7 +100,15 @@ def _score_sql(q, has_trigram):
         any=anywhere,
         near=near_c,
     )
-    return table_score, column_score, column_filter
+    # every condition of table_score, in a form the trigram indexes serve
+    table_filter = SQL(
+        """(t.full_name ILIKE %(any)s OR %(near)s OR t.description ILIKE %(any)s OR t.comment ILIKE %(any)s
+            OR t.id IN (SELECT r.ipwb_table_id FROM ipwb_table_ipwb_tag_rel r
+                          JOIN ipwb_tag g ON g.id = r.ipwb_tag_id WHERE g.name ILIKE %(any)s))""",
+        any=anywhere,
+        near=near_t,
+    )
+    return table_score, table_filter, column_score, column_filter
 
 
 def _tier(score):
@@ -140,13 +148,17 @@ def catalog_search(Table, query, facets, limit):
             )
         )
     else:
-        table_score, column_score, column_filter = _score_sql(q, env.registry.has_trigram)
+        table_score, table_filter, column_score, column_filter = _score_sql(q, env.registry.has_trigram)
+        # JIT compilation costs more than this query (tens of ms) and never pays off here
+        env.cr.execute(SQL("SET LOCAL jit = off"))
         env.cr.execute(
             SQL(
                 """WITH cand AS (
                        SELECT t.id FROM ipwb_table t WHERE t.id IN %(visible)s
                    ), own AS (
-                       SELECT t.id, %(table_score)s AS score FROM ipwb_table t JOIN cand ON cand.id = t.id
+                       SELECT t.id, %(table_score)s AS score
+                         FROM ipwb_table t JOIN cand ON cand.id = t.id
+                        WHERE %(table_filter)s
                    ), cols AS (
                        SELECT DISTINCT ON (c.table_id) c.table_id, c.id, %(column_score)s AS score
                          FROM ipwb_column c JOIN cand ON cand.id = c.table_id
@@ -159,11 +171,13 @@ def catalog_search(Table, query, facets, limit):
                      FROM ipwb_table t
                      LEFT JOIN own ON own.id = t.id
                      LEFT JOIN cols ON cols.table_id = t.id
-                    WHERE COALESCE(own.score, 0) > 0 OR COALESCE(cols.score, 0) > 0
+                    WHERE t.id IN (SELECT id FROM own UNION SELECT table_id FROM cols)
+                      AND (COALESCE(own.score, 0) > 0 OR COALESCE(cols.score, 0) > 0)
                     ORDER BY score DESC, t.full_name, t.id
                     LIMIT %(window)s""",
                 visible=visible.subselect(),
                 table_score=table_score,
+                table_filter=table_filter,
                 column_score=column_score,
                 column_filter=column_filter,
                 boost=boost,
@@ -171,27 +185,13 @@ def catalog_search(Table, query, facets, limit):
             )
         )
     rows = env.cr.fetchall()
+    facets_out = _facets(Table, [row[0] for row in rows])
+    rows = rows[:limit]
     tables = Table.browse([row[0] for row in rows])
     tables.fetch(
         ["full_name", "name", "schema_name", "layer", "kind", "domain", "owner_id", "tag_ids", "comment"]
     )
-    facet_counts = {key: {} for key in ("layer", "domain", "owner_id", "tag_ids", "kind")}
-    layer_labels = dict(Table._fields["layer"]._description_selection(env))
-    kind_labels = dict(Table._fields["kind"]._description_selection(env))
-    for table in tables:
-        for key, value, label in (
-            ("layer", table.layer, layer_labels.get(table.layer)),
-            ("domain", table.domain, table.domain),
-            ("owner_id", table.owner_id.id, table.owner_id.name),
-            ("kind", table.kind, kind_labels.get(table.kind)),
-        ):
-            if value:
-                entry = facet_counts[key].setdefault(value, [value, label, 0])
-                entry[2] += 1
-        for tag in table.tag_ids:
-            entry = facet_counts["tag_ids"].setdefault(tag.id, [tag.id, tag.name, 0])
-            entry[2] += 1
-    columns = env["ipwb.column"].browse([row[2] for row in rows[:limit] if row[2]])
+    columns = env["ipwb.column"].browse([row[2] for row in rows if row[2]])
     columns.fetch(["name", "data_type", "description", "is_primary_key"])
 
     def boost_of(table):
@@ -200,7 +200,7 @@ def catalog_search(Table, query, facets, limit):
         )
 
     results = []
-    for (table_id, score, column_id, column_score), table in zip(rows[:limit], tables, strict=False):
+    for (table_id, score, column_id, column_score), table in zip(rows, tables, strict=True):
         column = env["ipwb.column"].browse(column_id) if column_id else None
         results.append(
             {
@@ -227,12 +227,46 @@ def catalog_search(Table, query, facets, limit):
                 },
             }
         )
-    return {
-        "query": q,
-        "total": len(rows),
-        "results": results,
-        "facets": {
-            key: sorted(values.values(), key=lambda e: (-e[2], str(e[1])))[:20]
-            for key, values in facet_counts.items()
-        },
-    }
+    return {"query": q, "total": facets_out.pop("__total"), "results": results, "facets": facets_out}
+
+
+def _facets(Table, ids):
+    """``{facet: [[value, label, count], …]}`` over the matched tables, counted in SQL."""
+    env = Table.env
+    out = {"__total": len(ids)}
+    if not ids:
+        return out | {key: [] for key in ("layer", "domain", "owner_id", "tag_ids", "kind")}
+    layer_labels = dict(Table._fields["layer"]._description_selection(env))
+    kind_labels = dict(Table._fields["kind"]._description_selection(env))
+    for key, labels in (("layer", layer_labels), ("kind", kind_labels), ("domain", {})):
+        env.cr.execute(
+            SQL(
+                "SELECT %s, count(*) FROM ipwb_table WHERE id = ANY(%s) AND %s IS NOT NULL"
+                " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
+                SQL.identifier(key),
+                list(ids),
+                SQL.identifier(key),
+            )
+        )
+        out[key] = [[value, labels.get(value, value), n] for value, n in env.cr.fetchall()]
+    env.cr.execute(
+        SQL(
+            "SELECT owner_id, count(*) FROM ipwb_table WHERE id = ANY(%s) AND owner_id IS NOT NULL"
+            " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
+            list(ids),
+        )
+    )
+    owners = env.cr.fetchall()
+    names = {u.id: u.name for u in env["res.users"].browse([o for o, _n in owners])}
+    out["owner_id"] = [[owner, names.get(owner), n] for owner, n in owners]
+    env.cr.execute(
+        SQL(
+            "SELECT ipwb_tag_id, count(*) FROM ipwb_table_ipwb_tag_rel WHERE ipwb_table_id = ANY(%s)"
+            " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
+            list(ids),
+        )
+    )
+    tags = env.cr.fetchall()
+    tag_names = {t.id: t.name for t in env["ipwb.tag"].browse([t for t, _n in tags])}
+    out["tag_ids"] = [[tag, tag_names.get(tag), n] for tag, n in tags]
+    return out

@@ -9,7 +9,7 @@ import argparse
 import json
 from dataclasses import asdict
 
-from ipwb.commands import bench_catalog, bench_guardian
+from ipwb.commands import bench_catalog, bench_catalog_odoo
 from ipwb.dag.benchmark import bench_pipeline
 
 
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     pipeline.add_argument("--json", action="store_true", help="print the figures as JSON")
     pipeline.set_defaults(func=run_pipeline)
     bench_catalog.add_parser(benches)
-    bench_guardian.add_parser(benches)
+    bench_catalog_odoo.add_parser(benches)
 
 
 def run_pipeline(args: argparse.Namespace) -> int:

@@ -41,7 +41,7 @@ class IpwbColumn(models.Model):
     data_type = fields.Char(string="Type", readonly=True, trim=False)
     nullable = fields.Boolean(default=True, readonly=True)
     default_value = fields.Text(string="Default", readonly=True)
-    comment = fields.Text(string="Database Comment", readonly=True)
+    comment = fields.Text(string="Database Comment", readonly=True, index="trigram")
     is_primary_key = fields.Boolean(string="Primary Key", readonly=True)
     fk_refs = fields.Json(string="Foreign Key Targets", readonly=True, help="[[schema, table, column], …]")
     fk_reference = fields.Char(string="References", compute="_compute_fk_reference", store=True)

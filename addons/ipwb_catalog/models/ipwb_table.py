@@ -77,7 +77,7 @@ class IpwbTable(models.Model):
 
     name = fields.Char(required=True, readonly=True, index="trigram", trim=False, tracking=True)
     schema_name = fields.Char(string="Schema", required=True, readonly=True, index=True, trim=False)
-    full_name = fields.Char(compute="_compute_full_name", store=True, index=True)
+    full_name = fields.Char(compute="_compute_full_name", store=True, index="trigram")
     connection_id = fields.Many2one(
         "ipwb.connection", string="Warehouse", required=True, readonly=True, ondelete="cascade", index=True
     )
@@ -88,7 +88,7 @@ class IpwbTable(models.Model):
     kind = fields.Selection(KINDS, default="table", required=True, readonly=True)
     # --- mirrored from the warehouse by the scanner -----------------------------------------
     oid = fields.Char(string="OID", readonly=True, help="pg_class oid, as text (oids exceed int4).")
-    comment = fields.Text(string="Database Comment", readonly=True)
+    comment = fields.Text(string="Database Comment", readonly=True, index="trigram")
     row_count = fields.Float(string="Rows (estimate)", digits=(20, 0), readonly=True)
     row_count_known = fields.Boolean(readonly=True, help="False until the table was analysed.")
     total_bytes = fields.Float(string="Size (bytes)", digits=(20, 0), readonly=True)

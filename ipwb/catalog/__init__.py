@@ -1,0 +1,1 @@
+"""Catalog helpers that talk to a running workbench (Odoo) from outside, e.g. benchmarks."""

@@ -1,0 +1,101 @@
+"""``ipwb bench catalog``: N tables scanned by a running workbench, search p50/p95 vs bare SQL.
+
+Needs a running Odoo with ``ipwb_catalog`` (``setup/run.sh``) and its warehouse; the scan
+and the searches go through Odoo's JSON-RPC like the web client's, so the figures include
+HTTP, the ORM, access rules and the ranking query. Registered into the ``ipwb bench`` group
+by :mod:`ipwb.commands.bench`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+from ipwb.catalog.odoo_bench import OdooJsonRpc, bench_queries, sql_lookup, time_calls
+from ipwb.errors import ConfigurationError
+from ipwb.warehouse.bench import build_bench_tables, drop_bench_schema
+from ipwb.warehouse.connection import WarehouseConfig, connect
+
+
+def add_parser(benches: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    catalog = benches.add_parser(
+        "catalog",
+        help="build N tables, scan them through a running workbench, time catalog search vs bare SQL",
+    )
+    catalog.add_argument("--tables", type=int, default=2000, help="tables to build (default 2000)")
+    catalog.add_argument("--dsn", required=True, help="libpq DSN of the warehouse, as a role that may create")
+    catalog.add_argument("--schema", default="ipwb_bench", help="schema to (re)create (default ipwb_bench)")
+    catalog.add_argument("--reuse", action="store_true", help="keep an existing schema instead of rebuilding")
+    catalog.add_argument("--drop", action="store_true", help="drop the schema (and rescan) afterwards")
+    catalog.add_argument("--url", default="http://127.0.0.1:8069", help="the workbench URL")
+    catalog.add_argument("--db", required=True, help="the workbench's Odoo database")
+    catalog.add_argument("--login", default="admin", help="an Architect/Data Engineer login (default admin)")
+    catalog.add_argument(
+        "--password-env",
+        default="IPWB_BENCH_PASSWORD",
+        help="environment variable holding that login's password (default IPWB_BENCH_PASSWORD)",
+    )
+    catalog.add_argument(
+        "--connection-id", type=int, help="ipwb.connection to scan (default: the default one)"
+    )
+    catalog.add_argument(
+        "--sql-dsn",
+        help="DSN of Odoo's database for the bare lookup on ipwb_table (default: pg_class of the warehouse)",
+    )
+    catalog.add_argument("--rounds", type=int, default=20, help="timed rounds over the queries (default 20)")
+    catalog.set_defaults(func=run_catalog)
+
+
+def run_catalog(args: argparse.Namespace) -> int:
+    if args.tables < 1 or args.rounds < 1:
+        raise ConfigurationError("--tables and --rounds must be at least 1")
+    password = os.environ.get(args.password_env)
+    if not password:
+        raise ConfigurationError(f"Set {args.password_env} to the password of {args.login!r}")
+    warehouse = connect(WarehouseConfig.from_dsn(args.dsn, application_name="ipwb-bench"))
+    rpc = OdooJsonRpc(args.url)
+    figures: dict[str, object] = {"tables": args.tables}
+    try:
+        if not args.reuse:
+            drop_bench_schema(warehouse, args.schema)
+            start = time.perf_counter()
+            build_bench_tables(warehouse, args.tables, schema=args.schema)
+            figures["build_seconds"] = round(time.perf_counter() - start, 3)
+        rpc.authenticate(args.db, args.login, password)
+        connection_id = args.connection_id
+        if connection_id is None:
+            found = rpc.call("ipwb.connection", "search", [("is_default", "=", True)], limit=1)
+            if not found:
+                raise ConfigurationError("The workbench has no default warehouse connection")
+            connection_id = found[0]
+        for label in ("scan_first_seconds", "scan_repeat_seconds"):
+            start = time.perf_counter()
+            rpc.call("ipwb.connection", "action_scan", [connection_id])
+            figures[label] = round(time.perf_counter() - start, 3)
+        queries = bench_queries(args.tables)
+        hits = rpc.call("ipwb.table", "search_catalog", queries[0], {}, 5)
+        figures["exact_query_top_hit"] = hits["results"][0]["full_name"] if hits["results"] else None
+        rpc_latency = time_calls(
+            lambda q: rpc.call("ipwb.table", "search_catalog", q, {}, 30), queries, args.rounds
+        )
+        sql_conn = connect(WarehouseConfig.from_dsn(args.sql_dsn)) if args.sql_dsn else warehouse
+        try:
+            table = "ipwb_table" if args.sql_dsn else "pg_class"
+            sql_latency = time_calls(sql_lookup(sql_conn, table), queries, args.rounds)
+        finally:
+            if sql_conn is not warehouse:
+                sql_conn.close()
+        figures["queries"] = queries
+        figures["search_rpc"] = {"p50_ms": rpc_latency.p50_ms, "p95_ms": rpc_latency.p95_ms}
+        figures["bare_sql"] = {"table": table, "p50_ms": sql_latency.p50_ms, "p95_ms": sql_latency.p95_ms}
+        figures["ratio_p50"] = round(rpc_latency.p50_ms / max(sql_latency.p50_ms, 1e-6), 1)
+        figures["ratio_p95"] = round(rpc_latency.p95_ms / max(sql_latency.p95_ms, 1e-6), 1)
+        if args.drop:
+            drop_bench_schema(warehouse, args.schema)
+            rpc.call("ipwb.connection", "action_scan", [connection_id])
+    finally:
+        warehouse.close()
+    print(json.dumps(figures, indent=2))
+    return 0

@@ -1,0 +1,166 @@
+"""``ipwb bench catalog``: percentiles, the JSON-RPC client and the command end to end.
+
+The workbench side is played by a loopback HTTP server speaking Odoo's JSON-RPC protocol
+(session cookie from ``/web/session/authenticate``, ``/web/dataset/call_kw``); the real
+Odoo is exercised by the addon's tests and the figures in the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg2
+import pytest
+
+from ipwb.catalog.odoo_bench import OdooJsonRpc, percentile, sql_lookup, time_calls
+from ipwb.commands import bench_catalog_odoo
+from ipwb.errors import ConfigurationError, IntegrationError
+from ipwb.warehouse.introspect import introspect
+
+
+class _Workbench(http.server.BaseHTTPRequestHandler):
+    calls: list[tuple[str, list[Any]]] = []
+
+    def log_message(self, *args: object) -> None:  # keep pytest output clean
+        pass
+
+    def _answer(self, result: Any = None, error: str | None = None, cookie: bool = False) -> None:
+        body: dict[str, Any] = {"jsonrpc": "2.0", "id": 1}
+        if error:
+            body["error"] = {"message": "Odoo Server Error", "data": {"message": error}}
+        else:
+            body["result"] = result
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        if cookie:
+            self.send_header("Set-Cookie", "session_id=s3ss10n; Path=/")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        params = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["params"]
+        if self.path == "/web/session/authenticate":
+            if params["password"] != "right":
+                self._answer({"uid": False})
+            else:
+                self._answer({"uid": 2}, cookie=True)
+            return
+        if "session_id=s3ss10n" not in (self.headers.get("Cookie") or ""):
+            self._answer(error="Session expired")
+            return
+        method = params["method"]
+        self.calls.append((method, params["args"]))
+        if method == "search":
+            self._answer([7])
+        elif method == "action_scan":
+            self._answer({"type": "ir.actions.client"})
+        elif method == "search_catalog":
+            query = params["args"][0]
+            self._answer({"results": [{"full_name": f"ipwb_bench.{query}"}], "facets": {}, "total": 1})
+        else:
+            self._answer(error=f"no method {method}")
+
+
+@pytest.fixture
+def workbench() -> Iterator[str]:
+    _Workbench.calls = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Workbench)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_percentile() -> None:
+    samples = [float(i) for i in range(1, 101)]
+    assert (percentile(samples, 50), percentile(samples, 95), percentile(samples, 100)) == (50.0, 95.0, 100.0)
+    assert percentile([3.0], 95) == 3.0
+    with pytest.raises(ValueError):
+        percentile([], 50)
+    with pytest.raises(ValueError):
+        percentile([1.0], 101)
+
+
+def test_time_calls_counts_rounds() -> None:
+    seen: list[str] = []
+    latency = time_calls(seen.append, ["a", "b"], rounds=3)
+    assert seen == ["a", "b"] * 4  # one warm-up pass, then three timed rounds
+    assert latency.samples == 6 and 0 <= latency.p50_ms <= latency.p95_ms
+
+
+def test_json_rpc_session_and_errors(workbench: str) -> None:
+    rpc = OdooJsonRpc(workbench)
+    with pytest.raises(IntegrationError, match="Session expired"):
+        rpc.call("ipwb.table", "search_catalog", "x", {}, 5)
+    with pytest.raises(IntegrationError, match="refused the login"):
+        rpc.authenticate("db", "admin", "wrong")
+    assert rpc.authenticate("db", "admin", "right") == 2
+    assert rpc.call("ipwb.table", "search_catalog", "t_1", {}, 5)["total"] == 1
+    with pytest.raises(IntegrationError, match="no method"):
+        rpc.call("ipwb.table", "unlink", [1])
+    with pytest.raises(IntegrationError, match="http"):
+        OdooJsonRpc("file:///etc/passwd")
+    with pytest.raises(IntegrationError, match="did not answer"):
+        OdooJsonRpc("http://127.0.0.1:9", timeout=2).call("x", "y")
+
+
+def test_sql_lookup_escapes_wildcards(scratch_db: str) -> None:
+    conn = psycopg2.connect(scratch_db)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("CREATE TABLE a_b (id int); CREATE TABLE axb (id int)")
+        lookup = sql_lookup(conn, "pg_class")
+        rows = lookup("a_")
+        assert isinstance(rows, list) and [row[1] for row in rows] == ["a_b"]
+        assert lookup("%") == []
+    finally:
+        conn.close()
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    bench_catalog_odoo.add_parser(parser.add_subparsers())
+    return parser.parse_args(["catalog", *argv])
+
+
+def test_bench_catalog_command(
+    workbench: str, scratch_db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("IPWB_BENCH_PASSWORD", "right")
+    args = _args("--tables", "15", "--dsn", scratch_db, "--url", workbench, "--db", "wb", "--rounds", "2")
+    assert args.func(args) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["tables"] == 15
+    assert figures["exact_query_top_hit"] == "ipwb_bench.t_000007"
+    assert figures["bare_sql"]["table"] == "pg_class"
+    assert figures["search_rpc"]["p50_ms"] <= figures["search_rpc"]["p95_ms"]
+    assert figures["ratio_p50"] > 0
+    methods = [method for method, _args in _Workbench.calls]
+    assert methods[:3] == ["search", "action_scan", "action_scan"]
+    assert methods.count("search_catalog") == 1 + 5 * 3  # top hit, warm-up, two rounds
+    conn = psycopg2.connect(scratch_db)
+    try:
+        assert len(list(introspect(conn, ["ipwb_bench"]).tables())) == 15
+    finally:
+        conn.close()
+
+
+def test_bench_catalog_refuses_bad_input(scratch_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IPWB_BENCH_PASSWORD", raising=False)
+    with pytest.raises(ConfigurationError, match="IPWB_BENCH_PASSWORD"):
+        args = _args("--dsn", scratch_db, "--db", "wb")
+        args.func(args)
+    monkeypatch.setenv("IPWB_BENCH_PASSWORD", "x")
+    with pytest.raises(ConfigurationError, match="at least 1"):
+        args = _args("--dsn", scratch_db, "--db", "wb", "--tables", "0")
+        args.func(args)
