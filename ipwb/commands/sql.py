@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 
 from ipwb.errors import ConfigurationError
@@ -52,6 +53,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     bench.add_argument("--dsn", required=True)
     bench.add_argument("--rows", type=int, default=10_000)
     bench.add_argument("--repeat", type=int, default=5)
+    bench.add_argument("--odoo-url", help="also time the same result through a running workbench (JSON-RPC)")
+    bench.add_argument("--odoo-db", help="the workbench's Odoo database (with --odoo-url)")
+    bench.add_argument("--odoo-login", default="admin", help="a Workbench user login (default admin)")
+    bench.add_argument(
+        "--password-env",
+        default="IPWB_BENCH_PASSWORD",
+        help="environment variable holding that login's password (default IPWB_BENCH_PASSWORD)",
+    )
+    bench.add_argument(
+        "--connection-id", type=int, help="ipwb.connection to run on (default: the default one)"
+    )
     bench.set_defaults(func=bench_command)
 
 
@@ -98,7 +110,20 @@ def classify_command(args: argparse.Namespace) -> int:
 def bench_command(args: argparse.Namespace) -> int:
     from ipwb.warehouse.execbench import run_bench  # noqa: PLC0415
 
-    report = run_bench(WarehouseConfig.from_dsn(args.dsn), rows=args.rows, repeat=args.repeat)
+    config = WarehouseConfig.from_dsn(args.dsn)
+    if not args.odoo_url:
+        print(run_bench(config, rows=args.rows, repeat=args.repeat).describe())
+        return 0
+    from ipwb.warehouse.odoo_execbench import JsonRpcSession, run_odoo_bench  # noqa: PLC0415
+
+    password = os.environ.get(args.password_env)
+    if not args.odoo_db or not password:
+        raise ConfigurationError(f"--odoo-url needs --odoo-db and the password in ${args.password_env}")
+    session = JsonRpcSession(args.odoo_url)
+    session.authenticate(args.odoo_db, args.odoo_login, password)
+    report = run_odoo_bench(
+        config, session, rows=args.rows, repeat=args.repeat, connection_id=args.connection_id
+    )
     print(report.describe())
     return 0
 

@@ -1,6 +1,7 @@
 from . import (
     test_query_history,
     test_sql_approval,
+    test_sql_bench,
     test_sql_export,
     test_sql_service,
     test_sql_snippet,
