@@ -21,6 +21,8 @@ from ipwb.guardian.context import Context, SqlSource, problem_finding
 from ipwb.guardian.rules import Finding
 from ipwb.guardian.types import AMOUNT_NAME, DATE_NAME, INSTANT_NAME, family, value_fits
 from ipwb.specs.kinds import LAYERS
+from ipwb.specs.model import TableSpec
+from ipwb.specs.validate import SpecFile
 from ipwb.sql.classify import classify
 from ipwb.sql.reasons import ReasonCode
 
@@ -255,18 +257,24 @@ def forbidden_sql(ctx: Context) -> Iterator[Finding]:
                 yield source.finding(reason.line, reason.col, f"step {source.step.id!r}: {reason.message}")
 
 
-def pii_masked(ctx: Context) -> Iterator[Finding]:
+def _unmasked_pii(ctx: Context, exposed: bool) -> Iterator[tuple[SpecFile, TableSpec, int, str]]:
+    """PII columns without masking, in gold/platinum (``exposed``) or in unrestricted other tables."""
     for spec_file, table in ctx.tables():
-        if table.layer not in EXPOSED_LAYERS:
+        if (table.layer in EXPOSED_LAYERS) != exposed or (not exposed and table.restricted):
             continue
         for index, column in enumerate(table.columns):
             if column.pii and not column.masking:
-                yield ctx.at(
-                    spec_file,
-                    ("columns", index, "pii"),
-                    f"PII column {column.name!r} is exposed in {table.layer}: declare masking "
-                    "(hash, redact, partial or null)",
-                )
+                yield spec_file, table, index, column.name
+
+
+def pii_masked(ctx: Context) -> Iterator[Finding]:
+    for spec_file, table, index, name in _unmasked_pii(ctx, exposed=True):
+        yield ctx.at(
+            spec_file,
+            ("columns", index, "pii"),
+            f"PII column {name!r} is exposed in {table.layer}: declare masking "
+            "(hash, redact, partial or null)",
+        )
 
 
 def access_declared(ctx: Context) -> Iterator[Finding]:
@@ -281,14 +289,9 @@ def access_declared(ctx: Context) -> Iterator[Finding]:
 
 
 def pii_unrestricted(ctx: Context) -> Iterator[Finding]:
-    for spec_file, table in ctx.tables():
-        if table.restricted or table.layer in EXPOSED_LAYERS:
-            continue
-        for index, column in enumerate(table.columns):
-            if column.pii and not column.masking:
-                yield ctx.at(
-                    spec_file,
-                    ("columns", index, "pii"),
-                    f"PII column {column.name!r} in an unrestricted {table.layer} table: "
-                    "restrict the table or mask it",
-                )
+    for spec_file, table, index, name in _unmasked_pii(ctx, exposed=False):
+        yield ctx.at(
+            spec_file,
+            ("columns", index, "pii"),
+            f"PII column {name!r} in an unrestricted {table.layer} table: restrict the table or mask it",
+        )
