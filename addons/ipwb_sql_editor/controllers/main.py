@@ -30,6 +30,8 @@ class IpwbSqlExportController(http.Controller):
         if fmt not in _MIMETYPES:
             return request.make_response("Unknown export format", status=404)
         service = request.env["ipwb.sql.service"]
+        if connection_id and not str(connection_id).isdigit():
+            return request.make_response("connection_id must be a number", status=400)
         connection = service._get_connection(int(connection_id) if connection_id else None)
         try:
             values = json.loads(params) if params else {}

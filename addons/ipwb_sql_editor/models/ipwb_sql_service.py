@@ -9,11 +9,12 @@ known) and are recorded in the query history in the same transaction, so a refus
 recorded as surely as a success.
 """
 
+import datetime
 import logging
 import time
 import uuid
 
-from odoo import SUPERUSER_ID, api, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ipwb.errors import (
@@ -247,7 +248,10 @@ class IpwbSqlService(models.AbstractModel):
         if not running:
             return False
         connection = self.env["ipwb.connection"].sudo().browse(running.connection_id).exists()
-        if not connection:
+        # an entry outliving its statement's timeout was left by a killed worker: its pid
+        # may belong to another session by now, so it is never signalled
+        deadline = running.started_at + datetime.timedelta(seconds=connection.statement_timeout + 60)
+        if not connection or deadline < fields.Datetime.now():
             return False
         try:
             config = (

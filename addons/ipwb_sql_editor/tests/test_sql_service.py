@@ -170,6 +170,18 @@ class TestSqlService(SqlUsersMixin, TransactionCase):
         # the running entry is gone once the statement ended
         self.assertFalse(self.service.with_user(self.alice).cancel(token))
 
+    def test_stale_running_entries_are_never_signalled(self):
+        self.env["ipwb.sql.running.query"].create(
+            {
+                "token": "stale",
+                "user_id": self.alice.id,
+                "connection_id": self.connection.id,
+                "backend_pid": 1,  # whatever runs there now must not be cancelled
+                "started_at": "2020-01-01 00:00:00",
+            }
+        )
+        self.assertFalse(self.service.with_user(self.alice).cancel("stale"))
+
     def test_access_per_group(self):
         with self.assertRaises(AccessError):
             self._run("SELECT 1", user=self.outsider)
