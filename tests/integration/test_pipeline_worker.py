@@ -3,24 +3,28 @@
 - two `odoo-bin shell` workers drain the same queue concurrently: every run executes once
   (claims use SELECT … FOR UPDATE SKIP LOCKED and are committed before execution);
 - a cron worker (`odoo-bin` with one cron thread) is SIGKILLed in the middle of a
-  `pg_sleep` step; the next worker pass sees the stale heartbeat and fails the run.
+  `pg_sleep` step; the next worker pass sees the stale heartbeat and fails the run;
+- an n8n webhook step calls a real n8n (npm, cached per machine by setup/n8n.sh) on loopback.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import pathlib
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 
 import psycopg2
 import pytest
 
-from .conftest import OdooDatabases, odoo_runner
+from .conftest import ROOT, OdooDatabases, odoo_runner
 
 pytestmark = [pytest.mark.odoo, pytest.mark.slow]
 
@@ -116,7 +120,12 @@ def test_two_workers_never_execute_a_run_twice(
     runs = _result(setup.output)["runs"]
 
     workers = [_shell(odoo_databases, database, WORKER) for _ in range(2)]
-    outputs = [worker.communicate(timeout=180)[0] for worker in workers]
+    outputs = []
+    for worker in workers:
+        assert worker.stdout is not None
+        outputs.append(worker.stdout.read())
+        worker.wait(timeout=180)
+        worker.stdout.close()
     done = [_result(output)["done"] for output in outputs]
     assert sum(done) == len(runs), outputs
     assert all(count > 0 for count in done), f"both workers should have claimed runs: {done}"
@@ -206,3 +215,112 @@ def test_killed_worker_run_is_detected_and_failed(
     assert run_state == "failed"
     assert "stopped responding" in error
     assert steps_state == [("sleepy", "failed"), ("after", "skipped")]
+
+
+N8N_WORKFLOW = [
+    {
+        "id": "ipwbHook00000001",
+        "name": "ipwb pipeline hook",
+        "active": True,
+        "nodes": [
+            {
+                "parameters": {
+                    "httpMethod": "POST",
+                    "path": "ipwb-ready",
+                    "responseMode": "onReceived",
+                    "options": {},
+                },
+                "id": "5f0a6f4e-1f6b-4a43-9d7e-0b7d0c1a0001",
+                "name": "Webhook",
+                "type": "n8n-nodes-base.webhook",
+                "typeVersion": 2,
+                "position": [0, 0],
+                "webhookId": "5f0a6f4e-1f6b-4a43-9d7e-0b7d0c1a0002",
+            }
+        ],
+        "connections": {},
+        "settings": {},
+    }
+]
+
+
+@pytest.fixture
+def n8n_webhook(tmp_path: pathlib.Path) -> Iterator[str]:
+    """A real n8n (npm, cached per machine by setup/n8n.sh) on 127.0.0.1 with one webhook."""
+    found = subprocess.run(
+        ["bash", str(ROOT / "setup" / "n8n.sh"), "bin"], capture_output=True, text=True, check=False
+    )
+    if found.returncode != 0:
+        pytest.skip(
+            "n8n is not installed on this machine: run `setup/n8n.sh install` once (large npm package)"
+        )
+    n8n = found.stdout.strip()
+    env = {
+        **os.environ,
+        "N8N_USER_FOLDER": str(tmp_path),
+        "N8N_DIAGNOSTICS_ENABLED": "false",
+        "N8N_PERSONALIZATION_ENABLED": "false",
+        "N8N_VERSION_NOTIFICATIONS_ENABLED": "false",
+        "N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS": "false",
+        "N8N_LISTEN_ADDRESS": "127.0.0.1",
+    }
+    workflow = tmp_path / "workflow.json"
+    workflow.write_text(json.dumps(N8N_WORKFLOW))
+    for args in (["import:workflow", f"--input={workflow}"], ["publish:workflow", "--id=ipwbHook00000001"]):
+        done = subprocess.run([n8n, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env["N8N_PORT"] = str(port)
+    server = subprocess.Popen([n8n, "start"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/webhook/ipwb-ready"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                request = urllib.request.Request(url, data=b"{}", method="POST")
+                request.add_header("Content-Type", "application/json")
+                with urllib.request.urlopen(request, timeout=5) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            time.sleep(1)
+        else:
+            pytest.fail("n8n did not serve its webhook within 90 s")
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+N8N_RUN = """
+import json
+pipeline = env["ipwb.pipeline"].create({{"name": "n8n", "code": "it_n8n"}})
+env["ipwb.pipeline.step"].create({{"pipeline_id": pipeline.id, "name": "notify", "kind": "n8n_webhook",
+    "config": json.dumps({{"url": {url!r}, "payload": {{"table": "gold.sales"}}, "timeout_s": 10}})}})
+pipeline.action_validate()
+pipeline.action_run_now()
+env.cr.commit()
+env["ipwb.pipeline.run"]._cron_process_runs()
+env.cr.commit()
+run = pipeline.run_ids
+print("IPWB-RESULT:" + json.dumps({{"state": run.state, "response": run.step_run_ids.response,
+                                   "log": run.step_run_ids.log, "error": run.error or ""}}))
+"""
+
+
+def test_webhook_step_calls_a_real_n8n(
+    odoo_databases: OdooDatabases, pipeline_template: str, n8n_webhook: str
+) -> None:
+    database = odoo_databases.copy(pipeline_template, "ipwb_it_pln8n")
+    done = odoo_databases.run_script(database, N8N_RUN.format(url=n8n_webhook))
+    result = _result(done.output)
+    assert result["state"] == "succeeded", result
+    assert json.loads(result["response"]) == {"message": "Workflow was started"}
+    assert result["log"].startswith("HTTP 200")
