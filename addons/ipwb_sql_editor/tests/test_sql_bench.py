@@ -23,7 +23,6 @@ class TestSqlBench(HttpCase):
         session.authenticate(self.env.cr.dbname, "ipwb_bench_user", "ipwb_bench_user")
         report = run_odoo_bench(connection._warehouse_config(), session, rows=10_000, repeat=3)
         _logger.info("ipwb sql bench (Odoo path): %s", report.describe())
-        print(report.describe())
         self.assertEqual((report.rows, report.requested_rows), (10_000, 10_000))
         self.assertGreater(report.odoo_ms, 0)
 
