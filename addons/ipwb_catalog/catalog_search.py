@@ -3,7 +3,7 @@
 """Catalog search: one SQL query over table and column names, descriptions, comments and tags.
 
 Ranking tiers (a higher tier always wins over a lower one, whatever the boosts):
-exact name 1000 > prefix 500 > substring 300 > fuzzy (pg_trgm similarity, < 100) >
+exact name 1000 > prefix 500 > substring 300 > fuzzy (pg_trgm similarity, 60..99) >
 description/comment/tag 50; a column hit ranks its table a little below the same tier for
 the table's own name. Boosts (+20 each): gold/platinum layer, owned by the searching user.
 The trigram GIN indexes (``index="trigram"`` on names and descriptions) serve the
@@ -72,7 +72,7 @@ def _score_sql(q, has_trigram):
         """CASE WHEN lower(t.name) = %(ql)s OR lower(t.full_name) = %(ql)s THEN 1000
                 WHEN t.name ILIKE %(prefix)s OR t.full_name ILIKE %(prefix)s THEN 500
                 WHEN t.full_name ILIKE %(any)s THEN 300
-                WHEN %(near)s THEN 100 * %(fuzzy)s
+                WHEN %(near)s THEN 60 + 39 * %(fuzzy)s
                 WHEN t.description ILIKE %(any)s OR t.comment ILIKE %(any)s OR %(tag)s THEN 50
                 ELSE 0 END""",
         ql=ql,
@@ -86,7 +86,7 @@ def _score_sql(q, has_trigram):
         """CASE WHEN lower(c.name) = %(ql)s THEN 900
                 WHEN c.name ILIKE %(prefix)s THEN 450
                 WHEN c.name ILIKE %(any)s THEN 250
-                WHEN %(near)s THEN 90 * %(fuzzy)s
+                WHEN %(near)s THEN 55 + 34 * %(fuzzy)s
                 WHEN c.description ILIKE %(any)s OR c.comment ILIKE %(any)s THEN 40
                 ELSE 0 END""",
         ql=ql,
@@ -112,10 +112,10 @@ def _score_sql(q, has_trigram):
 
 
 def _tier(score):
-    for floor, name in ((1000, "exact"), (500, "prefix"), (300, "substring"), (100, "fuzzy")):
+    for floor, name in ((1000, "exact"), (500, "prefix"), (300, "substring"), (55, "fuzzy")):
         if score >= floor:
             return name
-    return "fuzzy" if score >= 60 else "text"
+    return "text"
 
 
 def catalog_search(Table, query, facets, limit):
@@ -139,7 +139,7 @@ def catalog_search(Table, query, facets, limit):
     if not q:
         env.cr.execute(
             SQL(
-                """SELECT t.id, %(boost)s::float AS score, NULL::int, 0::float
+                """SELECT t.id, %(boost)s::float AS score, NULL::int, 0::float, 0::float
                      FROM ipwb_table t WHERE t.id IN %(visible)s
                     ORDER BY score DESC, t.full_name LIMIT %(window)s""",
                 boost=boost,
@@ -167,7 +167,7 @@ def catalog_search(Table, query, facets, limit):
                    )
                    SELECT t.id,
                           GREATEST(COALESCE(own.score, 0), COALESCE(cols.score, 0)) + %(boost)s AS score,
-                          cols.id, COALESCE(cols.score, 0)
+                          cols.id, COALESCE(cols.score, 0), COALESCE(own.score, 0)
                      FROM ipwb_table t
                      LEFT JOIN own ON own.id = t.id
                      LEFT JOIN cols ON cols.table_id = t.id
@@ -194,13 +194,8 @@ def catalog_search(Table, query, facets, limit):
     columns = env["ipwb.column"].browse([row[2] for row in rows if row[2]])
     columns.fetch(["name", "data_type", "description", "is_primary_key"])
 
-    def boost_of(table):
-        return (20 if table.layer in ("gold", "platinum") else 0) + (
-            20 if table.owner_id.id == env.uid else 0
-        )
-
     results = []
-    for (table_id, score, column_id, column_score), table in zip(rows, tables, strict=True):
+    for (table_id, score, column_id, column_score, own_score), table in zip(rows, tables, strict=True):
         column = env["ipwb.column"].browse(column_id) if column_id else None
         results.append(
             {
@@ -215,7 +210,7 @@ def catalog_search(Table, query, facets, limit):
                 "description": (table.description or table.comment or "")[:280],
                 "tags": table.tag_ids.mapped("name"),
                 "score": round(float(score), 2),
-                "match": _tier(float(score)) if q else "all",
+                "match": (_tier(own_score) if own_score >= column_score else "column") if q else "all",
                 "column": column
                 and {
                     "id": column.id,
@@ -223,7 +218,7 @@ def catalog_search(Table, query, facets, limit):
                     "data_type": column.data_type,
                     "description": (column.description or "")[:200],
                     "primary_key": column.is_primary_key,
-                    "best": abs(float(column_score) + boost_of(table) - float(score)) < 1e-6,
+                    "best": column_score > own_score,
                 },
             }
         )

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ipwb.errors import IpwbError
 from ipwb.warehouse.connection import WarehouseConfig, connect
-from ipwb.warehouse.introspect import introspect_warehouse
+from ipwb.warehouse.introspect import introspect
 
 from ..catalog_scanner import CatalogScanner
 
@@ -207,6 +207,22 @@ class IpwbConnection(models.Model):
                 self.env._("Only Data Engineers, Architects and administrators scan warehouses.")
             )
 
+    def _introspect(self, schemas=None):
+        """Engine snapshot with an empty ``search_path``.
+
+        ``pg_get_viewdef`` omits the schema of every relation on the session's search path; the
+        warehouse roles have the medallion schemas on theirs, so view definitions (and the
+        lineage read from them) would name ``orders`` instead of ``silver.orders``.
+        """
+        conn = connect(self._warehouse_config())
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute("SET search_path TO pg_catalog")
+            conn.commit()
+            return introspect(conn, schemas)
+        finally:
+            conn.close()
+
     def _scan_catalog(self, schemas=None):
         """Introspect the warehouse and mirror it into the catalog, incrementally.
 
@@ -218,7 +234,7 @@ class IpwbConnection(models.Model):
         self.ensure_one()
         self._check_may_scan()
         try:
-            snapshot = introspect_warehouse(self._warehouse_config(), schemas)
+            snapshot = self._introspect(schemas)
         except IpwbError as exc:
             raise UserError(self.env._("Warehouse %(name)s: %(error)s", name=self.name, error=exc)) from None
         scanner = CatalogScanner(self)

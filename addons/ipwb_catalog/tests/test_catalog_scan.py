@@ -199,3 +199,17 @@ class TestCatalogScan(TransactionCase):
         user = new_test_user(self.env, "ipwb_scan_user", groups="ipwb_catalog.group_ipwb_user")
         with self.assertRaises(AccessError):
             self.connection.with_user(user)._scan_catalog()
+
+    def test_view_lineage_is_qualified_for_schemas_on_the_search_path(self):
+        # the warehouse roles have the medallion schemas on their search_path, where
+        # pg_get_viewdef would drop the schema of every relation it names
+        suffix = self.wh.name.rsplit("_", 1)[1]
+        table, view = f"ipwb_src_{suffix}", f"ipwb_view_{suffix}"
+        self.wh.execute(f"CREATE TABLE bronze.{table} (id int, amount numeric)")
+        self.addCleanup(self.wh.execute, f"DROP TABLE IF EXISTS bronze.{table} CASCADE")
+        self.wh.execute(f"CREATE VIEW silver.{view} AS SELECT id, amount FROM bronze.{table}")
+        self.connection._scan_catalog(schemas=["bronze", "silver"])
+        edges = self.env["ipwb.lineage.edge"].search([("target_table", "=", f"silver.{view}")])
+        self.assertEqual(set(edges.mapped("source_table")), {f"bronze.{table}"})
+        self.assertTrue(all(edges.mapped("source_table_id")))
+        self.assertEqual(edges.target_table_id.layer, "silver")

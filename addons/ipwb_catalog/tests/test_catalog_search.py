@@ -66,7 +66,9 @@ class TestCatalogSearch(TransactionCase):
         self.assertEqual(hits[names.index("customer_address")]["match"], "prefix")
 
     def test_fuzzy_finds_typos(self):
-        self.assertIn("customer", self.names("custmer"))
+        hits, _result = self.search("custmer")
+        customer = next(h for h in hits if h["name"] == "customer")
+        self.assertEqual(customer["match"], "fuzzy")
 
     def test_column_hit_shown_inline(self):
         hits, _result = self.search("vat_amount")
@@ -74,6 +76,7 @@ class TestCatalogSearch(TransactionCase):
         self.assertEqual(hits[0]["column"]["name"], "vat_amount")
         self.assertEqual(hits[0]["column"]["data_type"], "numeric")
         self.assertTrue(hits[0]["column"]["best"])
+        self.assertEqual(hits[0]["match"], "column")
 
     def test_description_and_tag_hits(self):
         self.assertIn("ledger", self.names("general ledger of"))
