@@ -212,3 +212,21 @@ class TestAgents(GenieCase):
         self.assertEqual(Run.with_user(self.architect).search([("id", "=", run.id)]), run)
         self.assertFalse(Run.with_user(self.other).search([("id", "=", run.id)]))
         self.assertEqual(Run.with_user(self.orchestrator).search([("id", "=", run.id)]), run)
+
+    def test_agent_model_is_tried_first(self):
+        self.agent.model_id = self.second
+        self.peer.reply("Hello from the second model.")
+        run = self.agent.with_user(self.user).run_agent("Hi")
+        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual([r.model for r in self.peer.requests], ["second"])
+        self.assertEqual(run.trace_ids.model_name, "Second")
+
+    def test_no_model_refuses_to_start_or_resume(self):
+        self.peer.tool_call("region_total", {"region": "north"})
+        run = self.agent.with_user(self.user).run_agent("North?")
+        (self.first | self.second).action_archive()
+        with self.assertRaisesRegex(UserError, "No LLM model is configured"):
+            self.agent.with_user(self.user).run_agent("Again")
+        with self.assertRaisesRegex(UserError, "No LLM model is configured"):
+            run.with_user(self.architect).action_approve()
+        self.assertEqual(run.state, "waiting_approval")

@@ -45,5 +45,14 @@ registry.category("web_tour.tours").add("ipwb_genie_ask_tour", {
             content: "The conversation is listed",
             trigger: ".o_ipwb_genie_conversation:contains('Total amount per region?')",
         },
+        {
+            content: "Open the query in the SQL editor",
+            trigger: "button.o_ipwb_genie_open_editor",
+            run: "click",
+        },
+        {
+            content: "The SQL editor opens a tab named after the question",
+            trigger: ".o_ipwb_sql_editor .o_ipwb_sql_tabs:contains('Genie: Total amount per region?')",
+        },
     ],
 });
