@@ -69,8 +69,16 @@ export class LineageGraph extends Component {
         for (const node of this.nodes.values()) {
             graph.setNode(node.id, {width: NODE_WIDTH, height: NODE_HEIGHT});
         }
+        // Layers become columns: an edge skipping a layer (bronze → gold) spans two ranks, so
+        // every gold table lines up whatever its distance from the root.
+        const rankOf = (id) => LAYER_ORDER.indexOf(this.nodes.get(id)?.layer);
+        const degree = {};
         for (const edge of this.edges.values()) {
-            graph.setEdge(edge.source, edge.target);
+            const [from, to] = [rankOf(edge.source), rankOf(edge.target)];
+            const span = from >= 0 && to >= 0 && from < 4 && to < 4 ? Math.max(1, to - from) : 1;
+            graph.setEdge(edge.source, edge.target, {minlen: span});
+            degree[edge.source] = (degree[edge.source] || 0) + 1;
+            degree[edge.target] = (degree[edge.target] || 0) + 1;
         }
         dagre.layout(graph);
         const nodes = [...this.nodes.values()].map((node) => {
@@ -80,6 +88,7 @@ export class LineageGraph extends Component {
                 x: pos.x - NODE_WIDTH / 2,
                 y: pos.y - NODE_HEIGHT / 2,
                 expanded: this.expanded.has(node.id),
+                hidden: node.upstream + node.downstream - (degree[node.id] || 0),
                 isRoot: node.id === this.state.root,
             };
         });
