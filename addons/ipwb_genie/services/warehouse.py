@@ -111,7 +111,7 @@ def jsonable(value):
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, decimal.Decimal):
-        return float(value) if value == value.to_integral_value() or abs(value) < 1e15 else str(value)
+        return float(value) if value.is_finite() else str(value)
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     try:

@@ -44,7 +44,9 @@ class TestGeneration(GenieCase):
         self.assertEqual(pipeline.code, "vendor_spend")
         self.assertIn("quality_gate", pipeline.genie_spec_yaml)
         self.assertEqual(pipeline.genie_request, "Clean vendor bills into silver and check them")
-        self.assertEqual(len(self.traces_of(wizard)), 1)
+        self.assertEqual(len(self.traces_of(pipeline)), 1, "the call is linked to the pipeline")
+        self.assertEqual(len(self.costs_of(pipeline)), 1)
+        self.assertFalse(self.traces_of(wizard))
         # a second generation with the same name gets a unique technical name
         self.peer.reply(f"```yaml\n{VALID_SPEC}```")
         again = self.wizard("Same again").action_generate()

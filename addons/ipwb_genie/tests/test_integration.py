@@ -3,8 +3,10 @@
 """Genie with its neighbours: the catalog's tables, the SQL editor, Guardian scorecards,
 n8n webhooks, and the gateway's cache and session budget."""
 
+import gzip
 import json
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from odoo.tests import tagged
@@ -170,3 +172,43 @@ class TestGenieIntegration(GenieCase):
         prompt = str(self.peer.requests[0].messages)
         self.assertIn("amount not null", prompt)
         self.assertIn("silver.genie_sales", prompt)
+
+    def test_langfuse_export_when_keys_are_set(self):
+        posts = []
+
+        class Collector(BaseHTTPRequestHandler):
+            def log_message(self, format, *args):
+                return
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                posts.append((self.path, body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        params = self.env["ir.config_parameter"]
+        params.set_param(gateway.PARAM_LANGFUSE_PUBLIC, f"pk-lf-{uuid.uuid4().hex[:8]}")
+        params.set_param(gateway.PARAM_LANGFUSE_SECRET, "sk-lf-genie-secret")
+        params.set_param(gateway.PARAM_LANGFUSE_HOST, f"http://127.0.0.1:{server.server_address[1]}")
+        self.peer.reply(sql_reply(SALES_SQL))
+        _result, message = self.ask("Langfuse: totals per region")
+        self.assertEqual(message.state, "ok", message.content)
+        sink = gateway._langfuse(self.env)
+        self.assertNotIn("genie-secret", repr(sink))
+        try:
+            sink.flush()
+        finally:
+            sink.shutdown()
+            gateway._shared.clear()
+        self.assertTrue(posts, "nothing was exported")
+        self.assertEqual(posts[0][0], "/api/public/otel/v1/traces")
+        payload = b"".join(body for _path, body in posts)
+        self.assertIn(b"nl2sql", payload)
+        self.assertIn(b"genie_user", payload)

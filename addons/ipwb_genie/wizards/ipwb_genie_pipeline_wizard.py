@@ -54,7 +54,8 @@ class IpwbGeniePipelineWizard(models.TransientModel):
         self.env["ipwb.llm.model"]._get_gateway_models()
         if not self.env["ipwb.pipeline"].has_access("create"):
             raise UserError(self.env._("Only Data Engineers can create pipelines."))
-        gateway = build_gateway(self.env, OdooSink(self.env, link=self))
+        sink = OdooSink(self.env, link=self)
+        gateway = build_gateway(self.env, sink)
         try:
             draft = generate_pipeline(
                 self.description, gateway, user=user_label(self.env), catalog_text=self._catalog_text()
@@ -77,6 +78,12 @@ class IpwbGeniePipelineWizard(models.TransientModel):
                 "genie_request": self.description,
             }
         )
+        # the calls belong to the pipeline now, not to this short-lived wizard
+        link = {"res_model": pipeline._name, "res_id": pipeline.id}
+        sink.traces.write(link)
+        self.env["ipwb.cost.entry"].sudo().search(
+            [("res_model", "=", self._name), ("res_id", "=", self.id)]
+        ).write(link)
         self.write({"yaml_text": draft.yaml_text, "problems": False, "pipeline_id": pipeline.id})
         return {
             "type": "ir.actions.act_window",
