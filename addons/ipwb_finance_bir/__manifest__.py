@@ -15,5 +15,7 @@
         "security/ir.model.access.csv",
         "data/ipwb_bir_form_data.xml",
         "views/ipwb_bir_form_views.xml",
+        "views/ipwb_finance_run_views.xml",
+        "data/ipwb_finance_cron.xml",
     ],
 }

@@ -10,24 +10,13 @@ from __future__ import annotations
 import psycopg2.extensions
 from psycopg2 import sql
 
-from ipwb.finance.warehouse import GOLD_TABLES, FinanceSchemas
+from ipwb.finance.warehouse import BI_VIEWS, GOLD_TABLES, FinanceSchemas
 from ipwb.warehouse.roles import provision_readonly_role
 
 #: default name of the BI login role
 BI_ROLE = "ipwb_bi_reader"
 
-#: view name in the bi schema → gold table it exposes
-BI_VIEWS: dict[str, str] = {
-    "vat_return_monthly": "fin_vat_2550m",
-    "vat_return_quarterly": "fin_vat_2550q",
-    "withholding_by_payee": "fin_ewt_payee_atc",
-    "withholding_remittance_1601eq": "fin_1601eq",
-    "withholding_alphalist_qap": "fin_qap",
-    "withheld_by_customers_sawt": "fin_sawt",
-    "summary_list_sales": "fin_slsp_sales",
-    "summary_list_purchases": "fin_slsp_purchases",
-    "expense_spend": "fin_expense_spend",
-}
+__all__ = ["BI_ROLE", "BI_VIEWS", "create_bi_views", "provision_bi_role"]
 
 assert set(BI_VIEWS.values()) == set(GOLD_TABLES)
 

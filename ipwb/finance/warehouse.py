@@ -73,6 +73,20 @@ GOLD_TABLES: tuple[str, ...] = (
 )
 
 
+#: views of the ``bi`` schema (the BI tool's contract) → the gold table each exposes
+BI_VIEWS: dict[str, str] = {
+    "vat_return_monthly": "fin_vat_2550m",
+    "vat_return_quarterly": "fin_vat_2550q",
+    "withholding_by_payee": "fin_ewt_payee_atc",
+    "withholding_remittance_1601eq": "fin_1601eq",
+    "withholding_alphalist_qap": "fin_qap",
+    "withheld_by_customers_sawt": "fin_sawt",
+    "summary_list_sales": "fin_slsp_sales",
+    "summary_list_purchases": "fin_slsp_purchases",
+    "expense_spend": "fin_expense_spend",
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class FinanceSchemas:
     """Warehouse schemas the domain writes to; ``suffix`` isolates a test or a sandbox.
@@ -392,12 +406,17 @@ def expand(code: str) -> list[tuple[str, int]]:
 def build(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> dict[str, int]:
     """Rebuild silver and gold from bronze (one transaction, the caller commits).
 
-    Returns the row count of every silver and gold table.
+    The ``bi`` views are dropped first (they depend on gold): call
+    :func:`ipwb.finance.bi.create_bi_views` afterwards. Returns the row count of every
+    silver and gold table.
     """
     idents = schemas.identifiers()
     _name = "seed"
     try:
         with conn.cursor() as cur:
+            # the bi views depend on the gold tables about to be recreated (recreated after)
+            for view in BI_VIEWS:
+                cur.execute(sql.SQL("DROP VIEW IF EXISTS {}").format(sql.Identifier(schemas.bi, view)))
             _seed_maps(cur, schemas)
             for _name, text in sql_files():
                 cur.execute(sql.SQL(text).format(**idents))

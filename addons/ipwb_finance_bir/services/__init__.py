@@ -1,0 +1,1 @@
+from . import demo_data, extract, odoo_figures

@@ -1,0 +1,247 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+"""Read Odoo accounting into plain rows for the engine's bronze layer.
+
+Runs in the caller's Odoo cursor (so it sees what the caller's transaction sees); writes go
+through a separate warehouse connection as the warehouse writer role (odoo.conf keys
+``ipwb_warehouse_writer_user`` / ``ipwb_warehouse_writer_password``).
+"""
+
+from odoo.tools import config
+
+from ipwb.errors import ConfigurationError
+from ipwb.finance import warehouse as wh
+from ipwb.warehouse.connection import WarehouseConfig
+
+CHUNK = 500
+
+
+def writer_config(env):
+    """Warehouse connection settings of the writer (owner) role, from odoo.conf."""
+    user = config.get("ipwb_warehouse_writer_user")
+    password = config.get("ipwb_warehouse_writer_password")
+    dbname = config.get("ipwb_warehouse_db")
+    if not user or not dbname:
+        raise ConfigurationError(
+            "The server configuration has no ipwb_warehouse_writer_user / ipwb_warehouse_db option: "
+            "the finance pipeline cannot write to the warehouse"
+        )
+    return WarehouseConfig(
+        dbname=dbname,
+        host=config.get("ipwb_warehouse_host") or "127.0.0.1",
+        port=int(config.get("ipwb_warehouse_port") or 5432),
+        user=user,
+        password=password or "",
+        application_name="ipwb-finance",
+        forbidden_dbnames=frozenset({env.cr.dbname}),
+    )
+
+
+def _changed(env, model, mark, domain):
+    """Records of ``model`` written at or after the watermark, in (write_date, id) order."""
+    if mark.write_date:
+        domain = [*domain, ("write_date", ">=", mark.write_date)]
+    return env[model].with_context(active_test=False).search(domain, order="write_date, id")
+
+
+def _advance(mark, records):
+    last = max(((r.write_date, r.id) for r in records), default=None)
+    if last is None:
+        return mark
+    if mark.write_date and (mark.write_date, mark.last_id) > last:
+        return mark
+    return wh.Watermark(mark.entity, last[0], last[1])
+
+
+def _chunks(records):
+    for start in range(0, len(records), CHUNK):
+        yield records[start : start + CHUNK]
+
+
+def _address(partner):
+    parts = [partner.street, partner.street2, partner.city, partner.state_id.name, partner.country_id.name]
+    return ", ".join(p for p in parts if p)
+
+
+def partner_payload(partner):
+    return {
+        "id": partner.id,
+        "name": partner.commercial_partner_id.name if not partner.is_company else partner.name,
+        "vat": partner.vat or "",
+        "branch_code": partner.branch_code or "000",
+        "is_company": bool(partner.is_company),
+        "commercial_partner_id": partner.commercial_partner_id.id,
+        "first_name": partner.first_name or "",
+        "middle_name": partner.middle_name or "",
+        "last_name": partner.last_name or "",
+        "address": _address(partner),
+    }
+
+
+def tax_payload(tax):
+    return {
+        "id": tax.id,
+        "name": tax.name or "",
+        "amount": tax.amount,
+        "amount_type": tax.amount_type,
+        "type_tax_use": tax.type_tax_use,
+        "atc": tax.l10n_ph_atc or "",
+        "tax_group": tax.tax_group_id.name or "",
+        "company_id": tax.company_id.id,
+    }
+
+
+def move_payload(move):
+    return {
+        "id": move.id,
+        "name": move.name or "",
+        "move_type": move.move_type,
+        "state": move.state,
+        "date": move.date or None,
+        "invoice_date": move.invoice_date or None,
+        "partner_id": move.partner_id.id or None,
+        "commercial_partner_id": move.commercial_partner_id.id or None,
+        "ref": move.ref or "",
+        "journal_code": move.journal_id.code or "",
+        "currency": move.currency_id.name,
+        "company_id": move.company_id.id,
+        "amount_untaxed_signed": move.amount_untaxed_signed,
+        "amount_tax_signed": move.amount_tax_signed,
+        "amount_total_signed": move.amount_total_signed,
+        "reversed_entry_id": move.reversed_entry_id.id or None,
+        "payment_state": move.payment_state or None,
+    }
+
+
+def line_payload(line):
+    return {
+        "id": line.id,
+        "move_id": line.move_id.id,
+        "date": line.date or None,
+        "account_code": line.account_id.code or "",
+        "name": line.name or "",
+        "display_type": line.display_type or "product",
+        "partner_id": line.partner_id.id or None,
+        "product_name": line.product_id.name or "",
+        "quantity": line.quantity,
+        "price_unit": line.price_unit,
+        "price_subtotal": line.price_subtotal,
+        "balance": line.balance,
+        "tax_line_id": line.tax_line_id.id or None,
+        "tax_base_amount": line.tax_base_amount,
+        "tax_tag_invert": bool(line.tax_tag_invert),
+        "tax_ids": sorted(line.tax_ids.ids),
+        "tax_tags": [{"name": tag.name} for tag in line.tax_tag_ids.with_context(lang="en_US").sorted("id")],
+    }
+
+
+def payment_payload(payment):
+    return {
+        "id": payment.id,
+        "name": payment.name or "",
+        "date": payment.date or None,
+        "payment_type": payment.payment_type,
+        "partner_type": payment.partner_type,
+        "partner_id": payment.partner_id.id or None,
+        "amount": payment.amount,
+        "amount_company_currency_signed": payment.amount_company_currency_signed,
+        "currency": payment.currency_id.name,
+        "journal_code": payment.journal_id.code or "",
+        "state": payment.state,
+        "move_id": payment.move_id.id or None,
+    }
+
+
+def expense_payload(expense):
+    return {
+        "id": expense.id,
+        "name": expense.name or "",
+        "date": expense.date or None,
+        "employee_id": expense.employee_id.id,
+        "employee_name": expense.employee_id.name or "",
+        "department": expense.employee_id.department_id.name or "",
+        "category": expense.product_id.name or "",
+        "total_amount": expense.total_amount,
+        "tax_amount": expense.tax_amount,
+        "state": expense.state,
+        "payment_mode": expense.payment_mode or "",
+    }
+
+
+def _tombstones(env, conn, schemas, entity, model):
+    """Tombstone rows for records bronze still holds live but Odoo no longer has."""
+    live = wh.live_source_ids(conn, schemas, entity)
+    if not live:
+        return 0
+    existing = set(env[model].with_context(active_test=False).search([("id", "in", list(live))]).ids)
+    rows = [wh.SourceRow(i, None, {"id": i}, deleted=True) for i in sorted(live - existing)]
+    return wh.upsert_rows(conn, schemas, entity, rows)
+
+
+def extract(env, conn, schemas, companies):
+    """Load every changed record of the companies into bronze; returns new versions per entity."""
+    company_domain = [("company_id", "in", companies.ids)]
+    loaded = {}
+
+    # taxes and partners: the dimensions
+    mark = wh.get_watermark(conn, schemas, "account_tax")
+    taxes = _changed(env, "account.tax", mark, company_domain)
+    loaded["account_tax"] = wh.upsert_rows(
+        conn, schemas, "account_tax", [wh.SourceRow(t.id, t.write_date, tax_payload(t)) for t in taxes]
+    )
+    wh.set_watermark(conn, schemas, _advance(mark, taxes))
+
+    mark = wh.get_watermark(conn, schemas, "res_partner")
+    partners = _changed(env, "res.partner", mark, ["|", ("company_id", "=", False), *company_domain])
+    loaded["res_partner"] = 0
+    for chunk in _chunks(partners):
+        loaded["res_partner"] += wh.upsert_rows(
+            conn,
+            schemas,
+            "res_partner",
+            [wh.SourceRow(p.id, p.write_date, partner_payload(p)) for p in chunk],
+        )
+    wh.set_watermark(conn, schemas, _advance(mark, partners))
+
+    # moves and their lines: a posted move carries its lines; any other state is a tombstone
+    mark = wh.get_watermark(conn, schemas, "account_move")
+    moves = _changed(env, "account.move", mark, company_domain)
+    loaded["account_move"] = loaded["account_move_line"] = 0
+    for chunk in _chunks(moves):
+        move_rows, line_rows = [], []
+        for move in chunk:
+            if move.state != "posted":
+                move_rows.append(
+                    wh.SourceRow(move.id, move.write_date, {"id": move.id, "state": move.state}, True)
+                )
+                continue
+            row = wh.SourceRow(move.id, move.write_date, move_payload(move))
+            move_rows.append(row)
+            line_rows += [
+                wh.SourceRow(line.id, line.write_date, line_payload(line), parent_version=row.version)
+                for line in move.line_ids
+            ]
+        loaded["account_move"] += wh.upsert_rows(conn, schemas, "account_move", move_rows)
+        loaded["account_move_line"] += wh.upsert_rows(conn, schemas, "account_move_line", line_rows)
+    loaded["account_move"] += _tombstones(env, conn, schemas, "account_move", "account.move")
+    wh.set_watermark(conn, schemas, _advance(mark, moves))
+
+    mark = wh.get_watermark(conn, schemas, "account_payment")
+    payments = _changed(env, "account.payment", mark, company_domain)
+    loaded["account_payment"] = wh.upsert_rows(
+        conn,
+        schemas,
+        "account_payment",
+        [wh.SourceRow(p.id, p.write_date, payment_payload(p)) for p in payments],
+    )
+    loaded["account_payment"] += _tombstones(env, conn, schemas, "account_payment", "account.payment")
+    wh.set_watermark(conn, schemas, _advance(mark, payments))
+
+    mark = wh.get_watermark(conn, schemas, "hr_expense")
+    expenses = _changed(env, "hr.expense", mark, company_domain)
+    loaded["hr_expense"] = wh.upsert_rows(
+        conn, schemas, "hr_expense", [wh.SourceRow(e.id, e.write_date, expense_payload(e)) for e in expenses]
+    )
+    loaded["hr_expense"] += _tombstones(env, conn, schemas, "hr_expense", "hr.expense")
+    wh.set_watermark(conn, schemas, _advance(mark, expenses))
+    return loaded
