@@ -77,6 +77,9 @@ if [ "$first_install" = 1 ]; then
     "$IPWB_VENV/bin/python" "$here/odoo_shell.py" --config "$conf" --database "$odoo_db" \
         --script "$here/shell/set_admin_password.py" || die "could not set the admin password"
 fi
+# Finance demo data (a Philippine company's year of books) and a first pipeline run; idempotent.
+"$IPWB_VENV/bin/python" "$here/odoo_shell.py" --config "$conf" --database "$odoo_db" \
+    --script "$here/shell/finance_demo.py" || die "could not generate the finance demo data"
 
 banner() {
     printf '\n\033[1;32m%s\033[0m\n' "InsightPulse Workbench is running: http://localhost:$http_port"
