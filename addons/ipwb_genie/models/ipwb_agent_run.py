@@ -157,4 +157,16 @@ class IpwbAgentRun(models.Model):
         return self._decide(True)
 
     def action_reject(self):
-        return self._decide(False, self.env.context.get("ipwb_reject_reason", ""))
+        """Reject at once (reason from the context), or ask for a reason in a dialog."""
+        reason = self.env.context.get("ipwb_reject_reason")
+        if reason:
+            return self._decide(False, reason)
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject the call"),
+            "res_model": "ipwb.agent.reject.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_run_id": self.id},
+        }

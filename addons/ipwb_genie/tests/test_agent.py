@@ -118,7 +118,17 @@ class TestAgents(GenieCase):
         self.peer.tool_call("region_total", {"region": "south"})
         run = self.agent.with_user(self.user).run_agent("South total?")
         self.peer.reply("I was not allowed to look.")
-        run.with_user(self.architect).with_context(ipwb_reject_reason="not today").action_reject()
+        action = run.with_user(self.architect).action_reject()
+        self.assertEqual(action["res_model"], "ipwb.agent.reject.wizard")
+        self.assertEqual(run.state, "waiting_approval", "nothing happens before a reason is given")
+        wizard = (
+            self.env["ipwb.agent.reject.wizard"]
+            .with_user(self.architect)
+            .create({"run_id": run.id, "reason": "not today"})
+        )
+        with self.assertRaises(AccessError):
+            wizard.with_user(self.user).action_reject()
+        wizard.action_reject()
         self.assertEqual(run.state, "done")
         self.assertIn("rejected", run.step_ids.mapped("kind"))
         self.assertNotIn("tool", run.step_ids.mapped("kind"), "a rejected call never runs")
