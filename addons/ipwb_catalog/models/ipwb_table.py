@@ -113,6 +113,7 @@ class IpwbTable(models.Model):
     restricted = fields.Boolean(tracking=True)
     slo_freshness_hours = fields.Float(string="Freshness SLO (h)", tracking=True)
     slo_completeness_pct = fields.Float(string="Completeness SLO (%)", tracking=True)
+    can_govern = fields.Boolean(compute="_compute_can_govern", help="The current user is an Architect.")
     # --- documentation (BI / Data Engineers) -----------------------------------------------
     description = fields.Text(index="trigram", help="Written by people; the database comment is separate.")
     tag_ids = fields.Many2many("ipwb.tag", string="Tags")
@@ -134,6 +135,11 @@ class IpwbTable(models.Model):
     def _compute_full_name(self):
         for table in self:
             table.full_name = f"{table.schema_name}.{table.name}" if table.schema_name else table.name
+
+    @api.depends_context("uid")
+    def _compute_can_govern(self):
+        architect = self.env.user.has_group("ipwb_catalog.group_ipwb_architect")
+        self.can_govern = architect
 
     @api.depends("total_bytes")
     def _compute_size_display(self):

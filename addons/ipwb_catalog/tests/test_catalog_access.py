@@ -57,6 +57,8 @@ class TestCatalogAccess(TransactionCase):
         self.assertFalse(self.table.owner_id)
 
     def test_architect_governs(self):
+        self.assertFalse(self.table.with_user(self.bi).can_govern)
+        self.assertTrue(self.table.with_user(self.architect).can_govern)
         self.table.with_user(self.architect).write(
             {
                 "owner_id": self.bi.id,

@@ -180,8 +180,12 @@ class TestCatalogScan(TransactionCase):
 
     def test_cron_and_button_share_the_scan(self):
         self.wh.execute("CREATE TABLE {schema}.cron_t (id int)")
-        self.env["ipwb.connection"]._cron_scan_catalog()
+        broken = self.env["ipwb.connection"].create(
+            {"name": "A broken warehouse", "dbname": "nowhere_db", "port": 1, "username": "x"}
+        )
+        self.env["ipwb.connection"]._cron_scan_catalog()  # one failing warehouse stops no other
         self.assertTrue(self.table("cron_t"))
+        self.assertFalse(broken.last_scan_date)
         action = self.connection.action_scan()
         self.assertEqual(action["params"]["type"], "success")
         cron = self.env.ref("ipwb_catalog.cron_scan_catalog")
