@@ -16,6 +16,22 @@ registry.category("web_tour.tours").add("ipwb_catalog_search_tour", {
             trigger: ".o_ipwb_hit:first-child[data-table$='.tour_orders'] .o_ipwb_hit_column:contains('tour_orders_total')",
         },
         {
+            content: "Filter on the View kind facet",
+            trigger: ".o_ipwb_facet:contains('View')",
+            run: "click",
+        },
+        {
+            content: "Only the views remain",
+            trigger:
+                ".o_ipwb_catalog_search:has(.o_ipwb_hit[data-table$='.tour_orders_by_day'])" +
+                ":not(:has(.o_ipwb_hit[data-table$='.tour_orders']))",
+        },
+        {
+            content: "Remove the facet again",
+            trigger: ".o_ipwb_facet.bg-primary:contains('View')",
+            run: "click",
+        },
+        {
             content: "Open the table",
             trigger: ".o_ipwb_hit[data-table$='.tour_orders'] .o_ipwb_hit_name",
             run: "click",
