@@ -1,1 +1,1 @@
-from . import models, services
+from . import models, services, wizards

@@ -16,6 +16,7 @@
         "data/ipwb_bir_form_data.xml",
         "views/ipwb_bir_form_views.xml",
         "views/ipwb_finance_run_views.xml",
+        "views/ipwb_domain_template_views.xml",
         "data/ipwb_finance_cron.xml",
     ],
 }

@@ -1,0 +1,1 @@
+from . import ipwb_domain_template
