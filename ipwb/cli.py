@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ipwb.commands.spec",
     "ipwb.commands.bench",
     "ipwb.commands.guardian",
+    "ipwb.commands.finance",
 )
 
 

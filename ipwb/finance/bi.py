@@ -21,8 +21,11 @@ __all__ = ["BI_ROLE", "BI_VIEWS", "create_bi_views", "provision_bi_role"]
 assert set(BI_VIEWS.values()) == set(GOLD_TABLES)
 
 
-def create_bi_views(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> list[str]:
-    """(Re)create the ``bi`` views over the gold marts; returns their qualified names."""
+def create_bi_views(
+    conn: psycopg2.extensions.connection, schemas: FinanceSchemas, role: str = BI_ROLE
+) -> list[str]:
+    """(Re)create the ``bi`` views over the gold marts, granted to ``role`` when it exists;
+    returns their qualified names."""
     names = []
     with conn.cursor() as cur:
         cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schemas.bi)))
@@ -33,6 +36,14 @@ def create_bi_views(conn: psycopg2.extensions.connection, schemas: FinanceSchema
                 )
             )
             names.append(f"{schemas.bi}.{view}")
+        # views are recreated on every build: give the BI role (when provisioned) its grant back
+        cur.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (role,))
+        if cur.fetchone():
+            cur.execute(
+                sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(
+                    sql.Identifier(schemas.bi), sql.Identifier(role)
+                )
+            )
     return names
 
 

@@ -10,6 +10,7 @@ import psycopg2
 import psycopg2.extensions
 import pytest
 
+from ipwb.cli import main
 from ipwb.errors import ConfigurationError
 from ipwb.finance import bi
 from ipwb.finance import warehouse as wh
@@ -167,3 +168,49 @@ def test_compare_lists_one_sided_keys() -> None:
     diffs = compare("ewt", {("Q1", "WC158"): Decimal("10")}, {("Q1", "WI010"): Decimal("5")})
     assert [d.key for d in diffs] == [("Q1", "WC158"), ("Q1", "WI010")]
     assert diffs[0].delta == Decimal("-10")
+
+
+def test_cli_bi_role_then_views_are_granted(
+    conn: psycopg2.extensions.connection, scratch_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    role = "ipwb_bi_reader_cli"
+    monkeypatch.setenv("IPWB_TEST_BI_PASSWORD", "pw-cli-test")
+    assert (
+        main(
+            [
+                "finance",
+                "bi-role",
+                "--dsn",
+                scratch_db,
+                "--role",
+                role,
+                "--password-env",
+                "IPWB_TEST_BI_PASSWORD",
+            ]
+        )
+        == 0
+    )
+    try:
+        _load_invoice_and_bill(conn)
+        wh.build(conn, SCHEMAS)  # drops and recreates the views: the grant must come back
+        bi.create_bi_views(conn, SCHEMAS, role=role)
+        conn.commit()
+        dsn = psycopg2.extensions.parse_dsn(scratch_db)
+        dsn.update(user=role, password="pw-cli-test")
+        reader = psycopg2.connect(**dsn)
+        with reader.cursor() as cur:
+            cur.execute("SELECT count(*) FROM bi.summary_list_sales")
+            assert cur.fetchone()[0] == 1
+            with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction):
+                cur.execute("CREATE TABLE bi.x (a int)")
+        reader.close()
+        monkeypatch.delenv("IPWB_TEST_BI_PASSWORD")
+        assert (
+            main(["finance", "bi-role", "--dsn", scratch_db, "--password-env", "IPWB_TEST_BI_PASSWORD"]) == 2
+        )
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(
+                psycopg2.sql.SQL("DROP OWNED BY {0}; DROP ROLE {0}").format(psycopg2.sql.Identifier(role))
+            )
+        conn.commit()
