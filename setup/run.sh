@@ -80,6 +80,14 @@ fi
 # Finance demo data (a Philippine company's year of books) and a first pipeline run; idempotent.
 "$IPWB_VENV/bin/python" "$here/odoo_shell.py" --config "$conf" --database "$odoo_db" \
     --script "$here/shell/finance_demo.py" || die "could not generate the finance demo data"
+# Superset-ready: a read-only login on the warehouse's bi views (password kept in secrets.env).
+if [ -z "${IPWB_BI_READER_PASSWORD:-}" ]; then
+    IPWB_BI_READER_PASSWORD="$(random_secret)"
+    (umask 077 && echo "IPWB_BI_READER_PASSWORD=$IPWB_BI_READER_PASSWORD" >>"$IPWB_LOCAL/secrets.env")
+fi
+export IPWB_BI_READER_PASSWORD
+"$IPWB_VENV/bin/ipwb" finance bi-role --dsn "$IPWB_PG_ADMIN_DSN dbname=$warehouse_db" \
+    --password-env IPWB_BI_READER_PASSWORD || die "could not provision the BI role ipwb_bi_reader"
 
 banner() {
     printf '\n\033[1;32m%s\033[0m\n' "InsightPulse Workbench is running: http://localhost:$http_port"

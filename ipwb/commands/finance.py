@@ -14,7 +14,7 @@ import os
 
 from ipwb.errors import ConfigurationError
 from ipwb.finance import bi
-from ipwb.finance.warehouse import FinanceSchemas, ensure_bronze
+from ipwb.finance.warehouse import FinanceSchemas
 from ipwb.warehouse.connection import WarehouseConfig, connect
 
 
@@ -47,8 +47,10 @@ def run_bi_role(args: argparse.Namespace) -> int:
         with conn.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (schemas.bi,))
             missing = cur.fetchone() is None
-        if missing:  # before the first pipeline run: create the (empty) layers
-            ensure_bronze(conn, schemas)
+        if missing:  # an administrator must not create the owner's schemas
+            raise ConfigurationError(
+                f"Schema {schemas.bi} does not exist yet: run the finance pipeline once first"
+            )
         bi.provision_bi_role(conn, schemas, role=args.role, password=password)
         conn.commit()
     finally:

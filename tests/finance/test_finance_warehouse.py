@@ -175,6 +175,13 @@ def test_cli_bi_role_then_views_are_granted(
 ) -> None:
     role = "ipwb_bi_reader_cli"
     monkeypatch.setenv("IPWB_TEST_BI_PASSWORD", "pw-cli-test")
+    with conn.cursor() as cur:
+        cur.execute("DROP SCHEMA bi")
+    conn.commit()
+    args = ["finance", "bi-role", "--dsn", scratch_db, "--role", role]
+    assert main(args) == 2  # no bi schema before the first pipeline run
+    bi.create_bi_views(conn, SCHEMAS)
+    conn.commit()
     assert (
         main(
             [
