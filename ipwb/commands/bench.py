@@ -9,7 +9,7 @@ import argparse
 import json
 from dataclasses import asdict
 
-from ipwb.commands import bench_catalog, bench_catalog_odoo
+from ipwb.commands import bench_catalog, bench_catalog_odoo, bench_guardian, sql
 from ipwb.dag.benchmark import bench_pipeline
 
 
@@ -28,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     pipeline.set_defaults(func=run_pipeline)
     bench_catalog.add_parser(benches)
     bench_catalog_odoo.add_parser(benches)
+    bench_guardian.add_parser(benches)
+    sql.add_bench_parser(benches, "sql")
 
 
 def run_pipeline(args: argparse.Namespace) -> int:

@@ -49,7 +49,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     check.add_argument("file", metavar="FILE|-")
     check.set_defaults(func=classify_command)
 
-    bench = commands.add_parser("bench", help="guarded executor vs raw psycopg2 on a generated result")
+    add_bench_parser(commands, "bench")
+
+
+def add_bench_parser(subparsers: argparse._SubParsersAction, name: str) -> None:  # type: ignore[type-arg]
+    """The SQL benchmark, as ``ipwb sql bench`` and as ``ipwb bench sql`` (the issue's spelling)."""
+    bench = subparsers.add_parser(name, help="guarded executor vs raw psycopg2 on a generated result")
     bench.add_argument("--dsn", required=True)
     bench.add_argument("--rows", type=int, default=10_000)
     bench.add_argument("--repeat", type=int, default=5)
