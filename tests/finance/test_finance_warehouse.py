@@ -180,6 +180,7 @@ def test_cli_bi_role_then_views_are_granted(
     conn.commit()
     args = ["finance", "bi-role", "--dsn", scratch_db, "--role", role]
     assert main(args) == 2  # no bi schema before the first pipeline run
+    wh.build(conn, SCHEMAS)
     bi.create_bi_views(conn, SCHEMAS)
     conn.commit()
     assert (
