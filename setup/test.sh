@@ -63,6 +63,9 @@ pg_drop_db "$warehouse_db"
 rm -rf "$profile/data/filestore/$odoo_db"
 ensure_warehouse_db "$warehouse_db"
 ensure_npm_libs
+# a real n8n for the integration tier (cached per machine outside the repository)
+"$here/n8n.sh" install >/dev/null || die "installing n8n from npm failed (see above)"
+export IPWB_REQUIRE_N8N=1
 
 conf="$profile/odoo.conf"
 "$IPWB_VENV/bin/python" "$here/write_odoo_conf.py" "$IPWB_ROOT/odoo.conf" "$conf" \
