@@ -73,6 +73,34 @@ GOLD_TABLES: tuple[str, ...] = (
 )
 
 
+#: gold table → (description, key columns): what the catalog and its not-null checks get
+GOLD_DOCS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "fin_vat_2550m": ("Monthly VAT return (BIR 2550M) by return line.", ("period_month", "line_code")),
+    "fin_vat_2550q": ("Quarterly VAT return (BIR 2550Q) by return line.", ("quarter", "line_code")),
+    "fin_ewt_payee_atc": (
+        "Expanded withholding on purchases by month, payee and ATC (1601-EQ, QAP, 2307 detail).",
+        ("period_month", "payee_tin", "atc"),
+    ),
+    "fin_1601eq": (
+        "Quarterly remittance of creditable taxes withheld (BIR 1601-EQ) by ATC.",
+        ("quarter", "atc"),
+    ),
+    "fin_qap": ("Quarterly alphalist of payees (QAP).", ("quarter", "payee_tin", "atc")),
+    "fin_sawt": ("Summary alphalist of taxes withheld by customers (SAWT).", ("quarter", "payor_tin", "atc")),
+    "fin_slsp_sales": (
+        "Summary list of sales (SLSP) by quarter and customer TIN.",
+        ("quarter", "customer_tin"),
+    ),
+    "fin_slsp_purchases": (
+        "Summary list of purchases (SLSP) by quarter and supplier TIN.",
+        ("quarter", "supplier_tin"),
+    ),
+    "fin_expense_spend": (
+        "Employee expense spend by month, employee, department and category.",
+        ("period_month", "employee_id", "category"),
+    ),
+}
+
 #: views of the ``bi`` schema (the BI tool's contract) → the gold table each exposes
 BI_VIEWS: dict[str, str] = {
     "vat_return_monthly": "fin_vat_2550m",
@@ -197,11 +225,29 @@ def _load_seq(schemas: FinanceSchemas) -> sql.Composable:
     return sql.SQL("nextval({})").format(sql.Literal(f"{schemas.bronze}.fin_load_seq"))
 
 
-def ensure_bronze(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> None:
-    """Create the domain's schemas, bronze tables and watermark table (idempotent)."""
+def ensure_bronze(
+    conn: psycopg2.extensions.connection, schemas: FinanceSchemas, readers: Sequence[str] = ()
+) -> None:
+    """Create the domain's schemas, bronze tables and watermark table (idempotent).
+
+    ``readers`` (e.g. the catalog's read-only role) may read bronze, silver and gold,
+    including tables created later by the connected role.
+    """
     with conn.cursor() as cur:
         for schema in schemas.all():
             cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        for reader in readers:
+            for schema in (schemas.bronze, schemas.silver, schemas.gold):
+                names = {"schema": sql.Identifier(schema), "role": sql.Identifier(reader)}
+                cur.execute(sql.SQL("GRANT USAGE ON SCHEMA {schema} TO {role}").format(**names))
+                cur.execute(
+                    sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}").format(**names)
+                )
+                cur.execute(
+                    sql.SQL(
+                        "ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO {role}"
+                    ).format(**names)
+                )
         cur.execute(
             sql.SQL("CREATE SEQUENCE IF NOT EXISTS {}").format(sql.Identifier(schemas.bronze, "fin_load_seq"))
         )
@@ -341,6 +387,12 @@ def latest_versions(
             (list(ids),),
         )
         return {int(r[0]): str(r[1]) for r in cur.fetchall()}
+
+
+def rendered_sql(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> list[tuple[str, str]]:
+    """The build files with the schema names filled in (for lineage and documentation)."""
+    idents = schemas.identifiers()
+    return [(name, sql.SQL(text).format(**idents).as_string(conn)) for name, text in sql_files()]
 
 
 def sql_files() -> list[tuple[str, str]]:

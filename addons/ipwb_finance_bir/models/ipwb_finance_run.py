@@ -3,13 +3,14 @@
 import json
 import logging
 
-from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models, tools
+from odoo.exceptions import AccessError, UserError
 
 from ipwb.errors import IpwbError
 from ipwb.finance import bi
 from ipwb.finance import warehouse as wh
 from ipwb.finance.reconcile import compare, totals
+from ipwb.pipeline.sqlstep import script_lineage
 from ipwb.warehouse.connection import connect
 
 from ..services import demo_data, extract, odoo_figures
@@ -55,6 +56,7 @@ class IpwbFinanceRun(models.Model):
     )
     differences = fields.Text()
     error = fields.Text()
+    catalog_message = fields.Char(string="Catalog", help="What the run registered in the catalog.")
 
     # ----------------------------------------------------------------------------- actions
 
@@ -127,7 +129,8 @@ class IpwbFinanceRun(models.Model):
                 )
                 if not cur.fetchone()[0]:
                     raise UserError(self.env._("The finance pipeline is already running on this warehouse."))
-            wh.ensure_bronze(conn, schemas)
+            reader = tools.config.get("ipwb_warehouse_user")
+            wh.ensure_bronze(conn, schemas, readers=[reader] if reader else [])
             # Odoo is read as superuser (the run record keeps who asked): every record of the
             # companies, whatever the user's current company.
             companies = companies.sudo().with_context(active_test=False, allowed_company_ids=companies.ids)
@@ -150,6 +153,7 @@ class IpwbFinanceRun(models.Model):
                 run._finish("failed", error=totals(differences), **values)
             else:
                 conn.commit()
+                values["catalog_message"] = run._register_catalog(conn, schemas)
                 run._finish("done", **values)
         except IpwbError as exc:
             conn.rollback()
@@ -191,6 +195,78 @@ class IpwbFinanceRun(models.Model):
                 {key: amounts[index] for key, amounts in gold_ewt.items()},
             )
         return differences
+
+    def _register_catalog(self, conn, schemas):
+        """Gold tables in the catalog (layer, domain, owner, SLO, not-null checks) and the
+        lineage of the build SQL; never fails the run (the marts are already published)."""
+        self.ensure_one()
+        connection = self.env["ipwb.connection"].sudo().search([("is_default", "=", True)], limit=1)
+        if not connection:
+            return self.env._("No default warehouse connection: catalog not updated.")
+        try:
+            with self.env.cr.savepoint():
+                connection._scan_catalog(schemas=[schemas.bronze, schemas.silver, schemas.gold])
+                tables = self._register_gold_tables(connection, schemas)
+                edges = 0
+                for name, text in wh.rendered_sql(conn, schemas):
+                    result, _issues = script_lineage(text)
+                    if result is not None:
+                        counts = (
+                            self.env["ipwb.lineage.edge"]
+                            .sudo()
+                            ._record_lineage(
+                                result, "pipeline_step", f"finance_bir:{schemas.gold}:{name}", connection
+                            )
+                        )
+                        edges += counts["created"] + counts["kept"]
+        except (IpwbError, UserError, AccessError) as exc:
+            _logger.warning("finance pipeline: catalog not updated: %s", exc)
+            return self.env._("Catalog not updated: %s", exc)
+        return self.env._(
+            "%(tables)s gold tables registered, %(edges)s lineage edges", tables=tables, edges=edges
+        )
+
+    def _register_gold_tables(self, connection, schemas):
+        Table = self.env["ipwb.table"].sudo()
+        Check = self.env["ipwb.dq.check"].sudo()
+        owner = self.create_uid or self.env.user
+        registered = 0
+        for name, (description, keys) in wh.GOLD_DOCS.items():
+            table = Table.search(
+                [
+                    ("connection_id", "=", connection.id),
+                    ("schema_name", "=", schemas.gold),
+                    ("name", "=", name),
+                ],
+                limit=1,
+            )
+            if not table:
+                continue
+            values = {"layer": "gold", "domain": "finance_bir"}
+            if not table.description:
+                values["description"] = description
+            if not table.owner_id:
+                values["owner_id"] = owner.id
+            if not table.slo_freshness_hours:
+                values.update(slo_freshness_hours=26, slo_completeness_pct=100)
+            table.write(values)
+            ref = f"{schemas.gold}.{name}"
+            for column in keys:
+                if not Check.search_count([("table_ref", "=", ref), ("column_name", "=", column)]):
+                    Check.create(
+                        {
+                            "name": f"{name}.{column} not null",
+                            "connection_id": connection.id,
+                            "table_ref": ref,
+                            "column_name": column,
+                            "check_type": "not_null",
+                            "blocking": True,
+                            "domain": "finance_bir",
+                            "owner_id": owner.id,
+                        }
+                    )
+            registered += 1
+        return registered
 
     def _finish(self, state, **values):
         now = fields.Datetime.now()

@@ -147,6 +147,29 @@ class TestFinancePipeline(TestPhCommon):
             sawt, [{"atc": "WC158", "income_payment": Decimal("5000.00"), "tax_withheld": Decimal("50.00")}]
         )
 
+    def test_gold_tables_registered_in_catalog_with_lineage(self):
+        run = self._run()
+        self.assertEqual(run.state, "done", run.error)
+        self.assertIn("9 gold tables registered", run.catalog_message)
+        table = (
+            self.env["ipwb.table"].sudo().search([("full_name", "=", f"{self.schemas.gold}.fin_vat_2550q")])
+        )
+        self.assertEqual((table.layer, table.domain), ("gold", "finance_bir"))
+        self.assertTrue(table.owner_id and table.slo_freshness_hours and table.description)
+        checks = self.env["ipwb.dq.check"].sudo().search([("table_ref", "=", table.full_name)])
+        self.assertEqual(set(checks.mapped("column_name")), {"quarter", "line_code"})
+        edges = (
+            self.env["ipwb.lineage.edge"]
+            .sudo()
+            .search([("edge_type", "=", "table"), ("target_table", "=", table.full_name)])
+        )
+        self.assertIn(f"{self.schemas.gold}.fin_vat_2550m", edges.mapped("source_table"))
+        # a second run registers nothing twice
+        self._run()
+        self.assertEqual(
+            self.env["ipwb.dq.check"].sudo().search_count([("table_ref", "=", table.full_name)]), 2
+        )
+
     def test_rerun_changes_nothing(self):
         first = self._run()
         self.assertEqual(first.state, "done", first.error)
