@@ -1,8 +1,8 @@
 """The Philippine BIR finance domain: bronze → silver → gold marts over Odoo accounting.
 
 - :mod:`ipwb.finance.bir`        BIR rules: 2550Q/2550M line map, ATC codes, TIN helpers, periods.
-- :mod:`ipwb.finance.warehouse`  bronze tables (JSON rows, versions, tombstones, watermarks),
-  the silver/gold build (``sql/*.sql``), row counts and checksums.
+- :mod:`ipwb.finance.warehouse`  bronze tables (JSON rows, versions, tombstones, watermarks).
+- :mod:`ipwb.finance.marts`      the silver/gold build (``sql/*.sql``), fingerprints, gold readers.
 - :mod:`ipwb.finance.reconcile`  compares gold figures with Odoo's own and lists differences.
 - :mod:`ipwb.finance.bi`         the read-only BI role and the ``bi`` views a Superset reads.
 - :mod:`ipwb.finance.scaffold`   the new-domain template: spec YAML, SQL and checks for a model set.

@@ -65,6 +65,9 @@ VAT_TAG_LINES: dict[str, VatLine] = {
     "53B": VatLine("53", "Others", "balance"),
 }
 
+#: aggregate lines whose tax base the return shows (the others total VAT only)
+VAT_AGGREGATES_WITH_BASE = frozenset({"35", "48"})
+
 #: aggregate lines of the return, as sums/differences of other lines (per column)
 VAT_AGGREGATES: dict[str, tuple[str, str]] = {
     "35": ("Total sales and output tax due", "31 + 32 + 33 + 34"),

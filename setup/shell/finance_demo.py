@@ -7,7 +7,7 @@ print(runs.action_generate_demo_data())
 env.cr.commit()  # noqa: F821
 if not runs.search_count([("state", "=", "done")]):
     run = runs._run_pipeline(trigger="api")
-    print(f"finance pipeline: {run.state}, {run.rows_loaded} rows loaded, reconciliation {run.reconciliation}")
+    print(f"finance pipeline: {run.state}, {run.rows_loaded} rows, reconciliation {run.reconciliation}")
     if run.error:
         print(run.error)
     env.cr.commit()  # noqa: F821

@@ -7,6 +7,7 @@ from pathlib import Path
 import psycopg2
 import yaml
 
+from ipwb.finance import marts
 from ipwb.finance import warehouse as wh
 from ipwb.specs import validate_paths
 
@@ -32,7 +33,7 @@ def test_gold_tables_have_the_columns_their_specs_document(scratch_db: str) -> N
     conn = psycopg2.connect(scratch_db)
     try:
         wh.ensure_bronze(conn, wh.FinanceSchemas())
-        wh.build(conn, wh.FinanceSchemas())
+        marts.build(conn, wh.FinanceSchemas())
         with conn.cursor() as cur:
             for table in wh.GOLD_TABLES:
                 cur.execute(

@@ -12,7 +12,7 @@ import pytest
 
 from ipwb.cli import main
 from ipwb.errors import ConfigurationError
-from ipwb.finance import bi
+from ipwb.finance import bi, marts
 from ipwb.finance import warehouse as wh
 from ipwb.finance.reconcile import compare
 
@@ -80,41 +80,44 @@ def _load_invoice_and_bill(conn: psycopg2.extensions.connection, invoice_state: 
 
 def test_gold_marts_from_bronze(conn: psycopg2.extensions.connection) -> None:
     _load_invoice_and_bill(conn)
-    counts = wh.build(conn, SCHEMAS)
+    counts = marts.build(conn, SCHEMAS)
     assert counts["silver.fin_invoices"] == 2
     assert counts["silver.fin_invoice_lines"] == 5
-    vat = wh.gold_vat_lines(conn, SCHEMAS, datetime.date(2025, 1, 1), datetime.date(2025, 3, 31))
+    vat = marts.gold_vat_lines(conn, SCHEMAS, datetime.date(2025, 1, 1), datetime.date(2025, 3, 31))
     assert vat[("2025-01", "31", "tax_base")] == Decimal("1000.00")
     assert vat[("2025-01", "31", "balance")] == Decimal("120.00")
     assert vat[("2025-02", "42", "balance")] == Decimal("60.00")
-    ewt = wh.gold_ewt(conn, SCHEMAS, datetime.date(2025, 1, 1), datetime.date(2025, 3, 31))
+    ewt = marts.gold_ewt(conn, SCHEMAS, datetime.date(2025, 1, 1), datetime.date(2025, 3, 31))
     assert ewt == {("2025-Q1", "444555666", "WC158"): (Decimal("500.00"), Decimal("10.00"))}
     query = "SELECT line_code, vat FROM gold.fin_vat_2550q WHERE line_code IN ('35', '56')"
-    rows = wh.fetch_dicts(conn, psycopg2.sql.SQL(query))
+    rows = marts.fetch_dicts(conn, psycopg2.sql.SQL(query))
     assert {r["line_code"]: r["vat"] for r in rows} == {"35": Decimal("120.00"), "56": Decimal("60.00")}
+    query = "SELECT line_code, tax_base FROM gold.fin_vat_2550q WHERE line_code IN ('35', '48', '56')"
+    bases = {r["line_code"]: r["tax_base"] for r in marts.fetch_dicts(conn, psycopg2.sql.SQL(query))}
+    assert bases == {"35": Decimal("1000.00"), "48": Decimal("500.00"), "56": Decimal("0.00")}
     query = "SELECT customer_tin, taxable_sales FROM gold.fin_slsp_sales"
-    slsp = wh.fetch_dicts(conn, psycopg2.sql.SQL(query))
+    slsp = marts.fetch_dicts(conn, psycopg2.sql.SQL(query))
     assert slsp == [{"customer_tin": "111222333", "taxable_sales": Decimal("1000.00")}]
 
 
 def test_rerun_adds_nothing_and_fingerprints_match(conn: psycopg2.extensions.connection) -> None:
     _load_invoice_and_bill(conn)
-    wh.build(conn, SCHEMAS)
-    before = wh.fingerprints(conn, SCHEMAS)
+    marts.build(conn, SCHEMAS)
+    before = marts.fingerprints(conn, SCHEMAS)
     _load_invoice_and_bill(conn)
-    wh.build(conn, SCHEMAS)
-    assert wh.fingerprints(conn, SCHEMAS) == before
+    marts.build(conn, SCHEMAS)
+    assert marts.fingerprints(conn, SCHEMAS) == before
 
 
 def test_tombstone_drops_cancelled_move_revival_restores(conn: psycopg2.extensions.connection) -> None:
     _load_invoice_and_bill(conn)
-    wh.build(conn, SCHEMAS)
+    marts.build(conn, SCHEMAS)
     _load_invoice_and_bill(conn, invoice_state="cancel")
-    counts = wh.build(conn, SCHEMAS)
+    counts = marts.build(conn, SCHEMAS)
     assert counts["silver.fin_invoices"] == 1
     assert wh.live_source_ids(conn, SCHEMAS, "account_move") == {200}
     _load_invoice_and_bill(conn)  # back to posted: the earlier version is the latest again
-    assert wh.build(conn, SCHEMAS)["silver.fin_invoices"] == 2
+    assert marts.build(conn, SCHEMAS)["silver.fin_invoices"] == 2
 
 
 def test_watermark_only_moves_forward(conn: psycopg2.extensions.connection) -> None:
@@ -129,9 +132,9 @@ def test_watermark_only_moves_forward(conn: psycopg2.extensions.connection) -> N
 def test_suffixed_schemas_isolate_and_drop(conn: psycopg2.extensions.connection) -> None:
     sandbox = wh.FinanceSchemas(suffix="t1")
     wh.ensure_bronze(conn, sandbox)
-    wh.build(conn, sandbox)
+    marts.build(conn, sandbox)
     assert bi.create_bi_views(conn, sandbox)[0] == "bi_t1.vat_return_monthly"
-    wh.build(conn, sandbox)  # the views over gold do not block a rebuild
+    marts.build(conn, sandbox)  # the views over gold do not block a rebuild
     bi.create_bi_views(conn, sandbox)
     wh.drop_schemas(conn, sandbox)
     with pytest.raises(ConfigurationError):
@@ -142,7 +145,7 @@ def test_suffixed_schemas_isolate_and_drop(conn: psycopg2.extensions.connection)
 
 def test_bi_role_reads_views_only(conn: psycopg2.extensions.connection, scratch_db: str) -> None:
     _load_invoice_and_bill(conn)
-    wh.build(conn, SCHEMAS)
+    marts.build(conn, SCHEMAS)
     bi.create_bi_views(conn, SCHEMAS)
     bi.provision_bi_role(conn, SCHEMAS, role="ipwb_bi_reader_test", password="pw-test-only")
     conn.commit()
@@ -180,7 +183,7 @@ def test_cli_bi_role_then_views_are_granted(
     conn.commit()
     args = ["finance", "bi-role", "--dsn", scratch_db, "--role", role]
     assert main(args) == 2  # no bi schema before the first pipeline run
-    wh.build(conn, SCHEMAS)
+    marts.build(conn, SCHEMAS)
     bi.create_bi_views(conn, SCHEMAS)
     conn.commit()
     assert (
@@ -200,7 +203,7 @@ def test_cli_bi_role_then_views_are_granted(
     )
     try:
         _load_invoice_and_bill(conn)
-        wh.build(conn, SCHEMAS)  # drops and recreates the views: the grant must come back
+        marts.build(conn, SCHEMAS)  # drops and recreates the views: the grant must come back
         bi.create_bi_views(conn, SCHEMAS, role=role)
         conn.commit()
         dsn = psycopg2.extensions.parse_dsn(scratch_db)

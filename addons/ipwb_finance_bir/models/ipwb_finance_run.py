@@ -7,7 +7,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 
 from ipwb.errors import IpwbError
-from ipwb.finance import bi
+from ipwb.finance import bi, marts
 from ipwb.finance import warehouse as wh
 from ipwb.finance.reconcile import compare, totals
 from ipwb.pipeline.sqlstep import script_lineage
@@ -135,7 +135,7 @@ class IpwbFinanceRun(models.Model):
             # companies, whatever the user's current company.
             companies = companies.sudo().with_context(active_test=False, allowed_company_ids=companies.ids)
             loaded = extract.extract(companies.env, conn, schemas, companies)
-            counts = wh.build(conn, schemas)
+            counts = marts.build(conn, schemas)
             bi.create_bi_views(conn, schemas)
             date_from, date_to = run._period(date_from, date_to)
             differences = run._reconcile(conn, schemas, companies, date_from, date_to) if date_from else []
@@ -184,10 +184,10 @@ class IpwbFinanceRun(models.Model):
         differences = compare(
             "VAT 2550M",
             odoo_figures.vat_lines(env, companies, date_from, date_to),
-            wh.gold_vat_lines(conn, schemas, date_from, date_to),
+            marts.gold_vat_lines(conn, schemas, date_from, date_to),
         )
         odoo_ewt = odoo_figures.ewt_2307(env, companies, date_from, date_to)
-        gold_ewt = wh.gold_ewt(conn, schemas, date_from, date_to)
+        gold_ewt = marts.gold_ewt(conn, schemas, date_from, date_to)
         for index, label in ((0, "EWT income payment (2307)"), (1, "EWT withheld (2307)")):
             differences += compare(
                 label,
@@ -208,7 +208,7 @@ class IpwbFinanceRun(models.Model):
                 connection._scan_catalog(schemas=[schemas.bronze, schemas.silver, schemas.gold])
                 tables = self._register_gold_tables(connection, schemas)
                 edges = 0
-                for name, text in wh.rendered_sql(conn, schemas):
+                for name, text in marts.rendered_sql(conn, schemas):
                     result, _issues = script_lineage(text)
                     if result is not None:
                         counts = (

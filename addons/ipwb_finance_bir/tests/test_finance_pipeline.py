@@ -19,6 +19,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import config
 
+from ipwb.finance import marts
 from ipwb.finance import warehouse as wh
 from ipwb.warehouse.connection import connect
 
@@ -100,7 +101,7 @@ class TestFinancePipeline(TestPhCommon):
         )
 
     def _gold_vat(self):
-        return self._read(wh.gold_vat_lines, *PERIOD)
+        return self._read(marts.gold_vat_lines, *PERIOD)
 
     def _read(self, function, *args):
         """Read the warehouse, then end the read transaction (a pipeline run drops and
@@ -111,7 +112,7 @@ class TestFinancePipeline(TestPhCommon):
             self.conn.rollback()
 
     def _query(self, text, table):
-        return self._read(lambda conn, schemas: wh.fetch_dicts(conn, sql.SQL(text).format(table)))
+        return self._read(lambda conn, schemas: marts.fetch_dicts(conn, sql.SQL(text).format(table)))
 
     def test_gold_vat_and_ewt_equal_tax_report_and_2307(self):
         run = self._run()
@@ -135,7 +136,7 @@ class TestFinancePipeline(TestPhCommon):
         self.assertEqual(gold[("2025-02", "42", "balance")], Decimal("540.00"))
         # expanded withholding: gold equals the 2307 export, payee by payee and ATC by ATC
         ewt_2307 = odoo_figures.ewt_2307(self.env, self.company, *PERIOD)
-        self.assertEqual(self._read(wh.gold_ewt, *PERIOD), ewt_2307)
+        self.assertEqual(self._read(marts.gold_ewt, *PERIOD), ewt_2307)
         tin_b, tin_a = "789456123", "789456123"
         self.assertEqual(ewt_2307[("2025-Q1", tin_b, "WC158")], (Decimal("20000.00"), Decimal("200.00")))
         self.assertEqual(ewt_2307[("2025-Q1", tin_a, "WI010")], (Decimal("3000.00"), Decimal("150.00")))
@@ -173,12 +174,12 @@ class TestFinancePipeline(TestPhCommon):
     def test_rerun_changes_nothing(self):
         first = self._run()
         self.assertEqual(first.state, "done", first.error)
-        before = self._read(wh.fingerprints)
+        before = self._read(marts.fingerprints)
         second = self._run()
         self.assertEqual(second.state, "done", second.error)
         self.assertEqual(second.rows_loaded, 0, second.loaded_detail)
         self.assertEqual(second.table_counts, first.table_counts)
-        self.assertEqual(self._read(wh.fingerprints), before)
+        self.assertEqual(self._read(marts.fingerprints), before)
 
     def test_reversed_invoice_flows_through(self):
         self.assertEqual(self._run().state, "done")

@@ -1,7 +1,8 @@
 -- Gold: BIR marts built from silver. Amounts in PHP (company currency), 2 decimals.
 
 -- 2550M: monthly VAT return lines. Leaf lines come from the tax tags (same rule as Odoo's
--- 2550Q report); aggregate lines (35, 41, 48, 49, 54, 55, 56) sum their leaves.
+-- 2550Q report); aggregate lines (35, 41, 48, 49, 54, 55, 56) sum their leaves (a tax base
+-- only for 35 and 48, as on the return).
 DROP TABLE IF EXISTS {gold}.fin_vat_2550m;
 CREATE TABLE {gold}.fin_vat_2550m AS
 WITH leaves AS (
@@ -17,7 +18,8 @@ SELECT period_month, to_char(period_month, 'YYYY-"Q"Q') AS quarter, line_code, l
 FROM leaves
 UNION ALL
 SELECT l.period_month, to_char(l.period_month, 'YYYY-"Q"Q'), g.line_code, g.line_name, true,
-       sum(g.sign * l.tax_base)::numeric(16, 2), sum(g.sign * l.vat)::numeric(16, 2)
+       (CASE WHEN bool_and(g.with_base) THEN sum(g.sign * l.tax_base) ELSE 0 END)::numeric(16, 2),
+       sum(g.sign * l.vat)::numeric(16, 2)
 FROM leaves l
 JOIN {silver}.fin_vat_aggregate_map g ON g.member_code = l.line_code
 GROUP BY l.period_month, g.line_code, g.line_name;

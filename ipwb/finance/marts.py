@@ -1,0 +1,211 @@
+"""The finance marts: silver and gold rebuilt from bronze, fingerprints, gold readers.
+
+The SQL lives in ``ipwb/finance/sql/*.sql`` (run in name order); schema names are composed
+in as identifiers with :mod:`psycopg2.sql`, never pasted as text. Two reference tables are
+seeded from :mod:`ipwb.finance.bir` first: tax tag → 2550Q line, aggregate line → members.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+import psycopg2
+import psycopg2.extensions
+import psycopg2.extras
+from psycopg2 import sql
+
+from ipwb.errors import WarehouseError
+from ipwb.finance.bir import VAT_AGGREGATES, VAT_AGGREGATES_WITH_BASE, VAT_TAG_LINES
+from ipwb.finance.warehouse import BI_VIEWS, ENTITIES, GOLD_TABLES, SILVER_TABLES, FinanceSchemas
+
+
+def rendered_sql(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> list[tuple[str, str]]:
+    """The build files with the schema names filled in (for lineage and documentation)."""
+    idents = schemas.identifiers()
+    return [(name, sql.SQL(text).format(**idents).as_string(conn)) for name, text in sql_files()]
+
+
+def sql_files() -> list[tuple[str, str]]:
+    """``(name, text)`` of the silver and gold build files, in execution order."""
+    folder = resources.files("ipwb.finance").joinpath("sql")
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
+    return [(name, folder.joinpath(name).read_text(encoding="utf-8")) for name in names]
+
+
+def _seed_maps(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas) -> None:
+    """Reference tables the SQL joins: tax-tag → 2550Q line, aggregate line → member lines."""
+    tag_map = sql.Identifier(schemas.silver, "fin_vat_tag_map")
+    agg_map = sql.Identifier(schemas.silver, "fin_vat_aggregate_map")
+    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(tag_map))
+    cur.execute(
+        sql.SQL(
+            "CREATE TABLE {} (tag_formula text PRIMARY KEY, line_code text NOT NULL,"
+            " line_name text NOT NULL, amount_column text NOT NULL)"
+        ).format(tag_map)
+    )
+    psycopg2.extras.execute_values(
+        cur,
+        sql.SQL("INSERT INTO {} VALUES %s").format(tag_map).as_string(cur),
+        [(tag, line.code, line.name, line.column) for tag, line in sorted(VAT_TAG_LINES.items())],
+    )
+    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(agg_map))
+    cur.execute(
+        sql.SQL(
+            "CREATE TABLE {} (line_code text NOT NULL, line_name text NOT NULL, member_code text NOT NULL,"
+            " sign integer NOT NULL, with_base boolean NOT NULL, PRIMARY KEY (line_code, member_code))"
+        ).format(agg_map)
+    )
+    psycopg2.extras.execute_values(
+        cur,
+        sql.SQL("INSERT INTO {} VALUES %s").format(agg_map).as_string(cur),
+        [
+            (code, name, member, sign, code in VAT_AGGREGATES_WITH_BASE)
+            for code, (name, _formula) in VAT_AGGREGATES.items()
+            for member, sign in expand(code)
+        ],
+    )
+
+
+def expand(code: str) -> list[tuple[str, int]]:
+    """Leaf lines (with sign) of an aggregate 2550Q line.
+
+    >>> sorted(expand("56"))[:2]
+    [('31', 1), ('32', 1)]
+    >>> ('36', -1) in expand("56")
+    True
+    """
+    if code not in VAT_AGGREGATES:
+        return [(code, 1)]
+    terms = re.findall(r"([+-]?)\s*(\d+)", VAT_AGGREGATES[code][1].replace(" ", ""))
+    leaves: dict[str, int] = {}
+    for sign_text, member in terms:
+        sign = -1 if sign_text == "-" else 1
+        for leaf, leaf_sign in expand(member):
+            leaves[leaf] = leaves.get(leaf, 0) + sign * leaf_sign
+    return [(leaf, sign) for leaf, sign in leaves.items() if sign]
+
+
+def build(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> dict[str, int]:
+    """Rebuild silver and gold from bronze (one transaction, the caller commits).
+
+    The ``bi`` views are dropped first (they depend on gold): call
+    :func:`ipwb.finance.bi.create_bi_views` afterwards. Returns the row count of every
+    silver and gold table.
+    """
+    idents = schemas.identifiers()
+    _name = "seed"
+    try:
+        with conn.cursor() as cur:
+            # the bi views depend on the gold tables about to be recreated (recreated after)
+            for view in BI_VIEWS:
+                cur.execute(sql.SQL("DROP VIEW IF EXISTS {}").format(sql.Identifier(schemas.bi, view)))
+            _seed_maps(cur, schemas)
+            for _name, text in sql_files():
+                cur.execute(sql.SQL(text).format(**idents))
+    except psycopg2.Error as exc:
+        raise WarehouseError(f"Finance build failed in {_name}: {str(exc).strip().splitlines()[0]}") from None
+    return row_counts(conn, schemas, layers=("silver", "gold"))
+
+
+def _layer_tables(schemas: FinanceSchemas, layers: Sequence[str]) -> list[tuple[str, str]]:
+    tables: list[tuple[str, str]] = []
+    if "bronze" in layers:
+        tables += [(schemas.bronze, f"odoo_{entity}") for entity in ENTITIES]
+    if "silver" in layers:
+        tables += [(schemas.silver, name) for name in SILVER_TABLES]
+    if "gold" in layers:
+        tables += [(schemas.gold, name) for name in GOLD_TABLES]
+    return tables
+
+
+def row_counts(
+    conn: psycopg2.extensions.connection,
+    schemas: FinanceSchemas,
+    layers: Sequence[str] = ("bronze", "silver", "gold"),
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with conn.cursor() as cur:
+        for schema, table in _layer_tables(schemas, layers):
+            cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table)))
+            row = cur.fetchone()
+            counts[f"{schema}.{table}"] = int(row[0]) if row else 0
+    return counts
+
+
+def fingerprints(
+    conn: psycopg2.extensions.connection,
+    schemas: FinanceSchemas,
+    layers: Sequence[str] = ("bronze", "silver", "gold"),
+) -> dict[str, tuple[int, str]]:
+    """``(row count, md5 of the sorted rows)`` per table: equal fingerprints, equal data.
+
+    Whole rows are hashed, bronze load bookkeeping (``load_seq``, ``loaded_at``) included:
+    a no-op re-run leaves it untouched, so a changed fingerprint means a real change.
+    """
+    result: dict[str, tuple[int, str]] = {}
+    with conn.cursor() as cur:
+        for schema, table in _layer_tables(schemas, layers):
+            cur.execute(
+                sql.SQL(
+                    "SELECT count(*), coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM {} t"
+                ).format(sql.Identifier(schema, table))
+            )
+            row = cur.fetchone()
+            assert row is not None
+            result[f"{schema}.{table}"] = (int(row[0]), str(row[1]))
+    return result
+
+
+def fetch_dicts(
+    conn: psycopg2.extensions.connection, query: sql.Composable, params: Sequence[Any] = ()
+) -> list[dict[str, Any]]:
+    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute(query, params)
+        return [dict(r) for r in cur.fetchall()]
+
+
+def gold_vat_lines(
+    conn: psycopg2.extensions.connection,
+    schemas: FinanceSchemas,
+    date_from: datetime.date,
+    date_to: datetime.date,
+) -> dict[tuple[str, str, str], Decimal]:
+    """Gold 2550M leaf lines of the months in ``[date_from, date_to]``:
+    ``{(YYYY-MM, line_code, column): amount}`` with column ``tax_base`` or ``balance``."""
+    rows = fetch_dicts(
+        conn,
+        sql.SQL(
+            "SELECT to_char(period_month, 'YYYY-MM') AS month, line_code, tax_base, vat FROM {} "
+            "WHERE period_month BETWEEN date_trunc('month', %s::date) AND %s AND NOT is_aggregate"
+        ).format(sql.Identifier(schemas.gold, "fin_vat_2550m")),
+        (date_from, date_to),
+    )
+    result: dict[tuple[str, str, str], Decimal] = {}
+    for row in rows:
+        result[(row["month"], row["line_code"], "tax_base")] = Decimal(row["tax_base"])
+        result[(row["month"], row["line_code"], "balance")] = Decimal(row["vat"])
+    return result
+
+
+def gold_ewt(
+    conn: psycopg2.extensions.connection,
+    schemas: FinanceSchemas,
+    date_from: datetime.date,
+    date_to: datetime.date,
+) -> dict[tuple[str, str, str], tuple[Decimal, Decimal]]:
+    """Gold expanded withholding on purchases of the months in ``[date_from, date_to]``:
+    ``{(quarter, payee_tin, atc): (income_payment, tax_withheld)}``."""
+    rows = fetch_dicts(
+        conn,
+        sql.SQL(
+            "SELECT quarter, payee_tin, atc, sum(income_payment) AS base, sum(tax_withheld) AS tax FROM {} "
+            "WHERE period_month BETWEEN date_trunc('month', %s::date) AND %s GROUP BY quarter, payee_tin, atc"
+        ).format(sql.Identifier(schemas.gold, "fin_ewt_payee_atc")),
+        (date_from, date_to),
+    )
+    return {(r["quarter"], r["payee_tin"], r["atc"]): (Decimal(r["base"]), Decimal(r["tax"])) for r in rows}
