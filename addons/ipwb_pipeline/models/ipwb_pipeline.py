@@ -1,8 +1,6 @@
 # Copyright 2026 InsightPulse
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import json
-import logging
-import os
 import re
 from datetime import timedelta
 
@@ -11,19 +9,15 @@ from odoo.exceptions import UserError, ValidationError
 
 from ipwb.dag import expand_backfill
 from ipwb.errors import IpwbError
-from ipwb.pipeline.schedule import is_due, next_fire, plan_cron
-from ipwb.specs import ParamSpec, PipelineSpec, check_text, dumps
-from ipwb.specs.model import from_data, to_data
+from ipwb.pipeline.schedule import plan_cron
+from ipwb.specs import dumps
 
-_logger = logging.getLogger(__name__)
+from ..services import pipeline_schedule, pipeline_spec
+from ..services.pipeline_spec import DEFAULT_BUDGET
+from .ipwb_pipeline_run import RUN_STATES
 
 #: pipeline technical names double as spec file names (specs/pipelines/<code>.yaml)
 PIPELINE_CODE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
-#: "file:line:col: " in front of a spec problem
-_PROBLEM_PREFIX = re.compile(r"^[^:]*:(\d+):\d+: ")
-#: "  - id: name" opening a step in a dumped spec
-_STEP_LINE = re.compile(r"^  - id: ([a-z][a-z0-9_]*)\s*$")
-DEFAULT_BUDGET = 5.0
 
 
 class IpwbPipeline(models.Model):
@@ -94,17 +88,7 @@ class IpwbPipeline(models.Model):
     step_count = fields.Integer(compute="_compute_step_count")
     run_ids = fields.One2many("ipwb.pipeline.run", "pipeline_id", string="Runs")
     last_run_id = fields.Many2one("ipwb.pipeline.run", compute="_compute_run_stats")
-    last_run_state = fields.Selection(
-        [
-            ("queued", "Queued"),
-            ("running", "Running"),
-            ("succeeded", "Succeeded"),
-            ("failed", "Failed"),
-            ("cancelled", "Cancelled"),
-        ],
-        string="Last Run",
-        compute="_compute_run_stats",
-    )
+    last_run_state = fields.Selection(RUN_STATES, string="Last Run", compute="_compute_run_stats")
     run_count_7d = fields.Integer(string="Runs (7 d)", compute="_compute_run_stats")
     success_rate_7d = fields.Float(
         string="Success Rate (7 d)",
@@ -229,65 +213,11 @@ class IpwbPipeline(models.Model):
 
     def _to_spec(self):
         """The pipeline as an engine :class:`PipelineSpec` (key order of an import kept)."""
-        self.ensure_one()
-        key_order = tuple(json.loads(self.spec_key_order or "[]"))
-        params = tuple(from_data(ParamSpec, p) for p in json.loads(self.params_json or "[]"))
-        budget = self.budget_per_run
-        if "budget_usd" not in key_order and budget == DEFAULT_BUDGET:
-            budget = None
-        elif budget is not None and float(budget).is_integer():
-            budget = int(budget)
-        steps = tuple(step._to_spec() for step in self.step_ids.sorted(lambda s: (s.sequence, s.id)))
-        return PipelineSpec(
-            name=self.code,
-            owner=self._owner_for_spec(),
-            description=self.description or "",
-            domain=self.domain_name or "",
-            schedule=self.schedule or None,
-            budget_usd=budget,
-            alert_channel=self.alert_channel or None,
-            params=params,
-            steps=steps,
-            key_order=key_order,
-        )
+        return pipeline_spec.to_spec(self)
 
     def _validation_problems(self):
         """Every problem the engine finds (graph, kinds, configs, schedule), step-named."""
-        self.ensure_one()
-        try:
-            spec = self._to_spec()
-        except (IpwbError, ValueError, TypeError) as exc:
-            return [str(exc)]
-        text = dumps(spec)
-        result = check_text(text, "pipeline", f"{self.code}.yaml")
-        names = [step.id for step in spec.steps]
-        starts = [
-            (number, match.group(1))
-            for number, line in enumerate(text.splitlines(), 1)
-            if (match := _STEP_LINE.match(line))
-        ]
-        problems = []
-        for problem in result.problems:
-            located = _PROBLEM_PREFIX.match(problem)
-            text = _PROBLEM_PREFIX.sub("", problem)
-            if located and not text.startswith("steps["):
-                line = int(located.group(1))
-                owner = [name for number, name in starts if number <= line]
-                if owner:
-                    text = self.env._("step %(step)s: %(problem)s", step=owner[-1], problem=text)
-            text = re.sub(
-                r"^steps\[(\d+)\]",
-                lambda m: (
-                    self.env._("step %s", names[int(m.group(1))])
-                    if int(m.group(1)) < len(names)
-                    else m.group(0)
-                ),
-                text,
-            )
-            problems.append(text)
-        if not spec.steps:
-            problems.append(self.env._("A pipeline needs at least one step."))
-        return problems
+        return pipeline_spec.validation_problems(self)
 
     def _raise_problems(self, problems, title=None):
         raise ValidationError(
@@ -326,43 +256,18 @@ class IpwbPipeline(models.Model):
         if to_draft:
             to_draft.write({"state": "draft"})
 
-    # -- spec import / export ----------------------------------------------------------------
+    # -- spec import / export (see services/pipeline_spec.py) -------------------------------
     @api.model
     def _specs_dir(self):
-        path = self.env["ir.config_parameter"].sudo().get_param("ipwb_pipeline.specs_dir") or ""
-        return path.strip()
+        return pipeline_spec.specs_dir(self.env)
 
     def action_write_spec(self):
         """Write specs/pipelines/<code>.yaml into the configured specs directory."""
-        self.ensure_one()
-        base = self._specs_dir()
-        if not base:
-            raise UserError(
-                self.env._("No specs directory is configured (Workbench › Configuration › Pipelines).")
-            )
-        target_dir = os.path.join(base, "pipelines")
-        if not os.path.isdir(target_dir):
-            raise UserError(self.env._("Directory %s does not exist.", target_dir))
-        path = os.path.join(target_dir, f"{self.code}.yaml")
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(dumps(self._to_spec()))
-        self.message_post(body=self.env._("Spec written to %s", path))
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"message": self.env._("Spec written to %s", path), "type": "success", "sticky": False},
-        }
+        return pipeline_spec.write_spec(self)
 
     def action_sync_from_specs_dir(self):
         """Re-read specs/pipelines/<code>.yaml from the specs directory into this pipeline."""
-        self.ensure_one()
-        base = self._specs_dir()
-        path = os.path.join(base, "pipelines", f"{self.code}.yaml") if base else ""
-        if not path or not os.path.isfile(path):
-            raise UserError(self.env._("No spec file %s to read.", path or f"pipelines/{self.code}.yaml"))
-        with open(path, encoding="utf-8") as handle:
-            self.import_spec_text(handle.read(), source=path)
-        return True
+        return pipeline_spec.sync_from_specs_dir(self)
 
     @api.model
     def import_spec_text(self, text, source="pipeline.yaml"):
@@ -371,67 +276,10 @@ class IpwbPipeline(models.Model):
         Every problem is reported at once, with its line number, in a ValidationError; an
         invalid spec changes nothing.
         """
-        result = check_text(text or "", "pipeline", source)
-        if result.spec is None:
-            raise ValidationError(
-                self.env._(
-                    "The spec %(file)s has %(count)s problem(s):", file=source, count=len(result.problems)
-                )
-                + "\n"
-                + "\n".join(f"• {p}" for p in result.problems)
-            )
-        spec = result.spec
-        owner = self.env["res.users"]
-        if spec.owner:
-            owner = self.env["res.users"].search(
-                ["|", ("login", "=", spec.owner), ("email", "=", spec.owner)], limit=1
-            )
-        values = {
-            "name": spec.name.replace("_", " ").capitalize(),
-            "code": spec.name,
-            "description": spec.description or False,
-            "domain_name": spec.domain or False,
-            "owner_label": spec.owner,
-            "schedule": spec.schedule or False,
-            "budget_per_run": spec.budget_usd if spec.budget_usd is not None else DEFAULT_BUDGET,
-            "alert_channel": spec.alert_channel or False,
-            "params_json": json.dumps([to_data(p) for p in spec.params]),
-            "spec_key_order": json.dumps(list(spec.key_order)),
-        }
-        if owner:
-            values["owner_id"] = owner.id
-        pipeline = self.with_context(active_test=False).search([("code", "=", spec.name)], limit=1)
-        if pipeline:
-            values.pop("name")
-            pipeline.write(values)
-        else:
-            pipeline = self.create(values)
-        pipeline._sync_steps(spec.steps)
-        pipeline.state = "draft"
-        return pipeline
+        return pipeline_spec.import_spec_text(self, text, source=source)
 
     def _sync_steps(self, step_specs):
-        self.ensure_one()
-        Step = self.env["ipwb.pipeline.step"].with_context(ipwb_pipeline_sync=True)
-        existing = {step.name: step for step in self.step_ids}
-        keep = Step
-        for sequence, step_spec in enumerate(step_specs, 1):
-            values = Step._values_from_spec(step_spec)
-            values["sequence"] = sequence
-            step = existing.get(step_spec.id)
-            if step:
-                step.with_context(ipwb_pipeline_sync=True).write(values)
-            else:
-                step = Step.create({**values, "pipeline_id": self.id})
-            keep |= step
-        (self.step_ids - keep).with_context(ipwb_pipeline_sync=True).unlink()
-        by_name = {step.name: step for step in keep}
-        for step_spec in step_specs:
-            deps = [by_name[d].id for d in step_spec.depends_on if d in by_name]
-            by_name[step_spec.id].with_context(ipwb_pipeline_sync=True).write(
-                {"depends_on_ids": [fields.Command.set(deps)]}
-            )
-        self.env["ipwb.pipeline.step"]._check_graph(self)
+        pipeline_spec.sync_steps(self, step_specs)
 
     # -- runs ----------------------------------------------------------------------------------
     def _check_runnable(self):
@@ -540,53 +388,12 @@ class IpwbPipeline(models.Model):
 
     def _sync_cron(self):
         """Create/update/archive each pipeline's schedule cron (active only in production)."""
-        Cron = self.env["ir.cron"].sudo()
-        model = self.env["ir.model"]._get_id(self._name)
-        now = fields.Datetime.now()
-        for pipeline in self.sudo():
-            if not pipeline.schedule:
-                if pipeline.cron_id:
-                    pipeline.cron_id.active = False
-                continue
-            plan = plan_cron(pipeline.schedule, now)
-            values = {
-                "name": f"Pipeline: {pipeline.name} ({pipeline.schedule})",
-                "model_id": model,
-                "state": "code",
-                "code": f"model._cron_scheduled_run({pipeline.id})",
-                "interval_number": plan.interval_number,
-                "interval_type": plan.interval_type,
-                "user_id": (pipeline.owner_id or self.env.ref("base.user_root")).id,
-                "active": pipeline.active and pipeline.state == "production",
-            }
-            if pipeline.cron_id:
-                if (
-                    pipeline.cron_id.interval_number != plan.interval_number
-                    or pipeline.cron_id.interval_type != plan.interval_type
-                    or not pipeline.cron_id.active
-                ):
-                    values["nextcall"] = plan.nextcall
-                pipeline.cron_id.write(values)
-            else:
-                values["nextcall"] = plan.nextcall
-                pipeline.cron_id = Cron.create(values)
-            if values["active"] and not plan.exact:
-                pipeline.cron_id._trigger(at=plan.nextcall)
+        pipeline_schedule.sync_cron(self)
 
     @api.model
     def _cron_scheduled_run(self, pipeline_id):
         """Body of a pipeline's schedule cron: queue a run when a fire time passed."""
-        pipeline = self.browse(pipeline_id).exists()
-        if not pipeline or pipeline.state != "production" or not pipeline.schedule:
-            return
-        now = fields.Datetime.now()
-        if not is_due(pipeline.schedule, pipeline.last_scheduled_at or None, now):
-            return
-        pipeline.last_scheduled_at = now
-        pipeline._enqueue("schedule")
-        plan = plan_cron(pipeline.schedule, now)
-        if not plan.exact and pipeline.cron_id:
-            pipeline.cron_id._trigger(at=next_fire(pipeline.schedule, now))
+        pipeline_schedule.scheduled_run(self, pipeline_id)
 
     # -- alerts --------------------------------------------------------------------------------
     def _alert_failure(self, run):

@@ -1,0 +1,1 @@
+from . import pipeline_schedule, pipeline_spec, run_worker

@@ -1,0 +1,386 @@
+# Copyright 2026 InsightPulse
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+"""The cron worker that executes ``ipwb.pipeline.run`` records.
+
+Execution model (never inside a web request):
+
+* "Run now", a schedule or a backfill creates *queued* runs and triggers the worker cron
+  ``ipwb_pipeline.ir_cron_pipeline_worker``.
+* A worker claims one queued run with ``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED
+  LIMIT 1)`` in a READ COMMITTED transaction and commits the claim at once: two workers
+  never get the same run.
+* The run advances through :class:`ipwb.dag.Scheduler` (parallelism 1 per run): a step is
+  marked running and committed, executed, and its outcome committed — so a crash loses at
+  most the step in flight. Retries wait their backoff in the worker when short, otherwise
+  the run is re-queued with ``not_before`` and the cron is triggered for that time.
+* While a run executes, a heartbeat thread refreshes ``heartbeat`` on its own cursor. A
+  run still "running" whose heartbeat is older than ``ipwb_pipeline.stale_after_seconds``
+  belonged to a worker that died: the next worker pass fails it, or re-queues it from the
+  interrupted step while ``attempt`` < ``ipwb_pipeline.max_run_attempts``.
+
+The functions take the run model or a run record; the model keeps thin methods of the same
+names (``_claim_next``, ``_recover_stale_runs``, …) that delegate here, and the functions
+call back through those methods so that inheriting addons can still override each one.
+"""
+
+import logging
+import os
+import socket
+import threading
+import time
+from datetime import datetime, timezone
+
+import psycopg2.errors
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ipwb.dag import StepState
+from ipwb.errors import IpwbError
+
+_logger = logging.getLogger(__name__)
+
+
+def _autocommit():
+    """False inside tests (Odoo forbids commits there; savepoints give the same isolation)."""
+    return not getattr(threading.current_thread(), "testing", False)
+
+
+def _from_epoch(value):
+    return datetime.fromtimestamp(value, tz=timezone.utc).replace(tzinfo=None) if value else False
+
+
+class _Heartbeat(threading.Thread):
+    """Refreshes a running run's heartbeat from its own cursor until stopped.
+
+    ``lock`` is held by the worker around its own writes to the run row, so the two never
+    race (Odoo's REPEATABLE READ would turn such a race into a serialization failure).
+    """
+
+    def __init__(self, registry, run_id, interval):
+        super().__init__(name=f"ipwb-heartbeat-{run_id}", daemon=True)
+        self.registry = registry
+        self.run_id = run_id
+        self.interval = interval
+        self.lock = threading.Lock()
+        self._stop_event = threading.Event()
+
+    def run(self):
+        while not self._stop_event.wait(self.interval):
+            try:
+                with self.lock, self.registry.cursor() as cr:
+                    cr.execute(
+                        SQL(
+                            "UPDATE ipwb_pipeline_run SET heartbeat = now() AT TIME ZONE 'UTC' "
+                            "WHERE id = %s AND state = 'running'",
+                            self.run_id,
+                        )
+                    )
+            except Exception:  # pylint: disable=broad-except
+                _logger.warning("heartbeat of pipeline run %s failed", self.run_id, exc_info=True)
+
+    def stop(self):
+        self._stop_event.set()
+        if self.is_alive():
+            self.join(timeout=5)
+
+
+class _NoHeartbeat:
+    """Stand-in in test mode (a test cursor must not be shared with a thread)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+
+    def start(self):
+        return None
+
+    def stop(self):
+        return None
+
+
+# -- the worker loop and its transactions ----------------------------------------------------
+def process_runs(Run, max_runs=None):
+    """Recover stale runs, then execute queued runs until none is left (or the time budget)."""
+    Run._recover_stale_runs()
+    deadline = time.monotonic() + Run._param("ipwb_pipeline.worker_time_budget_seconds")
+    done = 0
+    while time.monotonic() < deadline and (max_runs is None or done < max_runs):
+        run = Run._claim_next()
+        if not run:
+            break
+        run._execute()
+        done += 1
+    return done
+
+
+def commit(env):
+    """The worker commits per step by design (crash safety, visibility to the canvas)."""
+    if _autocommit():
+        env.cr.commit()  # pylint: disable=invalid-commit
+
+
+def begin_read_committed(env):
+    """End the current transaction; the next one sees every commit (claims, recovery)."""
+    env.flush_all()
+    if _autocommit():
+        env.cr.commit()  # pylint: disable=invalid-commit
+        env.cr.execute(SQL("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+
+
+def claim_next(Run):
+    """Claim the oldest claimable queued run (FOR UPDATE SKIP LOCKED) and commit the claim."""
+    worker = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    for _attempt in range(5):
+        Run._begin_read_committed()
+        try:
+            Run.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE ipwb_pipeline_run
+                       SET state = 'running',
+                           worker = %(worker)s,
+                           heartbeat = now() AT TIME ZONE 'UTC',
+                           date_start = COALESCE(date_start, now() AT TIME ZONE 'UTC'),
+                           not_before = NULL
+                     WHERE id = (
+                           SELECT id FROM ipwb_pipeline_run
+                            WHERE state = 'queued'
+                              AND (not_before IS NULL OR not_before <= now() AT TIME ZONE 'UTC')
+                            ORDER BY id
+                              FOR UPDATE SKIP LOCKED
+                            LIMIT 1)
+                    RETURNING id
+                    """,
+                    worker=worker,
+                )
+            )
+            row = Run.env.cr.fetchone()
+            Run._commit()
+        except psycopg2.errors.SerializationFailure:
+            if not _autocommit():
+                raise
+            Run.env.cr.rollback()
+            continue
+        Run.env.invalidate_all()
+        return Run.browse(row[0]) if row else Run.browse()
+    return Run.browse()
+
+
+def recover_stale_runs(Run):
+    """Finish (or retry) runs whose worker stopped sending heartbeats."""
+    env = Run.env
+    stale_after = Run._param("ipwb_pipeline.stale_after_seconds")
+    max_attempts = int(Run._param("ipwb_pipeline.max_run_attempts"))
+    Run._begin_read_committed()
+    env.cr.execute(
+        SQL(
+            """
+            SELECT id FROM ipwb_pipeline_run
+             WHERE state = 'running'
+               AND COALESCE(heartbeat, date_start, create_date)
+                   < (now() AT TIME ZONE 'UTC') - make_interval(secs => %s)
+             ORDER BY id
+               FOR UPDATE SKIP LOCKED
+            """,
+            stale_after,
+        )
+    )
+    ids = [row[0] for row in env.cr.fetchall()]
+    failed = Run.browse()
+    for run in Run.browse(ids):
+        lost = run.step_run_ids.filtered(lambda s: s.state == "running")
+        reason = env._(
+            "worker %(worker)s stopped responding (no heartbeat for %(seconds)s s)",
+            worker=run.worker or "?",
+            seconds=int(stale_after),
+        )
+        lost.write({"state": "failed", "error": reason, "date_end": fields.Datetime.now()})
+        if run.attempt < max_attempts:
+            scheduler = run._scheduler()
+            reset = scheduler.rerun_from([s.step_name for s in lost]) if lost else ()
+            run.step_run_ids.filtered(lambda s, r=reset: s.step_name in r).write(
+                {"state": "pending", "attempt": 0, "not_before": False}
+            )
+            run.write({"state": "queued", "attempt": run.attempt + 1, "worker": False})
+            run._append_log(env._("%s; retrying the run", reason))
+        else:
+            run.step_run_ids.filtered(lambda s: s.state in ("pending", "retrying")).write(
+                {"state": "skipped", "error": env._("run failed")}
+            )
+            run._finish("failed", reason)
+            failed |= run
+    Run._commit()
+    if ids:
+        _logger.warning("recovered %s stale pipeline run(s): %s", len(ids), ids)
+        Run._trigger_worker()
+    for run in failed:
+        run._send_chat_alert()
+    return Run.browse(ids)
+
+
+def commit_run(run, lock, values=None, log=None):
+    """Write the run row and commit, never racing the heartbeat thread."""
+    with lock:
+        run._commit()
+        if values:
+            run.write(values)
+        if log:
+            run._append_log(log)
+        run._commit()
+
+
+# -- executing one claimed run ---------------------------------------------------------------
+def execute(run):
+    """Execute a claimed run step by step (one commit per step), its heartbeat running."""
+    run.ensure_one()
+    if run.env.registry.in_test_mode() or not _autocommit():
+        heartbeat = _NoHeartbeat()
+    else:
+        heartbeat = _Heartbeat(run.env.registry, run.id, run._param("ipwb_pipeline.heartbeat_seconds"))
+    heartbeat.start()
+    try:
+        run._execute_steps(heartbeat.lock)
+    finally:
+        heartbeat.stop()
+
+
+def _skip_waiting(scheduler, reason):
+    for name in scheduler.graph:
+        if scheduler.status(name).state in (StepState.PENDING, StepState.RETRYING):
+            scheduler.skip(name, reason)
+
+
+def execute_steps(run, lock):
+    """Advance the run's scheduler until it finishes, is cancelled, blocked or must wait."""
+    env = run.env
+    scheduler = run._scheduler()
+    by_name = {s.step_name: s for s in run.step_run_ids}
+    for name, step_run in by_name.items():
+        if not step_run.enabled and scheduler.status(name).state in (
+            StepState.PENDING,
+            StepState.RETRYING,
+        ):
+            scheduler.skip(name, env._("step disabled"))
+    run._sync_states(scheduler, by_name)
+    run._commit_run(lock, {"heartbeat": fields.Datetime.now()}, env._("run started by %s", run.worker))
+    params = run._params_dict()
+    inline_wait = run._param("ipwb_pipeline.inline_wait_seconds")
+    while True:
+        if run.cancel_requested:
+            _skip_waiting(scheduler, env._("run cancelled"))
+            run._sync_states(scheduler, by_name)
+            run._finish("cancelled", env._("cancelled on request"), lock=lock)
+            return
+        ready = scheduler.ready(time.time())
+        if ready:
+            name = ready[0]
+            blocked = run._budget_blocks()
+            if blocked:
+                _skip_waiting(scheduler, blocked)
+                run._sync_states(scheduler, by_name)
+                run._finish("failed", blocked, lock=lock)
+                return
+            run._run_one_step(scheduler, by_name[name], params, lock)
+            by_name[name].invalidate_recordset()
+            continue
+        if scheduler.is_finished():
+            break
+        wake = scheduler.next_wakeup()
+        if wake is None:
+            break
+        wait = wake - time.time()
+        if wait <= inline_wait:
+            time.sleep(max(wait, 0))
+            continue
+        # long backoff: give the worker back, come back at the retry time
+        at = _from_epoch(wake)
+        run._commit_run(
+            lock,
+            {"state": "queued", "not_before": at, "worker": False},
+            env._("waiting for a retry until %s", at),
+        )
+        run._trigger_worker(at=at)
+        run._commit()
+        return
+    if scheduler.succeeded() or all(
+        scheduler.status(n).state in (StepState.SUCCEEDED, StepState.SKIPPED)
+        and (scheduler.status(n).state is StepState.SUCCEEDED or not by_name[n].enabled)
+        for n in scheduler.graph
+    ):
+        run._finish("succeeded", lock=lock)
+    else:
+        failed = [n for n in scheduler.graph if scheduler.status(n).state is StepState.FAILED]
+        reason = "; ".join(f"{n}: {scheduler.status(n).reason}" for n in failed) or env._("steps skipped")
+        run._finish("failed", reason, lock=lock)
+
+
+def run_one_step(run, scheduler, step_run, params, lock):
+    """Run one step in a savepoint; its start and its outcome are each committed."""
+    env = run.env
+    started = time.time()
+    status = scheduler.start(step_run.step_name, started)
+    step_run._store_status(status)
+    step_run.write({"date_start": fields.Datetime.now(), "date_end": False, "error": False})
+    run._commit_run(
+        lock,
+        {"heartbeat": fields.Datetime.now()},
+        env._("step %(step)s: attempt %(attempt)s", step=step_run.step_name, attempt=status.attempts),
+    )
+    try:
+        with env.cr.savepoint():
+            outcome = step_run._execute_kind(params)
+    except Exception as exc:  # pylint: disable=broad-except
+        # the savepoint rolled back whatever the step wrote; its "running" state was committed
+        env.invalidate_all(flush=False)
+        message = str(exc) or exc.__class__.__name__
+        if not isinstance(exc, (IpwbError, UserError)):
+            _logger.info("pipeline step %s failed", step_run.step_name, exc_info=True)
+        elapsed = time.time() - started
+        new = scheduler.fail(step_run.step_name, time.time(), message)
+        step_run._store_status(new)
+        step_run.write(
+            {
+                "date_end": fields.Datetime.now(),
+                "duration": elapsed,
+                "error": message,
+                "log": (step_run.log or "") + (getattr(exc, "log", "") or ""),
+            }
+        )
+        step_run._record_cost(elapsed)
+        run._sync_states(scheduler, {s.step_name: s for s in run.step_run_ids})
+        verb = env._("will retry") if new.state is StepState.RETRYING else env._("failed")
+        run._commit_run(
+            lock, {"heartbeat": fields.Datetime.now()}, f"step {step_run.step_name} {verb}: {message}"
+        )
+        return
+    elapsed = time.time() - started
+    new = scheduler.succeed(step_run.step_name, time.time())
+    step_run._store_status(new)
+    step_run.write(
+        {
+            "date_end": fields.Datetime.now(),
+            "duration": elapsed,
+            "rows_affected": outcome.get("rows_affected", 0),
+            "log": outcome.get("log", ""),
+            "response": outcome.get("response", False),
+        }
+    )
+    step_run._record_cost(elapsed, llm_usd=outcome.get("llm_usd", 0.0))
+    run._commit_run(
+        lock,
+        {"heartbeat": fields.Datetime.now()},
+        env._("step %(step)s succeeded in %(seconds).2f s", step=step_run.step_name, seconds=elapsed),
+    )
+    if outcome.get("after_commit"):
+        outcome["after_commit"]()
+
+
+def sync_states(scheduler, by_name):
+    """Copy the scheduler's step states onto the step-run records that differ."""
+    for name, status in scheduler.snapshot().items():
+        step_run = by_name[name]
+        if step_run.state != status.state.value or step_run.attempt != status.attempts:
+            step_run._store_status(status)
+            if status.state is StepState.SKIPPED and status.reason:
+                step_run.error = status.reason
