@@ -8,6 +8,7 @@ through a separate warehouse connection as the warehouse writer role (odoo.conf 
 """
 
 import datetime
+from collections import namedtuple
 
 from odoo.tools import config
 
@@ -185,70 +186,66 @@ def _tombstones(env, conn, schemas, entity, model):
     return wh.upsert_rows(conn, schemas, entity, rows)
 
 
+def _move_rows(moves):
+    """A posted move carries its lines (their version includes the move's); any other state
+    is a tombstone, which drops the move and its lines from silver."""
+    move_rows, line_rows = [], []
+    for move in moves:
+        if move.state != "posted":
+            tombstone = {"id": move.id, "state": move.state}
+            move_rows.append(wh.SourceRow(move.id, move.write_date, tombstone, deleted=True))
+            continue
+        row = wh.SourceRow(move.id, move.write_date, move_payload(move))
+        move_rows.append(row)
+        line_rows += [
+            wh.SourceRow(line.id, line.write_date, line_payload(line), parent_version=row.version)
+            for line in move.line_ids
+        ]
+    return {"account_move": move_rows, "account_move_line": line_rows}
+
+
+def _rows_of(entity, payload):
+    return lambda records: {entity: [wh.SourceRow(r.id, r.write_date, payload(r)) for r in records]}
+
+
+#: an extracted model: its bronze entity, Odoo model, domain, rows of a chunk of records,
+#: and whether records deleted in Odoo are swept into tombstones
+Source = namedtuple("Source", "entity model domain rows_of sweep")
+
+
+def _load(env, conn, schemas, source):
+    """One source: changed records since its watermark → bronze, then the deletion sweep,
+    then the watermark moves forward. Returns new versions per entity."""
+    mark = wh.get_watermark(conn, schemas, source.entity)
+    records = _changed(env, source.model, mark, source.domain)
+    loaded = {}
+    for chunk in _chunks(records):
+        for target, rows in source.rows_of(chunk).items():
+            loaded[target] = loaded.get(target, 0) + wh.upsert_rows(conn, schemas, target, rows)
+    if source.sweep:
+        swept = _tombstones(env, conn, schemas, source.entity, source.model)
+        loaded[source.entity] = loaded.get(source.entity, 0) + swept
+    wh.set_watermark(conn, schemas, _advance(mark, records))
+    return loaded
+
+
 def extract(env, conn, schemas, companies):
     """Load every changed record of the companies into bronze; returns new versions per entity."""
-    company_domain = [("company_id", "in", companies.ids)]
-    loaded = {}
-
-    # taxes and partners: the dimensions
-    mark = wh.get_watermark(conn, schemas, "account_tax")
-    taxes = _changed(env, "account.tax", mark, company_domain)
-    loaded["account_tax"] = wh.upsert_rows(
-        conn, schemas, "account_tax", [wh.SourceRow(t.id, t.write_date, tax_payload(t)) for t in taxes]
+    company = [("company_id", "in", companies.ids)]
+    shared_or_company = ["|", ("company_id", "=", False), *company]
+    sources = (
+        Source("account_tax", "account.tax", company, _rows_of("account_tax", tax_payload), False),
+        Source(
+            "res_partner", "res.partner", shared_or_company, _rows_of("res_partner", partner_payload), False
+        ),
+        Source("account_move", "account.move", company, _move_rows, True),
+        Source(
+            "account_payment", "account.payment", company, _rows_of("account_payment", payment_payload), True
+        ),
+        Source("hr_expense", "hr.expense", company, _rows_of("hr_expense", expense_payload), True),
     )
-    wh.set_watermark(conn, schemas, _advance(mark, taxes))
-
-    mark = wh.get_watermark(conn, schemas, "res_partner")
-    partners = _changed(env, "res.partner", mark, ["|", ("company_id", "=", False), *company_domain])
-    loaded["res_partner"] = 0
-    for chunk in _chunks(partners):
-        loaded["res_partner"] += wh.upsert_rows(
-            conn,
-            schemas,
-            "res_partner",
-            [wh.SourceRow(p.id, p.write_date, partner_payload(p)) for p in chunk],
-        )
-    wh.set_watermark(conn, schemas, _advance(mark, partners))
-
-    # moves and their lines: a posted move carries its lines; any other state is a tombstone
-    mark = wh.get_watermark(conn, schemas, "account_move")
-    moves = _changed(env, "account.move", mark, company_domain)
-    loaded["account_move"] = loaded["account_move_line"] = 0
-    for chunk in _chunks(moves):
-        move_rows, line_rows = [], []
-        for move in chunk:
-            if move.state != "posted":
-                move_rows.append(
-                    wh.SourceRow(move.id, move.write_date, {"id": move.id, "state": move.state}, True)
-                )
-                continue
-            row = wh.SourceRow(move.id, move.write_date, move_payload(move))
-            move_rows.append(row)
-            line_rows += [
-                wh.SourceRow(line.id, line.write_date, line_payload(line), parent_version=row.version)
-                for line in move.line_ids
-            ]
-        loaded["account_move"] += wh.upsert_rows(conn, schemas, "account_move", move_rows)
-        loaded["account_move_line"] += wh.upsert_rows(conn, schemas, "account_move_line", line_rows)
-    loaded["account_move"] += _tombstones(env, conn, schemas, "account_move", "account.move")
-    wh.set_watermark(conn, schemas, _advance(mark, moves))
-
-    mark = wh.get_watermark(conn, schemas, "account_payment")
-    payments = _changed(env, "account.payment", mark, company_domain)
-    loaded["account_payment"] = wh.upsert_rows(
-        conn,
-        schemas,
-        "account_payment",
-        [wh.SourceRow(p.id, p.write_date, payment_payload(p)) for p in payments],
-    )
-    loaded["account_payment"] += _tombstones(env, conn, schemas, "account_payment", "account.payment")
-    wh.set_watermark(conn, schemas, _advance(mark, payments))
-
-    mark = wh.get_watermark(conn, schemas, "hr_expense")
-    expenses = _changed(env, "hr.expense", mark, company_domain)
-    loaded["hr_expense"] = wh.upsert_rows(
-        conn, schemas, "hr_expense", [wh.SourceRow(e.id, e.write_date, expense_payload(e)) for e in expenses]
-    )
-    loaded["hr_expense"] += _tombstones(env, conn, schemas, "hr_expense", "hr.expense")
-    wh.set_watermark(conn, schemas, _advance(mark, expenses))
+    loaded = dict.fromkeys(wh.ENTITIES, 0)
+    for source in sources:
+        for entity, count in _load(env, conn, schemas, source).items():
+            loaded[entity] += count
     return loaded

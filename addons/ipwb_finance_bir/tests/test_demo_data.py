@@ -35,3 +35,10 @@ class TestDemoData(TransactionCase):
         user = new_test_user(self.env, "ipwb_fin_demo", groups="ipwb_finance_bir.group_ipwb_finance_manager")
         with self.assertRaises(UserError):
             self.env["ipwb.finance.run"].with_user(user).action_generate_demo_data()
+
+    def test_demo_menu_action_for_administrators(self):
+        action = self.env.ref("ipwb_finance_bir.ipwb_finance_demo_server_action")
+        self.assertEqual(action.groups_id, self.env.ref("base.group_system"))
+        result = action.with_context(active_model="ipwb.finance.run").run()
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertIn("InsightPulse Demo PH", result["params"]["message"])
