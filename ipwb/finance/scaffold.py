@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from ipwb.errors import SpecError
+from ipwb.specs import dumps, loads
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 _MODEL = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -89,8 +90,10 @@ def _problems(domain: str, owner: str, models: Sequence[SourceModel]) -> list[st
     return problems
 
 
-def _dump(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, width=110, allow_unicode=True)
+def _dump(data: Any, kind: str | None = None) -> str:
+    """YAML text; a spec (``kind``) goes through the spec model, in its stable format."""
+    text = yaml.safe_dump(data, sort_keys=False, width=110, allow_unicode=True)
+    return dumps(loads(text, kind)) if kind is not None else text
 
 
 def _bronze_sql(model: SourceModel) -> str:
@@ -259,7 +262,8 @@ def scaffold(
                     "description": f"{model.model} ({layer}), scaffolded by the new-domain template.",
                     "slo": {"freshness_hours": freshness_hours},
                     "columns": columns,
-                }
+                },
+                "table",
             )
             tables.append(f"{layer}.{name}")
     files[f"domains/{domain}.yaml"] = _dump(
@@ -269,7 +273,8 @@ def scaffold(
             "description": f"Odoo {', '.join(m.model for m in models)} from bronze to gold.",
             "layers": ["bronze", "silver", "gold"],
             "tables": tables,
-        }
+        },
+        "domain",
     )
     files[f"pipelines/{domain}.yaml"] = _dump(
         {
@@ -279,7 +284,8 @@ def scaffold(
             "owner": owner,
             "schedule": schedule,
             "steps": steps,
-        }
+        },
+        "pipeline",
     )
     files[f"checks/{domain}.yaml"] = _dump({"checks": checks})
     return files

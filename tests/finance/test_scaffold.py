@@ -12,7 +12,7 @@ import yaml
 from ipwb.errors import SpecError
 from ipwb.finance.scaffold import SourceField, SourceModel, scaffold
 from ipwb.guardian.checks import checks_from_data
-from ipwb.specs import validate_paths
+from ipwb.specs import dumps, load_file, validate_paths
 
 ORDERS = SourceModel(
     "sale.order",
@@ -39,6 +39,9 @@ def test_generated_specs_validate(tmp_path: Path) -> None:
     assert "pipelines/sales_orders.yaml" in files
     assert "tables/sales_orders/sales_orders_sale_order_monthly.yaml" in files
     _write(tmp_path, files)
+    for name, text in files.items():  # specs come out in the stable format of `ipwb spec`
+        if name.split("/")[0] in ("domains", "pipelines", "tables"):
+            assert dumps(load_file(tmp_path / name)) == text, name
     report = validate_paths([tmp_path])
     assert report.ok, report.problems
     assert len(report.files) == 2 + 4  # domain, pipeline, 2 silver + 2 gold tables
