@@ -3,7 +3,8 @@
 # serves the workbench at http://localhost:8069 (Odoo + private PostgreSQL + warehouse).
 #
 #   setup/run.sh            install what is missing, then serve (Ctrl+C stops Odoo)
-#   setup/run.sh --update   also upgrade every ipwb_* addon (-u) before serving
+#   setup/run.sh --update   upgrade every ipwb_* addon (-u) before serving (done by itself
+#                           whenever the addons' files changed since they were installed)
 #   setup/run.sh --no-serve prepare only (used by CI smoke checks and scripts)
 #
 # Environment: ODOO_PATH (Odoo 18 source), IPWB_DB (Odoo database, default ipwb),
@@ -62,15 +63,23 @@ fi
 missing="$(comm -23 <(tr ',' '\n' <<<"$addons" | sort) <(tr ',' '\n' <<<"$installed" | sort) | paste -sd, -)"
 first_install=0
 [ -z "$installed" ] && first_install=1
+# The addons' code as installed in this database: when it changed since (a pull, an edit),
+# the addons are upgraded so the database always matches the checkout.
+code_stamp="$profile/addons-$odoo_db.fingerprint"
+code_fingerprint="$(cd "$IPWB_ROOT" && find addons -type f ! -path '*/static/lib/*' ! -name '*.pyc' -print0 |
+    sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
 if [ -n "$missing" ]; then
     log "installing $missing into database $odoo_db (first time: a few minutes)"
     "$IPWB_VENV/bin/python" "$here/odoo_install.py" --config "$conf" --database "$odoo_db" --install "$missing" ||
         die "installing the workbench failed (see the errors above)"
-elif [ "$update" = 1 ]; then
-    log "upgrading $addons in database $odoo_db"
+    [ -n "$installed" ] && update=1 # addons installed earlier may have changed too
+fi
+if [ "$update" = 1 ] || { [ -n "$installed" ] && [ "$(cat "$code_stamp" 2>/dev/null)" != "$code_fingerprint" ]; }; then
+    log "upgrading $addons in database $odoo_db (the addons changed since they were installed)"
     "$IPWB_VENV/bin/python" "$here/odoo_install.py" --config "$conf" --database "$odoo_db" --update "$addons" ||
         die "upgrading the workbench failed (see the errors above)"
 fi
+echo "$code_fingerprint" >"$code_stamp"
 lock_odoo_db "$odoo_db"
 if [ "$first_install" = 1 ]; then
     # The admin password is generated per checkout (secrets.env), never the demo default.
