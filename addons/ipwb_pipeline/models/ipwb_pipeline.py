@@ -7,12 +7,11 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ipwb.dag import expand_backfill
 from ipwb.errors import IpwbError
 from ipwb.pipeline.schedule import plan_cron
 from ipwb.specs import dumps
 
-from ..services import pipeline_schedule, pipeline_spec
+from ..services import pipeline_gate, pipeline_schedule, pipeline_spec
 from ..services.pipeline_spec import DEFAULT_BUDGET
 from .ipwb_pipeline_run import RUN_STATES
 
@@ -239,7 +238,10 @@ class IpwbPipeline(models.Model):
         self.write({"state": "draft"})
 
     def action_promote(self):
-        """Move validated pipelines to production (a human decision, never automatic)."""
+        """Move validated pipelines to production (a human decision, never automatic).
+
+        The Guardian gate must pass (or be waived) for every gold/platinum table they write.
+        """
         not_validated = self.filtered(lambda pipeline: pipeline.state != "validated")
         if not_validated:
             raise UserError(
@@ -248,6 +250,7 @@ class IpwbPipeline(models.Model):
                     ", ".join(not_validated.mapped("name")),
                 )
             )
+        pipeline_gate.check_promotion(self)
         self.write({"state": "production"})
 
     def _structure_changed(self):
@@ -328,28 +331,7 @@ class IpwbPipeline(models.Model):
 
     def action_backfill(self, start, end, granularity="day"):
         """Queue one parameterised run per period of [start, end] (whole days/weeks/months)."""
-        self.ensure_one()
-        self._check_runnable()
-        try:
-            periods = expand_backfill(
-                start, end, granularity, extra={k: str(v) for k, v in self._default_params().items()}
-            )
-        except IpwbError as exc:
-            raise UserError(
-                self.env._("Backfill of %(name)s: %(error)s", name=self.name, error=exc)
-            ) from None
-        runs = self.env["ipwb.pipeline.run"]
-        for params in periods:
-            runs |= runs.create(
-                {
-                    "pipeline_id": self.id,
-                    "trigger": "backfill",
-                    "params": json.dumps(params, sort_keys=True),
-                    "requested_by_id": self.env.user.id,
-                }
-            )
-        runs._trigger_worker()
-        return runs
+        return pipeline_schedule.backfill(self, start, end, granularity)
 
     def action_open_runs(self):
         self.ensure_one()

@@ -3,12 +3,18 @@
 """Pipeline schedules: one ``ir.cron`` owned by each scheduled pipeline.
 
 The cron is active only while the pipeline is in production; its body queues a run when a
-fire time of the schedule passed. The pipeline model keeps ``_sync_cron`` and
-``_cron_scheduled_run`` as thin methods delegating here.
+fire time of the schedule passed. Backfills queue one parameterised run per period. The
+pipeline model keeps ``_sync_cron``, ``_cron_scheduled_run`` and ``action_backfill`` as thin
+methods delegating here.
 """
 
-from odoo import fields
+import json
 
+from odoo import fields
+from odoo.exceptions import UserError
+
+from ipwb.dag import expand_backfill
+from ipwb.errors import IpwbError
 from ipwb.pipeline.schedule import is_due, next_fire, plan_cron
 
 
@@ -62,3 +68,28 @@ def scheduled_run(Pipeline, pipeline_id):
     plan = plan_cron(pipeline.schedule, now)
     if not plan.exact and pipeline.cron_id:
         pipeline.cron_id._trigger(at=next_fire(pipeline.schedule, now))
+
+
+def backfill(pipeline, start, end, granularity="day"):
+    """Queue one parameterised run per period of [start, end] (whole days/weeks/months)."""
+    pipeline.ensure_one()
+    pipeline._check_runnable()
+    env = pipeline.env
+    try:
+        periods = expand_backfill(
+            start, end, granularity, extra={k: str(v) for k, v in pipeline._default_params().items()}
+        )
+    except IpwbError as exc:
+        raise UserError(env._("Backfill of %(name)s: %(error)s", name=pipeline.name, error=exc)) from None
+    runs = env["ipwb.pipeline.run"]
+    for params in periods:
+        runs |= runs.create(
+            {
+                "pipeline_id": pipeline.id,
+                "trigger": "backfill",
+                "params": json.dumps(params, sort_keys=True),
+                "requested_by_id": env.user.id,
+            }
+        )
+    runs._trigger_worker()
+    return runs
