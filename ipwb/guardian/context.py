@@ -20,7 +20,7 @@ from sqlglot import exp
 
 from ipwb.errors import SpecError, SqlSyntaxError
 from ipwb.guardian.rules import Finding
-from ipwb.specs.model import PipelineSpec, StepSpec, TableSpec
+from ipwb.specs.model import DomainSpec, PipelineSpec, StepSpec, TableSpec
 from ipwb.specs.validate import SpecFile
 from ipwb.specs.yamlio import PathKey
 from ipwb.sql.lineage import parse_script
@@ -99,6 +99,9 @@ class Context:
 
     def pipelines(self) -> Iterator[tuple[SpecFile, PipelineSpec]]:
         return ((f, f.spec) for f in self.valid() if isinstance(f.spec, PipelineSpec))
+
+    def domains(self) -> Iterator[tuple[SpecFile, DomainSpec]]:
+        return ((f, f.spec) for f in self.valid() if isinstance(f.spec, DomainSpec))
 
     def table_specs(self) -> dict[str, TableSpec]:
         return {spec.qualified_name: spec for _, spec in self.tables()}

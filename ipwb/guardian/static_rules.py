@@ -3,7 +3,10 @@
 Conventions checked (documented in the Guardian readme):
 
 * **naming by layer** — a table of layer ``L`` lives in schema ``L`` and is named ``L_…``
-  (``silver.silver_sales``); a step's ``target`` follows the same rule;
+  (``silver.silver_sales``); a step's ``target`` follows the same rule. A domain spec may
+  declare ``table_prefix`` (``fin_``): the tables it lists are then named ``L.<prefix>…``
+  instead (``gold.fin_vat_2550q``; the schema is still the layer), and so may the step
+  targets of a pipeline declaring that domain; other domains' tables keep ``L_…``;
 * **SQL style** — no ``SELECT *`` into silver/gold/platinum, every table reference is
   schema-qualified (a layer schema), no comma (implicit cross) joins;
 * **security** — a step writes only into the layer of its declared ``target``; a PII column
@@ -142,25 +145,45 @@ def catalog_types(ctx: Context) -> Iterator[Finding]:
 
 # -- 3 lint -------------------------------------------------------------------------------
 def layer_naming(ctx: Context) -> Iterator[Finding]:
+    """``<layer>.<layer>_…``, or ``<layer>.<table_prefix>…`` for a table of a domain declaring one."""
+    listed: dict[str, list[str]] = {}  # qualified table → table_prefix of the domains listing it
+    by_domain: dict[str, str] = {}  # domain → its table_prefix
+    for _, domain in ctx.domains():
+        if domain.table_prefix:
+            by_domain[domain.name] = domain.table_prefix
+            for qualified in domain.tables:
+                listed.setdefault(qualified, []).append(domain.table_prefix)
     for spec_file, table in ctx.tables():
-        if not table.name.startswith(f"{table.layer}_"):
+        prefixes = listed.get(table.qualified_name, [])
+        if not table.name.startswith((f"{table.layer}_", *prefixes)):
             yield ctx.at(
                 spec_file,
                 ("name",),
-                f"table {table.name!r} of layer {table.layer} must be named {table.layer}_…",
+                f"table {table.name!r} of layer {table.layer} must be named {table.layer}_… or "
+                + (
+                    " or ".join(f"{p}…" for p in prefixes) + " (table_prefix of its domain)"
+                    if prefixes
+                    else "<table_prefix>… when listed by a domain declaring table_prefix"
+                ),
             )
     for spec_file, pipeline in ctx.pipelines():
+        prefix = by_domain.get(pipeline.domain, "")
         for index, step in enumerate(pipeline.steps):
             target = step.config.get("target") or step.config.get("table")
             if not isinstance(target, str) or "." not in target:
                 continue
             layer, name = target.split(".", 1)
-            if not name.startswith(f"{layer}_"):
+            if not name.startswith(f"{layer}_") and not (prefix and name.startswith(prefix)):
                 key = "target" if "target" in step.config else "table"
+                other = (
+                    f"{layer}.{prefix}… (table_prefix of domain {pipeline.domain!r})"
+                    if prefix
+                    else f"{layer}.<table_prefix>… when the pipeline's domain declares table_prefix"
+                )
                 yield ctx.at(
                     spec_file,
                     ("steps", index, "config", key),
-                    f"step {step.id!r}: {target} must be named {layer}.{layer}_… (layer prefix)",
+                    f"step {step.id!r}: {target} must be named {layer}.{layer}_… (layer prefix) or {other}",
                 )
 
 

@@ -171,6 +171,8 @@ class DomainSpec:
     owner_team: str
     description: str = ""
     layers: tuple[str, ...] = ()
+    #: name prefix of the listed tables instead of ``<layer>_`` (e.g. ``fin_``); schema stays the layer
+    table_prefix: str = ""
     tables: tuple[str, ...] = ()
     key_order: tuple[str, ...] = _key_order()
 
