@@ -48,9 +48,6 @@ fi
 
 # --- Odoo tier: throwaway databases ---------------------------------------------------------
 profile_name="${IPWB_TEST_PROFILE:-test}"
-if [ "$profile_name" != test ] && [ -f "$IPWB_ROOT/.git/PREAMBLE.md" ]; then
-    warn "engineers: your task prompt's {{PREAMBLE}} is in .git/PREAMBLE.md - read it before going on"
-fi
 [[ "$profile_name" =~ ^[a-z][a-z0-9_]{0,20}$ && "$profile_name" != warehouse ]] ||
     die "IPWB_TEST_PROFILE must be a short lower-case name other than warehouse"
 profile="$IPWB_LOCAL/$profile_name"
