@@ -5,11 +5,18 @@
 Ranking tiers (a higher tier always wins over a lower one, whatever the boosts):
 exact name 1000 > prefix 500 > substring 300 > fuzzy (pg_trgm similarity, 60..99) >
 description/comment/tag 50; a column hit ranks its table a little below the same tier for
-the table's own name. Boosts (+20 each): gold/platinum layer, owned by the searching user.
+the table's own name. Boosts (+20 each): gold/platinum layer, owned by the searching user;
+usage boost ``min(19, ceil(log2(1 + usage_count)))`` (:func:`usage_boost`; ``usage_count`` is
+the number of distinct query-history queries that read the table in the last 90 days). All
+boosts together (at most 59) stay below the gaps between the name tiers exact/prefix/substring/
+fuzzy (column sub-tiers included), so they reorder hits inside a tier only; the one exception is
+a text hit (50), which gold + owned (+40) could already lift past the weakest fuzzy hits (60).
 The trigram GIN indexes (``index="trigram"`` on names and descriptions) serve the
 ``ILIKE`` and ``%`` / ``<%`` conditions. Record rules apply: the candidate tables are
 ``_search``'s query, so restricted tables stay hidden.
 """
+
+import math
 
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -20,6 +27,17 @@ MAX_LIMIT = 200
 #: matches counted for the facets
 FACET_WINDOW = 2000
 FACETS = ("layer", "domain", "owner_id", "tag_ids", "kind", "connection_id")
+#: highest usage boost: with gold and owned (+40) it stays below the next tier
+MAX_USAGE_BOOST = 19
+
+
+def usage_boost(usage_count):
+    """``min(19, ceil(log2(1 + usage)))``: the search's usage boost (mirrors the SQL below).
+
+    >>> [usage_boost(n) for n in (0, 1, 2, 3, 4, 1000, 10**9)]
+    [0, 1, 2, 2, 3, 10, 19]
+    """
+    return min(MAX_USAGE_BOOST, math.ceil(math.log2(1 + max(usage_count or 0, 0))))
 
 
 def like_escape(text):
@@ -133,8 +151,10 @@ def catalog_search(Table, query, facets, limit):
     visible = Table._search(_facet_domain(env, facets or {}))
     boost = SQL(
         "(CASE WHEN t.layer IN ('gold', 'platinum') THEN 20 ELSE 0 END"
-        " + CASE WHEN t.owner_id = %s THEN 20 ELSE 0 END)",
+        " + CASE WHEN t.owner_id = %s THEN 20 ELSE 0 END"
+        " + LEAST(%s, CEIL(LOG(2, 1 + GREATEST(COALESCE(t.usage_count, 0), 0)::numeric)))::int)",
         env.uid,
+        MAX_USAGE_BOOST,
     )
     if not q:
         env.cr.execute(
@@ -189,7 +209,18 @@ def catalog_search(Table, query, facets, limit):
     rows = rows[:limit]
     tables = Table.browse([row[0] for row in rows])
     tables.fetch(
-        ["full_name", "name", "schema_name", "layer", "kind", "domain", "owner_id", "tag_ids", "comment"]
+        [
+            "full_name",
+            "name",
+            "schema_name",
+            "layer",
+            "kind",
+            "domain",
+            "owner_id",
+            "tag_ids",
+            "comment",
+            "usage_count",
+        ]
     )
     columns = env["ipwb.column"].browse([row[2] for row in rows if row[2]])
     columns.fetch(["name", "data_type", "description", "is_primary_key"])
@@ -209,6 +240,7 @@ def catalog_search(Table, query, facets, limit):
                 "owner": table.owner_id.name or False,
                 "description": (table.description or table.comment or "")[:280],
                 "tags": table.tag_ids.mapped("name"),
+                "usage": table.usage_count,
                 "score": round(float(score), 2),
                 "match": (_tier(own_score) if own_score >= column_score else "column") if q else "all",
                 "column": column

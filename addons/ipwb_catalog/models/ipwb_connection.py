@@ -281,6 +281,8 @@ class IpwbConnection(models.Model):
                     connection._scan_catalog()
             except (UserError, IpwbError) as exc:
                 _logger.warning("catalog scan of %s failed: %s", connection.name, exc)
+        # scans link lineage edges to tables, and query-history reads age out of the window
+        self.env["ipwb.table"]._refresh_usage_count()
         try:
             report = self.env["ipwb.lineage.edge"]._mirror_to_neo4j()
             _logger.info("%s", report.message)

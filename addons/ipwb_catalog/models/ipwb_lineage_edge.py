@@ -69,6 +69,13 @@ class IpwbLineageEdge(models.Model):
                 "COALESCE(connection_id, 0))"
             )
         )
+        # serves ipwb.table._refresh_usage_count (query-history reads per table and date)
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS ipwb_lineage_edge_usage_idx ON ipwb_lineage_edge "
+                "(source_table_id, create_date) INCLUDE (source_ref) WHERE source = 'query_history'"
+            )
+        )
 
     @api.depends("source_table", "source_column", "target_table", "target_column")
     def _compute_display_name(self):
@@ -138,8 +145,11 @@ class IpwbLineageEdge(models.Model):
             )
         created = self.sudo().create(missing) if missing else self.browse()
         created._link_catalog()
+        used = (created | stale).sudo().source_table_id if source == "query_history" else None
         if replace and stale:
             stale.sudo().unlink()
+        if used:
+            self.env["ipwb.table"]._refresh_usage_count(used.ids)
         return {"created": len(created), "removed": len(stale) if replace else 0, "kept": len(by_key)}
 
     def _link_catalog(self):

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 from ..catalog_search import catalog_search
 from .ipwb_schema import LAYERS
@@ -14,9 +15,11 @@ KINDS = [
     ("foreign_table", "Foreign Table"),
 ]
 
-#: fields only the scanner writes (they mirror the warehouse; ipwb.warehouse.scan.TABLE_FIELDS)
+#: fields only the scanner writes (they mirror the warehouse; ipwb.warehouse.scan.TABLE_FIELDS),
+#: and usage_count, derived from query-history lineage (see IpwbTable._refresh_usage_count)
 SCANNED_TABLE_FIELDS = frozenset(
     {
+        "usage_count",
         "connection_id",
         "schema_id",
         "schema_name",
@@ -37,6 +40,8 @@ GOVERNANCE_TABLE_FIELDS = frozenset(
 )
 #: documentation fields: BI Engineers, Data Engineers (and above)
 DOCUMENTATION_FIELDS = frozenset({"description", "tag_ids"})
+#: query-history lineage older than this does not count as usage
+USAGE_WINDOW_DAYS = 90
 
 
 def check_field_groups(records, vals, scanned, governance):
@@ -94,6 +99,13 @@ class IpwbTable(models.Model):
     total_bytes = fields.Float(string="Size (bytes)", digits=(20, 0), readonly=True)
     size_display = fields.Char(string="Size", compute="_compute_size_display")
     view_definition = fields.Text(readonly=True)
+    usage_count = fields.Integer(
+        string="Queries (90 days)",
+        readonly=True,
+        default=0,
+        help="Distinct SQL-editor queries that read this table in the last 90 days (query-history "
+        "lineage); boosts the table in the catalog search.",
+    )
     last_scanned = fields.Datetime(related="connection_id.last_scan_date")
     column_ids = fields.One2many("ipwb.column", "table_id", string="Columns")
     column_count = fields.Integer(compute="_compute_column_count")
@@ -189,8 +201,52 @@ class IpwbTable(models.Model):
             "params": {"table_id": self.id},
         }
 
+    # --- usage ---------------------------------------------------------------------------------
+    @api.model
+    def _refresh_usage_count(self, table_ids=None):
+        """Recount ``usage_count`` of ``table_ids`` (every table when None), set-based in SQL.
+
+        Usage = distinct query-history references (``source_ref``) among the lineage edges with
+        ``source = 'query_history'`` read from the table (``source_table_id``) and recorded in
+        the last :data:`USAGE_WINDOW_DAYS` days. Only changed rows are written. Called after
+        query-history lineage is recorded and by the daily scan cron (which ages usage out).
+        """
+        if table_ids is not None and not table_ids:
+            return
+        self.env["ipwb.lineage.edge"].flush_model(["source", "source_ref", "source_table_id"])
+        only = SQL("AND t.id IN %s", tuple(table_ids)) if table_ids is not None else SQL()
+        self.env.cr.execute(
+            SQL(
+                """WITH used AS (
+                       SELECT e.source_table_id AS id, count(DISTINCT e.source_ref) AS n
+                         FROM ipwb_lineage_edge e
+                        WHERE e.source = 'query_history' AND e.source_table_id IS NOT NULL
+                          AND e.create_date >= (now() AT TIME ZONE 'UTC') - make_interval(days => %(days)s)
+                        GROUP BY e.source_table_id
+                   ), fresh AS (
+                       SELECT t.id, COALESCE(used.n, 0) AS n
+                         FROM ipwb_table t LEFT JOIN used ON used.id = t.id
+                        WHERE TRUE %(only)s
+                   )
+                   UPDATE ipwb_table t SET usage_count = fresh.n
+                     FROM fresh
+                    WHERE t.id = fresh.id AND t.usage_count IS DISTINCT FROM fresh.n""",
+                days=USAGE_WINDOW_DAYS,
+                only=only,
+            )
+        )
+        self.invalidate_model(["usage_count"])
+
     # --- search -------------------------------------------------------------------------------
     @api.model
     def search_catalog(self, query="", facets=None, limit=20):
-        """Search tables and columns by name, description, comment and tag; see :mod:`.catalog_search`."""
+        """Search tables and columns by name, description, comment and tag; see :mod:`.catalog_search`.
+
+        Ranking tiers: exact 1000 > prefix 500 > substring 300 > fuzzy 60..99 > text 50 (a column
+        hit slightly below its table tier). Boosts are added inside the tier and never lift a name
+        hit (exact/prefix/substring/fuzzy) into a higher tier: +20 gold/platinum, +20 owned by the
+        user, and the usage boost ``min(19, ceil(log2(1 + usage_count)))`` (``usage_count``:
+        distinct query-history queries reading the table in the last 90 days; see
+        :meth:`_refresh_usage_count`).
+        """
         return catalog_search(self, query, facets or {}, limit)

@@ -2,6 +2,7 @@ from . import (
     test_catalog_access,
     test_catalog_scan,
     test_catalog_search,
+    test_catalog_usage,
     test_connection,
     test_lineage,
     test_security,
