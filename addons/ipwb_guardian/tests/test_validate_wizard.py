@@ -48,7 +48,9 @@ class TestValidateWizard(TransactionCase):
         self.assertEqual(wizard.state, "failed")
         lines = wizard.report.splitlines()
         self.assertIn(
-            "table.yaml:1:7: error G301 [3 lint] table 'revenue' of layer gold must be named gold_…", lines
+            "table.yaml:1:7: error G301 [3 lint] table 'revenue' of layer gold must be named gold_… "
+            "or <table_prefix>… when listed by a domain declaring table_prefix",
+            lines,
         )
         self.assertTrue(any(line.startswith("table.yaml:7:11: error G201") for line in lines), lines)
         self.assertTrue(any(line.startswith("table.yaml:1:7: error G501") for line in lines), lines)
