@@ -10,8 +10,7 @@ import pytest
 from ipwb.llm.config import GatewayConfig
 from ipwb.llm.gateway import Gateway
 from ipwb.llm.records import MemorySink
-
-from .openai_peer import OpenAIPeer
+from ipwb.testing.openai_peer import OpenAIPeer
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import pytest
 from ipwb.errors import ConfigurationError, WarehouseError
 from ipwb.llm.agent import AgentRun, AgentRunner, AgentSpec, ToolOutcome, ToolSpec
 from ipwb.llm.records import MemorySink
+from ipwb.testing.openai_peer import OpenAIPeer
 
 from .conftest import make_gateway, model
-from .openai_peer import OpenAIPeer
 
 LOOKUP = ToolSpec(
     name="lookup_partner",

@@ -18,9 +18,9 @@ from ipwb.llm.catalog import Catalog
 from ipwb.llm.evaluate import EvalSet, has_top_level_order, load_eval_set, results_match, run_eval
 from ipwb.llm.nl2sql import Nl2Sql
 from ipwb.llm.readonly import readonly_executor
+from ipwb.testing.openai_peer import OpenAIPeer
 
 from .conftest import make_gateway, model
-from .openai_peer import OpenAIPeer
 
 SPECS = Path(__file__).resolve().parents[2] / "specs" / "genie"
 

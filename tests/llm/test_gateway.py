@@ -9,9 +9,9 @@ from ipwb.llm.config import GatewayConfig
 from ipwb.llm.errors import BudgetExceeded, ModelCallFailed, NoModelConfigured, RateLimited
 from ipwb.llm.gateway import Gateway
 from ipwb.llm.records import MemorySink
+from ipwb.testing.openai_peer import OpenAIPeer
 
 from .conftest import make_gateway, model
-from .openai_peer import OpenAIPeer
 
 HELLO = [{"role": "user", "content": "Say hello"}]
 

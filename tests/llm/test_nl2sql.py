@@ -12,9 +12,9 @@ from ipwb.llm.errors import NoModelConfigured, SqlGenerationFailed
 from ipwb.llm.gateway import Gateway
 from ipwb.llm.nl2sql import Nl2Sql, QueryResult
 from ipwb.llm.records import MemorySink
+from ipwb.testing.openai_peer import OpenAIPeer
 
 from .conftest import make_gateway
-from .openai_peer import OpenAIPeer
 
 CATALOG = Catalog.load(Path(__file__).resolve().parents[2] / "specs" / "genie" / "finance_catalog.yaml")
 QUESTION = "Vendors without a TIN on file"

@@ -9,9 +9,9 @@ from ipwb.llm.errors import NoModelConfigured
 from ipwb.llm.gateway import Gateway
 from ipwb.llm.pipeline_gen import EXAMPLE_PIPELINE, generate_pipeline, require_valid, summarise_scorecard
 from ipwb.llm.records import MemorySink
+from ipwb.testing.openai_peer import OpenAIPeer
 
 from .conftest import make_gateway
-from .openai_peer import OpenAIPeer
 
 INVALID = "```yaml\nname: vendor_spend\nsteps: []\n```"
 

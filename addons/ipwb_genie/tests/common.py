@@ -11,9 +11,10 @@ from odoo import tools
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
 
+from ipwb.testing.openai_peer import OpenAIPeer
+
 from ..services import gateway
 from ..services.gateway import Catalogs
-from .openai_peer import OpenAIPeer
 
 SALES_SQL = "SELECT region, sum(amount) AS total FROM silver.genie_sales GROUP BY region ORDER BY region"
 

@@ -2,10 +2,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from odoo.tests import HttpCase, tagged
 
+from ipwb.testing.openai_peer import OpenAIPeer
+
 from ..services import gateway
 from ..services.gateway import Catalogs
 from .common import SALES_SQL, ensure_sales_table, sql_reply
-from .openai_peer import OpenAIPeer
 
 
 @tagged("post_install", "-at_install")

@@ -169,7 +169,7 @@ class OpenAIPeer:
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout): nothing to answer
+                    return  # the client gave up (timeout): nothing to answer
 
         return Handler
 
