@@ -230,7 +230,8 @@ def introspect(conn: psycopg2.extensions.connection, schemas: Sequence[str] | No
     ``schemas`` restricts the scan (``None``: every non-system schema). Runs four queries
     in one read-only repeatable-read transaction so the parts are mutually consistent
     (when ``conn`` is idle; inside an open transaction they run in that transaction and
-    leave it open), and never writes.
+    leave it open), and never writes. The ``search_path`` is cleared for these queries, so
+    view definitions name every relation with its schema.
     """
     params: dict[str, Any] = {"schemas": list(schemas) if schemas is not None else None}
     # Own transaction when the connection is idle (consistent snapshot, read-only);
@@ -243,8 +244,14 @@ def introspect(conn: psycopg2.extensions.connection, schemas: Sequence[str] | No
         with conn.cursor() as cur:
             if own:
                 cur.execute("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            cur.execute("SELECT current_database(), current_setting('server_version')")
-            database, version = cur.fetchone()  # type: ignore[misc]
+            # pg_get_viewdef leaves out the schema of every relation on the search_path: clear
+            # it for these queries (transaction-local), so view definitions are fully qualified
+            # whatever the role's or session's search_path is.
+            cur.execute(
+                "SELECT current_database(), current_setting('server_version'),"
+                " current_setting('search_path'), set_config('search_path', 'pg_catalog', true)"
+            )
+            database, version, search_path, _cleared = cur.fetchone()  # type: ignore[misc]
             rows = {}
             for part, query in (
                 ("schemas", _SCHEMAS_SQL),
@@ -256,6 +263,8 @@ def introspect(conn: psycopg2.extensions.connection, schemas: Sequence[str] | No
                 rows[part] = cur.fetchall()
             if own:
                 cur.execute("ROLLBACK")
+            else:  # the caller's transaction keeps its search_path
+                cur.execute("SELECT set_config('search_path', %s, true)", (search_path,))
     except psycopg2.Error as exc:
         if own and not conn.closed:
             with conn.cursor() as cur:

@@ -198,3 +198,43 @@ def test_view_lineage_from_a_real_snapshot(wh: psycopg2.extensions.connection) -
         ("silver.customer_orders", "total", "silver.Top Customers", "total", "direct"),
         ("silver.customer_orders", "total", "silver.Top Customers", None, "filter"),
     }
+
+
+def _qualified_lineage(snap_tables: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    result = extract_view_lineage(snap_tables)
+    return {(e.source, e.target) for e in result.tables}
+
+
+def test_view_definitions_are_qualified_whatever_the_search_path(
+    wh: psycopg2.extensions.connection, scratch_db: str
+) -> None:
+    # pg_get_viewdef drops the schema of relations on the search_path: with bronze and silver
+    # on it, a naive snapshot would read "FROM customer c JOIN orders o" and lose the lineage
+    dbname = WarehouseConfig.from_dsn(scratch_db).dbname
+    run(wh, f'ALTER DATABASE "{dbname}" SET search_path = silver, bronze, public')
+    expected = {
+        ("bronze.customer", "silver.customer_orders"),
+        ("bronze.orders", "silver.customer_orders"),
+        ("bronze.orders", "silver.totals"),
+    }
+
+    def views(snap):  # type: ignore[no-untyped-def]
+        return [(f"{t.schema}.{t.name}", t.view_definition or "") for t in snap.tables() if t.view_definition]
+
+    # a fresh session inherits the database's search_path
+    fresh = introspect_warehouse(WarehouseConfig.from_dsn(scratch_db))
+    assert all("bronze.orders" in sql for _name, sql in views(fresh)), views(fresh)
+    assert _qualified_lineage(views(fresh)) == expected
+
+    # an explicit session setting, introspected idle and inside the caller's transaction
+    run(wh, "SET search_path = bronze, silver")
+    assert _qualified_lineage(views(introspect(wh))) == expected
+    with wh.cursor() as cur:
+        cur.execute("SELECT 1")
+        assert _qualified_lineage(views(introspect(wh))) == expected
+        cur.execute("SHOW search_path")  # the caller's search_path is left as it was
+        assert cur.fetchone() == ("bronze, silver",)
+    wh.rollback()
+    with wh.cursor() as cur:
+        cur.execute("SHOW search_path")
+        assert cur.fetchone() == ("bronze, silver",)

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ipwb.errors import IpwbError
 from ipwb.warehouse.connection import WarehouseConfig, connect
-from ipwb.warehouse.introspect import introspect
+from ipwb.warehouse.introspect import introspect_warehouse
 
 from ..catalog_scanner import CatalogScanner
 
@@ -208,20 +208,8 @@ class IpwbConnection(models.Model):
             )
 
     def _introspect(self, schemas=None):
-        """Engine snapshot with an empty ``search_path``.
-
-        ``pg_get_viewdef`` omits the schema of every relation on the session's search path; the
-        warehouse roles have the medallion schemas on theirs, so view definitions (and the
-        lineage read from them) would name ``orders`` instead of ``silver.orders``.
-        """
-        conn = connect(self._warehouse_config())
-        try:
-            with conn.cursor() as cursor:
-                cursor.execute("SET search_path TO pg_catalog")
-            conn.commit()
-            return introspect(conn, schemas)
-        finally:
-            conn.close()
+        """Engine snapshot (view definitions schema-qualified whatever the role's search_path)."""
+        return introspect_warehouse(self._warehouse_config(), schemas)
 
     def _scan_catalog(self, schemas=None):
         """Introspect the warehouse and mirror it into the catalog, incrementally.
