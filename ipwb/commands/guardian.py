@@ -2,8 +2,10 @@
 data-quality checks run against a warehouse.
 
 ``validate`` exits 0 when every blocking rule passes, 2 with a ``file:line:col`` report
-otherwise. ``checks`` runs a YAML/JSON list of DQ checks read-only (``--dsn``) and prints
-the results and Guardian scores; it exits 1 when a blocking check fails or errors.
+otherwise; ``--results`` gives the tests' latest outcomes (dbt run results or a JSON of
+check outcomes) so step 5 also requires them to pass. ``checks`` runs a YAML/JSON list of
+DQ checks read-only (``--dsn``) and prints the results and Guardian scores; it exits 1
+when a blocking check fails or errors.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import yaml
 from ipwb.errors import ConfigurationError, SpecError
 from ipwb.guardian import load_catalog, load_history, validate_paths
 from ipwb.guardian.context import DEFAULT_PERF_BUDGET_S, Catalog
+from ipwb.guardian.outcomes import read_results
 from ipwb.warehouse.connection import WarehouseConfig
 
 
@@ -35,6 +38,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     validate.add_argument("--dsn", help="warehouse DSN: enables the perf step and the catalog type check")
     validate.add_argument("--catalog", help="catalog as JSON/YAML {schema.table: {column: type}}")
     validate.add_argument("--history", help="run history as JSON/YAML (integration step)")
+    validate.add_argument(
+        "--results",
+        action="append",
+        metavar="FILE",
+        help="test outcomes: dbt's target/run_results.json (manifest.json beside it) or JSON/YAML "
+        "[{table, name, status}]; repeatable. Without it, whether tests pass (G503, G504) is skipped",
+    )
     validate.add_argument(
         "--budget-s", type=float, default=DEFAULT_PERF_BUDGET_S, help="query latency budget"
     )
@@ -67,6 +77,7 @@ def run_validate(args: argparse.Namespace) -> int:
         snapshot = introspect_warehouse(warehouse, list(LAYERS))
         catalog = load_catalog(snapshot.to_lineage_schema())
     history = load_history(read_data(args.history)) if args.history else None
+    outcomes = [o for path in args.results for o in read_results(path)] if args.results else None
     now = None
     if args.now:
         try:
@@ -81,6 +92,7 @@ def run_validate(args: argparse.Namespace) -> int:
         warehouse=warehouse,
         perf_budget_s=args.budget_s,
         now=now,
+        outcomes=outcomes,
     )
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))

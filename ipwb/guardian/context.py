@@ -19,6 +19,7 @@ from typing import Any
 from sqlglot import exp
 
 from ipwb.errors import SpecError, SqlSyntaxError
+from ipwb.guardian.outcomes import TestOutcome
 from ipwb.guardian.rules import Finding
 from ipwb.specs.model import DomainSpec, PipelineSpec, StepSpec, TableSpec
 from ipwb.specs.validate import SpecFile
@@ -88,6 +89,8 @@ class Context:
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     #: DQ checks declared outside the specs (Odoo ``ipwb.dq.check``), per ``schema.table``
     extra_tests: Mapping[str, int] = field(default_factory=dict)
+    #: latest outcomes of tests (dbt run results, DQ check results); None: not known
+    outcomes: list[TestOutcome] | None = None
     #: results rules share within one run (e.g. perf measurements)
     cache: dict[Any, Any] = field(default_factory=dict)
 

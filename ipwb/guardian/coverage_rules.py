@@ -2,7 +2,11 @@
 
 * **test** — a table is *tested* when it has at least one test: a column test in its spec,
   a ``quality_gate`` step naming it, or a DQ check declared elsewhere (``extra_tests``).
-  100 % of gold/platinum tables and at least 80 % of silver tables must be tested.
+  100 % of gold/platinum tables and at least 80 % of silver tables must be tested (G501,
+  G502). With stored outcomes (``--results``, Odoo's check results) the tests must also
+  *pass*: every test of a gold/platinum table (G503; a test without a stored outcome has
+  "not run yet" and blocks) and at least 80 % of the silver tables' tests (G504, pooled).
+  Without outcomes both are skipped with an info note.
 * **perf** — with a warehouse only: each SQL step's query part runs under
   ``EXPLAIN (ANALYZE, FORMAT JSON)`` in a read-only transaction (parameters as ``NULL``);
   its execution time must stay under the budget (default 3 s).
@@ -23,8 +27,10 @@ from sqlglot import exp
 
 from ipwb.errors import IpwbError, QueryTimeout
 from ipwb.guardian.context import Context, SqlSource
+from ipwb.guardian.outcomes import DeclaredTest, Tally, TestOutcome, describe, tally
 from ipwb.guardian.rules import Finding, Skip
 from ipwb.specs.model import DomainSpec, PipelineSpec, TableSpec
+from ipwb.specs.validate import SpecFile
 from ipwb.warehouse.execute import execute
 
 SILVER_MIN_COVERAGE = 0.8
@@ -73,6 +79,57 @@ def silver_coverage(ctx: Context) -> Iterator[Finding]:
                 ("name",),
                 f"silver table {table.qualified_name} has no test: silver coverage {coverage:.0%} "
                 f"({tested}/{len(silver)}) is under {SILVER_MIN_COVERAGE:.0%}",
+            )
+
+
+def declared_tests(table: TableSpec) -> list[DeclaredTest]:
+    return [
+        DeclaredTest(table.qualified_name, column.name, test.name, ("columns", ci, "tests", ti))
+        for ci, column in enumerate(table.columns)
+        for ti, test in enumerate(column.tests)
+    ]
+
+
+def _outcomes(ctx: Context) -> list[TestOutcome]:
+    if ctx.outcomes is None:
+        raise Skip("no test results given: passing tests are checked only with --results")
+    return ctx.outcomes
+
+
+def _not_passing(ctx: Context, layers: tuple[str, ...]) -> Iterator[tuple[SpecFile, TableSpec, Tally]]:
+    outcomes = _outcomes(ctx)
+    for spec_file, table in ctx.tables():
+        if table.layer in layers:
+            yield spec_file, table, tally(table.qualified_name, declared_tests(table), outcomes)
+
+
+def gold_tests_pass(ctx: Context) -> Iterator[Finding]:
+    counts = tests_per_table(ctx)
+    for spec_file, table, result in _not_passing(ctx, ("gold", "platinum")):
+        ref = table.qualified_name
+        if not result.total and counts[ref]:
+            yield ctx.at(spec_file, ("name",), f"{table.layer} table {ref}: its tests have not run yet")
+        for declared, outcome in result.not_passing():
+            yield ctx.at(
+                spec_file,
+                declared.path if declared else ("name",),
+                f"{table.layer} table {ref}: {describe(outcome)} (100% must pass)",
+            )
+
+
+def silver_tests_pass(ctx: Context) -> Iterator[Finding]:
+    tallies = list(_not_passing(ctx, ("silver",)))
+    total = sum(result.total for _, _, result in tallies)
+    passed = sum(result.passed for _, _, result in tallies)
+    if not total or passed / total >= SILVER_MIN_COVERAGE:
+        return
+    for spec_file, table, result in tallies:
+        for declared, outcome in result.not_passing():
+            yield ctx.at(
+                spec_file,
+                declared.path if declared else ("name",),
+                f"silver table {table.qualified_name}: {describe(outcome)}; silver tests pass "
+                f"{passed / total:.0%} ({passed}/{total}), under {SILVER_MIN_COVERAGE:.0%}",
             )
 
 

@@ -18,6 +18,7 @@ from ipwb.errors import IpwbError
 from ipwb.guardian import coverage_rules as cov
 from ipwb.guardian import static_rules as st
 from ipwb.guardian.context import DEFAULT_PERF_BUDGET_S, Catalog, Context, RunRecord
+from ipwb.guardian.outcomes import TestOutcome
 from ipwb.guardian.rules import STEPS, Finding, Report, Rule, RuleResult, Skip, extra_rules
 from ipwb.specs.validate import SpecFile, _cross_references, check_text
 from ipwb.specs.validate import validate_paths as spec_validate_paths
@@ -62,6 +63,8 @@ def builtin_rules() -> tuple[Rule, ...]:
         ),
         Rule("test", "G501", "every gold/platinum table has tests", cov.gold_tested),
         Rule("test", "G502", "at least 80% of silver tables have tests", cov.silver_coverage),
+        Rule("test", "G503", "every test of gold/platinum tables passes", cov.gold_tests_pass),
+        Rule("test", "G504", "at least 80% of silver tables' tests pass", cov.silver_tests_pass),
         Rule("perf", "G601", "queries run under the latency budget", cov.latency_budget),
         Rule("perf", "G602", "queries can be measured in the warehouse", cov.measurable, "warning", False),
         Rule("docs", "G701", "every table, column and domain is described", cov.tables_described),
@@ -103,6 +106,7 @@ def _context(
     perf_budget_s: float,
     now: dt.datetime | None,
     extra_tests: Mapping[str, int] | None,
+    outcomes: Iterable[TestOutcome] | None,
 ) -> Context:
     ctx = Context(
         files,
@@ -113,6 +117,7 @@ def _context(
         warehouse=warehouse,
         perf_budget_s=perf_budget_s,
         extra_tests=dict(extra_tests or {}),
+        outcomes=list(outcomes) if outcomes is not None else None,
     )
     if now is not None:
         ctx.now = now
@@ -128,6 +133,7 @@ def validate_paths(
     perf_budget_s: float = DEFAULT_PERF_BUDGET_S,
     now: dt.datetime | None = None,
     extra_tests: Mapping[str, int] | None = None,
+    outcomes: Iterable[TestOutcome] | None = None,
 ) -> Report:
     """Run the cycle on spec files and directories (``specs/``)."""
     spec_report = spec_validate_paths(paths)
@@ -141,6 +147,7 @@ def validate_paths(
         perf_budget_s=perf_budget_s,
         now=now,
         extra_tests=extra_tests,
+        outcomes=outcomes,
     )
     return run(ctx)
 
@@ -156,6 +163,7 @@ def validate_text(
     perf_budget_s: float = DEFAULT_PERF_BUDGET_S,
     now: dt.datetime | None = None,
     extra_tests: Mapping[str, int] | None = None,
+    outcomes: Iterable[TestOutcome] | None = None,
 ) -> Report:
     """Run the cycle on one spec's text (Odoo's validation wizard, the canvas)."""
     spec_file = check_text(text, kind, source)
@@ -170,5 +178,6 @@ def validate_text(
         perf_budget_s=perf_budget_s,
         now=now,
         extra_tests=extra_tests,
+        outcomes=outcomes,
     )
     return run(ctx)
