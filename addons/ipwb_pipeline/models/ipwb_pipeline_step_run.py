@@ -9,6 +9,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
 from ipwb.dag import StepState, StepStatus
+from ipwb.dbt.lineage import manifest_lineage
 from ipwb.errors import ConfigurationError, IpwbError
 from ipwb.guardian.checks import CheckSpec
 from ipwb.guardian.runner import run_check
@@ -165,7 +166,7 @@ class IpwbPipelineStepRun(models.Model):
         lines += [f"lineage issue: {issue}" for issue in result.lineage_issues]
         return {"rows_affected": result.rows_affected, "log": "\n".join(lines)}
 
-    def _record_lineage(self, result):
+    def _record_lineage(self, result, source="pipeline_step"):
         """Store the step's lineage in the catalog's store when ipwb_catalog provides one."""
         if "ipwb.lineage.edge" not in self.env or result is None:
             return ["lineage not stored: no lineage store (ipwb.lineage.edge) in this database"]
@@ -174,7 +175,7 @@ class IpwbPipelineStepRun(models.Model):
             return ["lineage not stored: ipwb.lineage.edge has no _record_lineage()"]
         ref = f"{self.run_id.pipeline_id.code}.{self.step_name}"
         connection = self.env["ipwb.connection"].sudo()._get_default()
-        counts = Edge._record_lineage(result, "pipeline_step", ref, connection=connection)
+        counts = Edge._record_lineage(result, source, ref, connection=connection)
         return [f"lineage stored: {counts}"]
 
     def _run_step_dbt(self, config, params):
@@ -192,7 +193,14 @@ class IpwbPipelineStepRun(models.Model):
         except IpwbError as exc:
             exc.log = getattr(exc, "log", "")
             raise
-        return {"log": result.log[-20000:]}
+        lines = [result.log[-20000:]]
+        if result.manifest and result.built:
+            # lineage of the relations this run built, from dbt's own manifest (source "dbt")
+            lineage = manifest_lineage(result.manifest, only=set(result.built))
+            lines.append("lineage: " + ", ".join(f"{e.source} → {e.target}" for e in lineage.tables))
+            lines += self._record_lineage(lineage, source="dbt")
+            lines += [f"lineage issue: {issue.message}" for issue in lineage.issues]
+        return {"rows_affected": result.rows_affected, "log": "\n".join(lines)}
 
     def _run_step_n8n_webhook(self, config, params):
         """POST to the webhook. The worker committed this step as running before calling:
