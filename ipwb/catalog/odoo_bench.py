@@ -4,24 +4,17 @@ Builds N tables in a warehouse (:func:`ipwb.warehouse.bench.build_bench_tables`)
 running Odoo to scan it over JSON-RPC (the *Scan* button's method, ``action_scan``), then
 times the catalog search (``ipwb.table.search_catalog``) over JSON-RPC and, next to it, a
 bare indexed SQL lookup, and reports p50/p95 and their ratio. Figures only: nothing here
-passes or fails on a timing.
+passes or fails on a timing. The JSON-RPC client is :class:`ipwb.integrations.odoo_rpc.OdooJsonRpc`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import http.cookiejar
-import json
 import math
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import psycopg2.extensions
-
-from ipwb.errors import IntegrationError
 
 
 def percentile(samples: Sequence[float], pct: float) -> float:
@@ -37,50 +30,6 @@ def percentile(samples: Sequence[float], pct: float) -> float:
     ordered = sorted(samples)
     rank = max(1, math.ceil(pct / 100 * len(ordered)))
     return ordered[rank - 1]
-
-
-class OdooJsonRpc:
-    """Minimal JSON-RPC client for Odoo's web controllers (session cookie, ``call_kw``)."""
-
-    def __init__(self, url: str, timeout: float = 600.0) -> None:
-        if not url.startswith(("http://", "https://")):
-            raise IntegrationError(f"The workbench URL must be http(s)://…, got {url!r}")
-        self.url = url.rstrip("/")
-        self.timeout = timeout
-        self._opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-        self._id = 0
-
-    def _post(self, path: str, params: dict[str, Any]) -> Any:
-        self._id += 1
-        body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params, "id": self._id})
-        request = urllib.request.Request(  # noqa: S310 - the scheme is checked in __init__
-            self.url + path, data=body.encode(), headers={"Content-Type": "application/json"}
-        )
-        try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                answer = json.loads(response.read().decode())
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise IntegrationError(f"Odoo at {self.url} did not answer {path}: {exc}") from None
-        if answer.get("error"):
-            error = answer["error"]
-            message = (error.get("data") or {}).get("message") or error.get("message")
-            raise IntegrationError(f"Odoo at {self.url} refused {path}: {message}")
-        return answer.get("result")
-
-    def authenticate(self, db: str, login: str, password: str) -> int:
-        result = self._post("/web/session/authenticate", {"db": db, "login": login, "password": password})
-        uid = (result or {}).get("uid")
-        if not uid:
-            raise IntegrationError(f"Odoo at {self.url} refused the login {login!r} on database {db!r}")
-        return int(uid)
-
-    def call(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        return self._post(
-            f"/web/dataset/call_kw/{model}/{method}",
-            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -13,8 +13,9 @@ import json
 import os
 import time
 
-from ipwb.catalog.odoo_bench import OdooJsonRpc, bench_queries, sql_lookup, time_calls
+from ipwb.catalog.odoo_bench import bench_queries, sql_lookup, time_calls
 from ipwb.errors import ConfigurationError
+from ipwb.integrations.odoo_rpc import OdooJsonRpc
 from ipwb.warehouse.bench import build_bench_tables, drop_bench_schema
 from ipwb.warehouse.connection import WarehouseConfig, connect
 

@@ -119,12 +119,13 @@ def bench_command(args: argparse.Namespace) -> int:
     if not args.odoo_url:
         print(run_bench(config, rows=args.rows, repeat=args.repeat).describe())
         return 0
-    from ipwb.warehouse.odoo_execbench import JsonRpcSession, run_odoo_bench  # noqa: PLC0415
+    from ipwb.integrations.odoo_rpc import OdooJsonRpc  # noqa: PLC0415
+    from ipwb.warehouse.odoo_execbench import run_odoo_bench  # noqa: PLC0415
 
     password = os.environ.get(args.password_env)
     if not args.odoo_db or not password:
         raise ConfigurationError(f"--odoo-url needs --odoo-db and the password in ${args.password_env}")
-    session = JsonRpcSession(args.odoo_url)
+    session = OdooJsonRpc(args.odoo_url)
     session.authenticate(args.odoo_db, args.odoo_login, password)
     report = run_odoo_bench(
         config, session, rows=args.rows, repeat=args.repeat, connection_id=args.connection_id

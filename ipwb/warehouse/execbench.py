@@ -17,7 +17,8 @@ from ipwb.sql.params import bind
 from ipwb.warehouse.connection import WarehouseConfig, connect
 from ipwb.warehouse.execute import MAX_PAGE_ROWS, execute
 
-_QUERY = (
+#: the benchmark query (``{{rows}}``: the row count), also run through Odoo by ``odoo_execbench``
+BENCH_QUERY = (
     "SELECT g AS id, md5(g::text) AS label, g * 1.5 AS amount FROM generate_series(1, {{rows}}::int) AS g"
 )
 
@@ -48,7 +49,7 @@ def run_bench(config: WarehouseConfig, *, rows: int = 10_000, repeat: int = 5) -
         conn = connect(config)
         try:
             with conn.cursor() as cur:
-                cur.execute(*bind(_QUERY, {"rows": rows}))
+                cur.execute(*bind(BENCH_QUERY, {"rows": rows}))
                 fetched = cur.fetchall()
         finally:
             conn.close()
@@ -56,7 +57,7 @@ def run_bench(config: WarehouseConfig, *, rows: int = 10_000, repeat: int = 5) -
         assert len(fetched) == rows
 
         started = time.perf_counter()
-        result = execute(config, _QUERY, {"rows": rows}, max_rows=rows)
+        result = execute(config, BENCH_QUERY, {"rows": rows}, max_rows=rows)
         guarded.append((time.perf_counter() - started) * 1000.0)
         assert len(result.rows) == rows
     return BenchReport(rows, len(raw), statistics.median(raw), statistics.median(guarded))

@@ -11,17 +11,13 @@ and compares like with like. Figures are medians, printed — nothing asserts on
 from __future__ import annotations
 
 import dataclasses
-import http.cookiejar
-import json
 import statistics
 import time
-import urllib.error
-import urllib.request
-from typing import Any
 
-from ipwb.errors import ConfigurationError, IntegrationError
+from ipwb.errors import IntegrationError
+from ipwb.integrations.odoo_rpc import OdooJsonRpc
 from ipwb.warehouse.connection import WarehouseConfig
-from ipwb.warehouse.execbench import _QUERY, run_bench
+from ipwb.warehouse.execbench import BENCH_QUERY, run_bench
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,49 +46,9 @@ class OdooBenchReport:
         )
 
 
-class JsonRpcSession:
-    """A logged-in JSON-RPC session (cookie kept), enough to call model methods."""
-
-    def __init__(self, url: str, timeout_s: float = 120.0) -> None:
-        if not url.startswith(("http://", "https://")):
-            raise ConfigurationError(f"The workbench URL must be http(s)://…, not {url!r}")
-        self.url = url.rstrip("/")
-        self.timeout_s = timeout_s
-        self._opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-
-    def _post(self, path: str, params: dict[str, Any]) -> Any:
-        body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params, "id": 1}).encode()
-        request = urllib.request.Request(  # noqa: S310 - http(s) only, checked in __init__
-            self.url + path, data=body, headers={"Content-Type": "application/json"}
-        )
-        try:
-            with self._opener.open(request, timeout=self.timeout_s) as response:
-                answer = json.loads(response.read())
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise IntegrationError(f"Workbench at {self.url} did not answer {path}: {exc}") from None
-        if answer.get("error"):
-            error = answer["error"]
-            message = (error.get("data") or {}).get("message") or error.get("message")
-            raise IntegrationError(f"Workbench call {path} failed: {message}")
-        return answer.get("result")
-
-    def authenticate(self, db: str, login: str, password: str) -> None:
-        result = self._post("/web/session/authenticate", {"db": db, "login": login, "password": password})
-        if not result or not result.get("uid"):
-            raise ConfigurationError(f"Cannot log in to the workbench as {login!r}")
-
-    def call(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        return self._post(
-            "/web/dataset/call_kw",
-            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        )
-
-
 def run_odoo_bench(
     config: WarehouseConfig,
-    session: JsonRpcSession,
+    session: OdooJsonRpc,
     *,
     rows: int = 10_000,
     repeat: int = 5,
@@ -103,7 +59,7 @@ def run_odoo_bench(
     for _ in range(max(1, repeat)):
         started = time.perf_counter()
         result = session.call(
-            "ipwb.sql.service", "run", connection_id=connection_id, sql=_QUERY, params={"rows": rows}
+            "ipwb.sql.service", "run", connection_id=connection_id, sql=BENCH_QUERY, params={"rows": rows}
         )
         timings.append((time.perf_counter() - started) * 1000.0)
         if result["status"] != "success":

@@ -17,9 +17,10 @@ from typing import Any
 import psycopg2
 import pytest
 
-from ipwb.catalog.odoo_bench import OdooJsonRpc, percentile, sql_lookup, time_calls
+from ipwb.catalog.odoo_bench import percentile, sql_lookup, time_calls
 from ipwb.commands import bench_catalog_odoo
 from ipwb.errors import ConfigurationError, IntegrationError
+from ipwb.integrations.odoo_rpc import OdooJsonRpc
 from ipwb.warehouse.introspect import introspect
 
 
@@ -46,6 +47,9 @@ class _Workbench(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         params = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["params"]
+        if self.path != "/web/session/authenticate" and not self.path.startswith("/web/dataset/call_kw/"):
+            self._answer(error=f"no route {self.path}")
+            return
         if self.path == "/web/session/authenticate":
             if params["password"] != "right":
                 self._answer({"uid": False})
@@ -102,16 +106,16 @@ def test_json_rpc_session_and_errors(workbench: str) -> None:
     rpc = OdooJsonRpc(workbench)
     with pytest.raises(IntegrationError, match="Session expired"):
         rpc.call("ipwb.table", "search_catalog", "x", {}, 5)
-    with pytest.raises(IntegrationError, match="refused the login"):
+    with pytest.raises(ConfigurationError, match="refused the login"):
         rpc.authenticate("db", "admin", "wrong")
     assert rpc.authenticate("db", "admin", "right") == 2
     assert rpc.call("ipwb.table", "search_catalog", "t_1", {}, 5)["total"] == 1
     with pytest.raises(IntegrationError, match="no method"):
         rpc.call("ipwb.table", "unlink", [1])
-    with pytest.raises(IntegrationError, match="http"):
+    with pytest.raises(ConfigurationError, match="http"):
         OdooJsonRpc("file:///etc/passwd")
     with pytest.raises(IntegrationError, match="did not answer"):
-        OdooJsonRpc("http://127.0.0.1:9", timeout=2).call("x", "y")
+        OdooJsonRpc("http://127.0.0.1:9", timeout_s=2).call("x", "y")
 
 
 def test_sql_lookup_escapes_wildcards(scratch_db: str) -> None:

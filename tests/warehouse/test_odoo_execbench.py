@@ -9,19 +9,19 @@ import pytest
 
 from ipwb.cli import main
 from ipwb.errors import ConfigurationError, IntegrationError
-from ipwb.warehouse.odoo_execbench import JsonRpcSession
+from ipwb.integrations.odoo_rpc import OdooJsonRpc
 
 
 def test_only_http_urls_are_accepted() -> None:
     with pytest.raises(ConfigurationError, match="must be http"):
-        JsonRpcSession("file:///etc/passwd")
+        OdooJsonRpc("file:///etc/passwd")
 
 
 def test_an_unreachable_workbench_is_an_integration_error() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again below: nothing listens there
-    session = JsonRpcSession(f"http://127.0.0.1:{port}", timeout_s=5)
+    session = OdooJsonRpc(f"http://127.0.0.1:{port}", timeout_s=5)
     with pytest.raises(IntegrationError, match="did not answer"):
         session.authenticate("db", "admin", "x")
 

@@ -4,7 +4,8 @@ import logging
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ipwb.warehouse.odoo_execbench import JsonRpcSession, run_odoo_bench
+from ipwb.integrations.odoo_rpc import OdooJsonRpc
+from ipwb.warehouse.odoo_execbench import run_odoo_bench
 
 _logger = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ class TestSqlBench(HttpCase):
         connection.max_rows = 10_000
         self.env.flush_all()
         new_test_user(self.env, "ipwb_bench_user", groups="ipwb_catalog.group_ipwb_user")
-        session = JsonRpcSession(self.base_url())
+        session = OdooJsonRpc(self.base_url())
         session.authenticate(self.env.cr.dbname, "ipwb_bench_user", "ipwb_bench_user")
         report = run_odoo_bench(connection._warehouse_config(), session, rows=10_000, repeat=3)
         _logger.info("ipwb sql bench (Odoo path): %s", report.describe())
