@@ -1,1 +1,1 @@
-from . import ipwb_pipeline_import_wizard
+from . import ipwb_pipeline_backfill_wizard, ipwb_pipeline_import_wizard
