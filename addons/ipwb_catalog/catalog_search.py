@@ -1,19 +1,25 @@
 # Copyright 2026 InsightPulse
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
-"""Catalog search: one SQL query over table and column names, descriptions, comments and tags.
+"""Catalog search: table and column names, descriptions, comments and tags, ranked in SQL.
 
-Ranking tiers (a higher tier always wins over a lower one, whatever the boosts):
-exact name 1000 > prefix 500 > substring 300 > fuzzy (pg_trgm similarity, 60..99) >
-description/comment/tag 50; a column hit ranks its table a little below the same tier for
-the table's own name. Boosts (+20 each): gold/platinum layer, owned by the searching user;
-usage boost ``min(19, ceil(log2(1 + usage_count)))`` (:func:`usage_boost`; ``usage_count`` is
-the number of distinct query-history queries that read the table in the last 90 days). All
-boosts together (at most 59) stay below the gaps between the name tiers exact/prefix/substring/
-fuzzy (column sub-tiers included), so they reorder hits inside a tier only; the one exception is
-a text hit (50), which gold + owned (+40) could already lift past the weakest fuzzy hits (60).
-The trigram GIN indexes (``index="trigram"`` on names and descriptions) serve the
-``ILIKE`` and ``%`` / ``<%`` conditions. Record rules apply: the candidate tables are
-``_search``'s query, so restricted tables stay hidden.
+Ranking tiers, each band 100 wide so that the boosts (at most :data:`MAX_BOOST` = 59) never
+lift a hit across a tier boundary: exact name 1000 > exact column 900 > prefix 800 > column
+prefix 700 > substring 600 > column substring 500 > fuzzy (pg_trgm similarity) 300..399 /
+column fuzzy 200..299 > description/comment/tag 100 / column text 90. Boosts: +20 gold/platinum
+layer, +20 owned by the searching user, usage ``min(19, ceil(log2(1 + usage_count)))``
+(:func:`usage_boost`; ``usage_count`` = distinct query-history queries reading the table in
+the last 90 days). They reorder hits inside a tier only.
+
+Speed (issue #3: p95 < 50 ms at 100k tables / 1M columns): a query matching every table (a
+column name such as ``amount``) must not rank every match. The candidates are gathered by a
+few index-served subqueries (trigram GIN for ``ILIKE`` and ``%`` / ``<%``), each LIMITed to
+:data:`CANDIDATES`: exact, prefix and any match of table names/text, the same for column
+names/text, and the same again among boosted tables (gold/platinum, owned, used) so a boost is
+never lost to the limit. Only those candidates are scored (their best column by a LATERAL
+lookup on ``table_id``), ranked, and counted for the facets. A tier with more matches than
+:data:`CANDIDATES` is therefore sampled: ``total`` and the facet counts are over the ranked
+candidate window, not over every match in the catalog. Record rules apply: every candidate
+subquery is restricted to ``_search``'s query, so restricted tables stay hidden.
 """
 
 import math
@@ -24,11 +30,20 @@ from odoo.tools import SQL
 #: longest query searched; longer input is cut (never an error)
 MAX_QUERY = 200
 MAX_LIMIT = 200
-#: matches counted for the facets
+#: matches counted for the facets (the ranked window)
 FACET_WINDOW = 2000
+#: rows taken by each candidate subquery before ranking
+CANDIDATES = 250
 FACETS = ("layer", "domain", "owner_id", "tag_ids", "kind", "connection_id")
-#: highest usage boost: with gold and owned (+40) it stays below the next tier
+#: highest usage boost
 MAX_USAGE_BOOST = 19
+#: gold/platinum (+20), owned (+20) and usage together
+MAX_BOOST = 20 + 20 + MAX_USAGE_BOOST
+#: tier floors (a fuzzy hit adds 99 x similarity to its floor)
+EXACT, COLUMN_EXACT, PREFIX, COLUMN_PREFIX, SUBSTRING, COLUMN_SUBSTRING = 1000, 900, 800, 700, 600, 500
+FUZZY, COLUMN_FUZZY, TEXT, COLUMN_TEXT = 300, 200, 100, 90
+#: pg_trgm thresholds of ``%`` and ``<%``, set per query (the server's defaults)
+SIMILARITY, WORD_SIMILARITY = 0.3, 0.6
 
 
 def usage_boost(usage_count):
@@ -67,73 +82,130 @@ def _facet_domain(env, facets):
 
 
 def _score_sql(q, has_trigram):
-    """Scoring of tables (own name/text) and of their best column, as SQL expressions."""
+    """Scores of a table (own name/text) and of a column, and the conditions that find them."""
     ql = q.lower()
-    prefix = like_escape(q) + "%"
-    anywhere = "%" + like_escape(q) + "%"
+    exact = like_escape(q)
+    prefix = exact + "%"
+    anywhere = "%" + exact + "%"
     if has_trigram:
         fuzzy_t = SQL("GREATEST(similarity(t.name, %s), word_similarity(%s, t.name))", q, q)
-        fuzzy_c = SQL("GREATEST(similarity(c.name, %s), word_similarity(%s, c.name))", q, q)
+        # the column score reads sim.s/sim.w, computed once per column (see catalog_search)
+        fuzzy_c = SQL("GREATEST(sim.s, sim.w)")
+        near_c_score = SQL("(sim.s >= %s OR sim.w >= %s)", SIMILARITY, WORD_SIMILARITY)
         # a literal "%" is written "%%%%" in an SQL() with arguments: formatting the
         # arguments in halves it, and psycopg2 halves it again
         near_t = SQL("(t.name %%%% %s OR %s <%%%% t.name)", q, q)
         near_c = SQL("(c.name %%%% %s OR %s <%%%% c.name)", q, q)
     else:
         fuzzy_t = fuzzy_c = SQL("0")
-        near_t = near_c = SQL("FALSE")
-    tag_hit_t = SQL(
-        """EXISTS (SELECT 1 FROM ipwb_table_ipwb_tag_rel r JOIN ipwb_tag g ON g.id = r.ipwb_tag_id
-                    WHERE r.ipwb_table_id = t.id AND g.name ILIKE %s)""",
+        near_t = near_c = near_c_score = SQL("FALSE")
+    tag_ids = SQL(
+        "SELECT r.ipwb_table_id FROM ipwb_table_ipwb_tag_rel r"
+        " JOIN ipwb_tag g ON g.id = r.ipwb_tag_id WHERE g.name ILIKE %s",
         anywhere,
     )
+    text_t = SQL(
+        "(t.description ILIKE %(any)s OR t.comment ILIKE %(any)s OR t.id IN (%(tags)s))",
+        any=anywhere,
+        tags=tag_ids,
+    )
+    text_c = SQL("(c.description ILIKE %(any)s OR c.comment ILIKE %(any)s)", any=anywhere)
     table_score = SQL(
-        """CASE WHEN lower(t.name) = %(ql)s OR lower(t.full_name) = %(ql)s THEN 1000
-                WHEN t.name ILIKE %(prefix)s OR t.full_name ILIKE %(prefix)s THEN 500
-                WHEN t.full_name ILIKE %(any)s THEN 300
-                WHEN %(near)s THEN 60 + 39 * %(fuzzy)s
-                WHEN t.description ILIKE %(any)s OR t.comment ILIKE %(any)s OR %(tag)s THEN 50
+        """CASE WHEN lower(t.name) = %(ql)s OR lower(t.full_name) = %(ql)s THEN %(exact)s
+                WHEN t.name ILIKE %(prefix)s OR t.full_name ILIKE %(prefix)s THEN %(prefix_s)s
+                WHEN t.full_name ILIKE %(any)s THEN %(substring)s
+                WHEN %(near)s THEN %(fuzzy_s)s + 99 * %(fuzzy)s
+                WHEN %(text)s THEN %(text_s)s
                 ELSE 0 END""",
         ql=ql,
         prefix=prefix,
         any=anywhere,
         near=near_t,
         fuzzy=fuzzy_t,
-        tag=tag_hit_t,
+        text=text_t,
+        exact=EXACT,
+        prefix_s=PREFIX,
+        substring=SUBSTRING,
+        fuzzy_s=FUZZY,
+        text_s=TEXT,
     )
     column_score = SQL(
-        """CASE WHEN lower(c.name) = %(ql)s THEN 900
-                WHEN c.name ILIKE %(prefix)s THEN 450
-                WHEN c.name ILIKE %(any)s THEN 250
-                WHEN %(near)s THEN 55 + 34 * %(fuzzy)s
-                WHEN c.description ILIKE %(any)s OR c.comment ILIKE %(any)s THEN 40
+        """CASE WHEN lower(c.name) = %(ql)s THEN %(exact)s
+                WHEN c.name ILIKE %(prefix)s THEN %(prefix_s)s
+                WHEN c.name ILIKE %(any)s THEN %(substring)s
+                WHEN %(near)s THEN %(fuzzy_s)s + 99 * %(fuzzy)s
+                WHEN %(text)s THEN %(text_s)s
                 ELSE 0 END""",
         ql=ql,
         prefix=prefix,
         any=anywhere,
-        near=near_c,
+        near=near_c_score,
         fuzzy=fuzzy_c,
+        text=text_c,
+        exact=COLUMN_EXACT,
+        prefix_s=COLUMN_PREFIX,
+        substring=COLUMN_SUBSTRING,
+        fuzzy_s=COLUMN_FUZZY,
+        text_s=COLUMN_TEXT,
     )
-    column_filter = SQL(
-        "(c.name ILIKE %(any)s OR %(near)s OR c.description ILIKE %(any)s OR c.comment ILIKE %(any)s)",
-        any=anywhere,
-        near=near_c,
+    # every condition of each score, split into forms an index serves (an OR with a subquery
+    # is never a BitmapOr): exact, prefix, anywhere/fuzzy, then text
+    table_filters = (
+        SQL("(t.name ILIKE %(q)s OR t.full_name ILIKE %(q)s)", q=exact),
+        SQL("(t.name ILIKE %(q)s OR t.full_name ILIKE %(q)s)", q=prefix),
+        SQL("(t.full_name ILIKE %s OR %s)", anywhere, near_t),
+        SQL("(t.description ILIKE %(any)s OR t.comment ILIKE %(any)s)", any=anywhere),
+        SQL("t.id IN (%s)", tag_ids),
     )
-    # every condition of table_score, in a form the trigram indexes serve
-    table_filter = SQL(
-        """(t.full_name ILIKE %(any)s OR %(near)s OR t.description ILIKE %(any)s OR t.comment ILIKE %(any)s
-            OR t.id IN (SELECT r.ipwb_table_id FROM ipwb_table_ipwb_tag_rel r
-                          JOIN ipwb_tag g ON g.id = r.ipwb_tag_id WHERE g.name ILIKE %(any)s))""",
-        any=anywhere,
-        near=near_t,
+    column_filters = (
+        SQL("c.name ILIKE %s", exact),
+        SQL("c.name ILIKE %s", prefix),
+        SQL("(c.name ILIKE %s OR %s)", anywhere, near_c),
+        text_c,
     )
-    return table_score, table_filter, column_score, column_filter
+    return table_score, column_score, table_filters, column_filters
 
 
 def _tier(score):
-    for floor, name in ((1000, "exact"), (500, "prefix"), (300, "substring"), (55, "fuzzy")):
+    for floor, name in ((EXACT, "exact"), (PREFIX, "prefix"), (SUBSTRING, "substring"), (FUZZY, "fuzzy")):
         if score >= floor:
             return name
     return "text"
+
+
+def _candidates(env, visible, table_filters, column_filters):
+    """UNION of LIMITed, index-served candidate subqueries (see the module docstring)."""
+    boosted = SQL("(b.layer IN ('gold', 'platinum') OR b.owner_id = %s OR b.usage_count > 0)", env.uid)
+    any_table = SQL("(%s)", SQL(" OR ").join(table_filters[2:]))
+    any_column = SQL("(%s)", SQL(" OR ").join(column_filters[2:]))
+    parts = [
+        SQL("SELECT t.id FROM ipwb_table t WHERE %s AND t.id IN %s", condition, visible)
+        for condition in table_filters
+    ]
+    parts += [
+        SQL("SELECT c.table_id FROM ipwb_column c WHERE c.active AND %s AND c.table_id IN %s", cond, visible)
+        for cond in column_filters
+    ]
+    # boosted tables first-class: a gold, owned or used table is never lost to the LIMIT of
+    # a crowded tier
+    parts.append(
+        SQL(
+            "SELECT t.id FROM ipwb_table b JOIN ipwb_table t ON t.id = b.id WHERE %s AND %s AND t.id IN %s",
+            boosted,
+            any_table,
+            visible,
+        )
+    )
+    parts.append(
+        SQL(
+            "SELECT c.table_id FROM ipwb_table b JOIN ipwb_column c ON c.table_id = b.id"
+            " WHERE %s AND c.active AND %s AND b.id IN %s",
+            boosted,
+            any_column,
+            visible,
+        )
+    )
+    return SQL(" UNION ").join(SQL("(%s LIMIT %s)", part, CANDIDATES) for part in parts)
 
 
 def catalog_search(Table, query, facets, limit):
@@ -148,7 +220,7 @@ def catalog_search(Table, query, facets, limit):
         raise UserError(env._("The result limit must be a number.")) from None
     for model in ("ipwb.table", "ipwb.column", "ipwb.tag"):
         env[model].flush_model()
-    visible = Table._search(_facet_domain(env, facets or {}))
+    visible = Table._search(_facet_domain(env, facets or {})).subselect()
     boost = SQL(
         "(CASE WHEN t.layer IN ('gold', 'platinum') THEN 20 ELSE 0 END"
         " + CASE WHEN t.owner_id = %s THEN 20 ELSE 0 END"
@@ -163,43 +235,55 @@ def catalog_search(Table, query, facets, limit):
                      FROM ipwb_table t WHERE t.id IN %(visible)s
                     ORDER BY score DESC, t.full_name LIMIT %(window)s""",
                 boost=boost,
-                visible=visible.subselect(),
+                visible=visible,
                 window=FACET_WINDOW,
             )
         )
     else:
-        table_score, table_filter, column_score, column_filter = _score_sql(q, env.registry.has_trigram)
+        has_trigram = env.registry.has_trigram
+        table_score, column_score, table_filters, column_filters = _score_sql(q, has_trigram)
         # JIT compilation costs more than this query (tens of ms) and never pays off here
         env.cr.execute(SQL("SET LOCAL jit = off"))
+        if has_trigram:
+            # the operators (served by the GIN indexes) and the column score use the same thresholds
+            env.cr.execute(
+                SQL(
+                    "SELECT set_config('pg_trgm.similarity_threshold', %s, true),"
+                    " set_config('pg_trgm.word_similarity_threshold', %s, true)",
+                    str(SIMILARITY),
+                    str(WORD_SIMILARITY),
+                )
+            )
+        similarities = (
+            SQL("similarity(c.name, %s) AS s, word_similarity(%s, c.name) AS w", q, q)
+            if has_trigram
+            else SQL("0 AS s, 0 AS w")
+        )
         env.cr.execute(
             SQL(
-                """WITH cand AS (
-                       SELECT t.id FROM ipwb_table t WHERE t.id IN %(visible)s
-                   ), own AS (
-                       SELECT t.id, %(table_score)s AS score
-                         FROM ipwb_table t JOIN cand ON cand.id = t.id
-                        WHERE %(table_filter)s
-                   ), cols AS (
-                       SELECT DISTINCT ON (c.table_id) c.table_id, c.id, %(column_score)s AS score
-                         FROM ipwb_column c JOIN cand ON cand.id = c.table_id
-                        WHERE c.active AND %(column_filter)s
-                        ORDER BY c.table_id, score DESC, c.ordinal, c.id
+                """WITH cand AS (%(candidates)s),
+                   scored AS MATERIALIZED (
+                       SELECT t.id, t.full_name, %(table_score)s AS own, best.id AS column_id,
+                              COALESCE(best.score, 0) AS column_score, %(boost)s AS boost
+                         FROM ipwb_table t
+                         JOIN cand ON cand.id = t.id
+                         LEFT JOIN LATERAL (
+                             SELECT c.id, %(column_score)s AS score
+                               FROM ipwb_column c
+                               CROSS JOIN LATERAL (SELECT %(similarities)s OFFSET 0) sim
+                              WHERE c.table_id = t.id AND c.active
+                              ORDER BY score DESC, c.ordinal, c.id LIMIT 1
+                         ) best ON best.score > 0
                    )
-                   SELECT t.id,
-                          GREATEST(COALESCE(own.score, 0), COALESCE(cols.score, 0)) + %(boost)s AS score,
-                          cols.id, COALESCE(cols.score, 0), COALESCE(own.score, 0)
-                     FROM ipwb_table t
-                     LEFT JOIN own ON own.id = t.id
-                     LEFT JOIN cols ON cols.table_id = t.id
-                    WHERE t.id IN (SELECT id FROM own UNION SELECT table_id FROM cols)
-                      AND (COALESCE(own.score, 0) > 0 OR COALESCE(cols.score, 0) > 0)
-                    ORDER BY score DESC, t.full_name, t.id
+                   SELECT id, GREATEST(own, column_score) + boost AS score, column_id, column_score, own
+                     FROM scored
+                    WHERE own > 0 OR column_score > 0
+                    ORDER BY score DESC, full_name, id
                     LIMIT %(window)s""",
-                visible=visible.subselect(),
+                candidates=_candidates(env, visible, table_filters, column_filters),
                 table_score=table_score,
-                table_filter=table_filter,
                 column_score=column_score,
-                column_filter=column_filter,
+                similarities=similarities,
                 boost=boost,
                 window=FACET_WINDOW,
             )

@@ -1,9 +1,25 @@
 # Copyright 2026 InsightPulse
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import itertools
+from unittest.mock import patch
+
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
 
+from .. import catalog_search
+from ..catalog_search import (
+    COLUMN_EXACT,
+    COLUMN_FUZZY,
+    COLUMN_PREFIX,
+    COLUMN_SUBSTRING,
+    EXACT,
+    FUZZY,
+    MAX_BOOST,
+    PREFIX,
+    SUBSTRING,
+    TEXT,
+)
 from .common import WarehouseSchema
 
 HOSTILE = [
@@ -90,7 +106,39 @@ class TestCatalogSearch(TransactionCase):
         self.t["customer_address"].write({"layer": "silver"})
         hits, _r = self.search("customer_")
         scores = {h["name"]: h["score"] for h in hits}
-        self.assertEqual(scores["invoice"] - scores["customer_address"], 450 + 40 - 500)
+        self.assertEqual(scores["invoice"] - scores["customer_address"], COLUMN_PREFIX + 40 - PREFIX)
+
+    def test_boosts_never_cross_tiers(self):
+        """A text hit on a gold, owned, much-used table stays below a weak fuzzy name hit."""
+        invoice = self.t["invoice"]
+        invoice.write({"description": "Ledgr export", "owner_id": self.env.user.id, "layer": "gold"})
+        self.env["ipwb.table"].flush_model()
+        self.env.cr.execute("UPDATE ipwb_table SET usage_count = 1000000 WHERE id = %s", [invoice.id])
+        self.env["ipwb.table"].invalidate_model(["usage_count"])
+        hits, _result = self.search("ledgr")
+        by_name = {h["name"]: h for h in hits}
+        self.assertEqual(by_name["ledger"]["match"], "fuzzy")
+        self.assertEqual(by_name["invoice"]["match"], "text")
+        self.assertGreater(by_name["ledger"]["score"], by_name["invoice"]["score"])
+        floors = [EXACT, COLUMN_EXACT, PREFIX, COLUMN_PREFIX, SUBSTRING, COLUMN_SUBSTRING, FUZZY + 99]
+        for higher, lower in itertools.pairwise(floors):
+            self.assertLess(lower + MAX_BOOST, higher)
+        self.assertLess(TEXT + MAX_BOOST, COLUMN_FUZZY)
+
+    def test_crowded_tier_keeps_exact_and_boosted_hits(self):
+        """Each candidate subquery is LIMITed; exact and boosted hits have their own."""
+        self.t["invoice"].write({"layer": "gold"})
+        for table in self.t.values():
+            table.write({"domain": self.wh.name})
+        facets = {"domain": self.wh.name}
+        with patch.object(catalog_search, "CANDIDATES", 1):
+            # every table has an exact column "id": one sampled, plus the gold one
+            hits, result = self.search("id", facets=facets)
+            self.assertEqual(hits[0]["name"], "invoice")
+            self.assertEqual(hits[0]["column"]["name"], "id")
+            self.assertLessEqual(result["total"], 2)
+            # "customer" is an exact name, a prefix of customer_address and in two columns
+            self.assertEqual(self.names("customer", facets=facets)[0], "customer")
 
     def test_facets_count_and_filter(self):
         _hits, result = self.search("")

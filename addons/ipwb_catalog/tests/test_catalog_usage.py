@@ -5,7 +5,7 @@ from odoo.tests.common import TransactionCase
 
 from ipwb.sql.lineage import extract_lineage
 
-from ..catalog_search import MAX_USAGE_BOOST, usage_boost
+from ..catalog_search import EXACT, FUZZY, MAX_USAGE_BOOST, PREFIX, usage_boost
 from .common import WarehouseSchema
 
 
@@ -54,7 +54,7 @@ class TestCatalogUsageBoost(TransactionCase):
         hits = self.search("orders")
         self.assertEqual([h["name"] for h in hits[:2]], ["orders_weekly", "orders_daily"])
         self.assertEqual([h["match"] for h in hits[:2]], ["prefix", "prefix"])
-        self.assertEqual([h["score"] for h in hits[:2]], [500 + usage_boost(2), 500 + usage_boost(1)])
+        self.assertEqual([h["score"] for h in hits[:2]], [PREFIX + usage_boost(2), PREFIX + usage_boost(1)])
         self.assertEqual(hits[0]["usage"], 2)
 
     def test_usage_ages_out_after_90_days(self):
@@ -80,7 +80,7 @@ class TestCatalogUsageBoost(TransactionCase):
         self.assertEqual(hits[names.index("orderz")]["match"], "fuzzy")
         self.assertLess(names.index("orders_daily"), names.index("orderz"))
         self.assertLess(names.index("orders_weekly"), names.index("orderz"))
-        self.assertLess(hits[names.index("orderz")]["score"], 99 + 40 + MAX_USAGE_BOOST + 0.01)
+        self.assertLess(hits[names.index("orderz")]["score"], FUZZY + 99 + 40 + MAX_USAGE_BOOST + 0.01)
 
     def test_sql_boost_matches_the_rule(self):
         table = self.t["orders_daily"]
@@ -90,4 +90,4 @@ class TestCatalogUsageBoost(TransactionCase):
                 self.env.cr.execute("UPDATE ipwb_table SET usage_count = %s WHERE id = %s", [usage, table.id])
                 self.env["ipwb.table"].invalidate_model(["usage_count"])
                 hit = next(h for h in self.search("orders_daily") if h["name"] == "orders_daily")
-                self.assertEqual(hit["score"], 1000 + usage_boost(usage))
+                self.assertEqual(hit["score"], EXACT + usage_boost(usage))
