@@ -242,9 +242,9 @@ class IpwbTable(models.Model):
     def search_catalog(self, query="", facets=None, limit=20):
         """Search tables and columns by name, description, comment and tag; see :mod:`.catalog_search`.
 
-        Ranking tiers: exact 1000 > prefix 500 > substring 300 > fuzzy 60..99 > text 50 (a column
-        hit slightly below its table tier). Boosts are added inside the tier and never lift a name
-        hit (exact/prefix/substring/fuzzy) into a higher tier: +20 gold/platinum, +20 owned by the
+        Ranking tiers, 100 apart: exact 1000 > column 900 > prefix 800 > column 700 > substring 600
+        > column 500 > fuzzy 300..399 > column fuzzy 200..299 > text 100 / column text 90. Boosts
+        (at most 59 together) reorder hits inside a tier only: +20 gold/platinum, +20 owned by the
         user, and the usage boost ``min(19, ceil(log2(1 + usage_count)))`` (``usage_count``:
         distinct query-history queries reading the table in the last 90 days; see
         :meth:`_refresh_usage_count`).
