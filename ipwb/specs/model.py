@@ -39,8 +39,22 @@ class ParamSpec:
 
 
 @dataclass(frozen=True)
+class PositionSpec:
+    """Where the canvas draws a step (top-left corner, canvas units); layout only, never
+    part of the graph."""
+
+    x: float
+    y: float
+    key_order: tuple[str, ...] = _key_order()
+
+
+@dataclass(frozen=True)
 class StepSpec:
-    """One pipeline step; ``config`` is kind-specific (see :mod:`ipwb.specs.kinds`)."""
+    """One pipeline step; ``config`` is kind-specific (see :mod:`ipwb.specs.kinds`).
+
+    ``position`` is optional: specs written by hand may omit it (the canvas lays such
+    steps out), the canvas export writes it once a step has been placed.
+    """
 
     id: str
     kind: str
@@ -51,6 +65,7 @@ class StepSpec:
     retry_backoff_s: float = 60
     timeout_s: float = 3600
     enabled: bool = True
+    position: PositionSpec | None = None
     key_order: tuple[str, ...] = _key_order()
 
     def node(self) -> Node:

@@ -197,6 +197,8 @@ class IpwbPipeline(models.Model):
         "step_ids.timeout_s",
         "step_ids.enabled",
         "step_ids.description",
+        "step_ids.position_x",
+        "step_ids.position_y",
     )
     def _compute_spec_yaml(self):
         for pipeline in self:

@@ -8,7 +8,7 @@ from odoo.exceptions import ValidationError
 
 from ipwb.dag import validate_nodes
 from ipwb.dag.graph import Node
-from ipwb.specs import StepSpec
+from ipwb.specs import PositionSpec, StepSpec
 
 from .step_kinds import BUILTIN_KIND_SELECTION
 
@@ -162,8 +162,17 @@ class IpwbPipelineStep(models.Model):
             retry_backoff_s=_number(self.retry_backoff_s),
             timeout_s=_number(self.timeout_s),
             enabled=self.enabled,
+            position=self._position_spec(extra.get("key_order") or ()),
             key_order=tuple(extra.get("key_order") or ()),
         )
+
+    def _position_spec(self, key_order):
+        """The canvas position for the spec: kept when the spec had one or the step was placed
+        (an unplaced step, at 0/0, stays without: the canvas lays it out)."""
+        self.ensure_one()
+        if "position" not in key_order and not (self.position_x or self.position_y):
+            return None
+        return PositionSpec(x=_number(self.position_x), y=_number(self.position_y))
 
     @api.model
     def _values_from_spec(self, spec):
@@ -176,6 +185,8 @@ class IpwbPipelineStep(models.Model):
             "retry_backoff_s": spec.retry_backoff_s,
             "timeout_s": spec.timeout_s,
             "enabled": spec.enabled,
+            "position_x": spec.position.x if spec.position else 0.0,
+            "position_y": spec.position.y if spec.position else 0.0,
             "spec_extra": json.dumps(
                 {"key_order": list(spec.key_order), "depends_on": list(spec.depends_on)}
             ),

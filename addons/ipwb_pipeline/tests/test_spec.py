@@ -82,3 +82,41 @@ class TestSpecRoundTrip(PipelineCase):
             pipeline.action_sync_from_specs_dir()
             self.assertEqual(pipeline.step_ids.mapped("name"), ["a", "b"])
             self.assertEqual(pipeline.step_ids[1].depends_on_ids, pipeline.step_ids[0])
+
+    def test_canvas_positions_round_trip_through_the_spec(self):
+        text = (
+            "name: placed_steps\nowner: me@example.com\nsteps:\n"
+            "  - id: a\n    kind: sql\n    config:\n      sql: select 1\n"
+            "    position:\n      x: 40\n      y: 120\n"
+            "  - id: b\n    kind: sql\n    depends_on: [a]\n    config:\n      sql: select 2\n"
+        )
+        pipeline = self.Pipeline.import_spec_text(text, source="placed_steps.yaml")
+        a, b = pipeline.step_ids.sorted("sequence")
+        self.assertEqual((a.position_x, a.position_y, b.position_x, b.position_y), (40, 120, 0, 0))
+        self.assertEqual(pipeline.spec_yaml, text)  # an unplaced step stays without position
+        pipeline.action_validate()
+        # the canvas places b and moves a: layout only, the pipeline stays validated
+        b.write({"position_x": 260, "position_y": 120})
+        a.write({"position_x": 40.5, "position_y": 0})
+        self.assertEqual(pipeline.state, "validated")
+        exported = pipeline.spec_yaml
+        self.assertIn("    position:\n      x: 40.5\n      y: 0\n", exported)
+        self.assertIn("    position:\n      x: 260\n      y: 120\n", exported)
+        # re-importing the export restores the positions; importing the old text resets b
+        again = self.Pipeline.import_spec_text(exported)
+        self.assertEqual(again.spec_yaml, exported)
+        self.Pipeline.import_spec_text(text)
+        self.assertEqual((b.position_x, b.position_y), (0, 0))
+
+    def test_bad_position_is_refused_with_its_line(self):
+        text = (
+            "name: bad_position\nowner: me@example.com\nsteps:\n"
+            "  - id: a\n    kind: sql\n    config: {sql: select 1}\n    position: {x: left}\n"
+        )
+        with self.assertRaises(ValidationError) as caught:
+            self.Pipeline.import_spec_text(text, source="bad_position.yaml")
+        message = str(caught.exception)
+        self.assertIn("bad_position.yaml:7:", message)
+        self.assertIn("'left' is not of type 'number'", message)
+        self.assertIn("missing required key 'y'", message)
+        self.assertFalse(self.Pipeline.search([("code", "=", "bad_position")]))
