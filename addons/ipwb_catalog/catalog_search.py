@@ -173,33 +173,39 @@ def _tier(score):
     return "text"
 
 
+def _boosted(alias, uid):
+    return SQL(
+        "(%(t)s.layer IN ('gold', 'platinum') OR %(t)s.owner_id = %(uid)s OR %(t)s.usage_count > 0)",
+        t=SQL.identifier(alias),
+        uid=uid,
+    )
+
+
 def _candidates(env, visible, table_filters, column_filters):
-    """UNION of LIMITed, index-served candidate subqueries (see the module docstring)."""
-    boosted = SQL("(b.layer IN ('gold', 'platinum') OR b.owner_id = %s OR b.usage_count > 0)", env.uid)
+    """UNION of LIMITed, index-served candidate subqueries: ``(table id, matching column id)``.
+
+    Boosted (gold, owned, used) tables have their own subqueries, so a boost is never lost to
+    the LIMIT of a crowded tier.
+    """
+    boosted = _boosted("t", env.uid)
     any_table = SQL("(%s)", SQL(" OR ").join(table_filters[2:]))
     any_column = SQL("(%s)", SQL(" OR ").join(column_filters[2:]))
     parts = [
-        SQL("SELECT t.id FROM ipwb_table t WHERE %s AND t.id IN %s", condition, visible)
-        for condition in table_filters
+        SQL("SELECT t.id, NULL::int AS column_id FROM ipwb_table t WHERE %s AND t.id IN %s", cond, visible)
+        for cond in (*table_filters, SQL("%s AND %s", boosted, any_table))
     ]
     parts += [
-        SQL("SELECT c.table_id FROM ipwb_column c WHERE c.active AND %s AND c.table_id IN %s", cond, visible)
-        for cond in column_filters
-    ]
-    # boosted tables first-class: a gold, owned or used table is never lost to the LIMIT of
-    # a crowded tier
-    parts.append(
         SQL(
-            "SELECT t.id FROM ipwb_table b JOIN ipwb_table t ON t.id = b.id WHERE %s AND %s AND t.id IN %s",
-            boosted,
-            any_table,
+            "SELECT c.table_id, c.id FROM ipwb_column c WHERE c.active AND %s AND c.table_id IN %s",
+            cond,
             visible,
         )
-    )
+        for cond in column_filters
+    ]
     parts.append(
         SQL(
-            "SELECT c.table_id FROM ipwb_table b JOIN ipwb_column c ON c.table_id = b.id"
-            " WHERE %s AND c.active AND %s AND b.id IN %s",
+            "SELECT c.table_id, c.id FROM ipwb_table t JOIN ipwb_column c ON c.table_id = t.id"
+            " WHERE %s AND c.active AND %s AND t.id IN %s",
             boosted,
             any_column,
             visible,
@@ -224,17 +230,29 @@ def catalog_search(Table, query, facets, limit):
     boost = SQL(
         "(CASE WHEN t.layer IN ('gold', 'platinum') THEN 20 ELSE 0 END"
         " + CASE WHEN t.owner_id = %s THEN 20 ELSE 0 END"
-        " + LEAST(%s, CEIL(LOG(2, 1 + GREATEST(COALESCE(t.usage_count, 0), 0)::numeric)))::int)",
+        " + CASE WHEN t.usage_count > 0"
+        " THEN LEAST(%s, CEIL(LOG(2, 1 + t.usage_count::numeric)))::int ELSE 0 END)",
         env.uid,
         MAX_USAGE_BOOST,
     )
     if not q:
+        # boosted tables by boost, then the others by name: two index-served, LIMITed scans
+        # instead of a sort of every table
+        boosted = _boosted("t", env.uid)
         env.cr.execute(
             SQL(
-                """SELECT t.id, %(boost)s::float AS score, NULL::int, 0::float, 0::float
-                     FROM ipwb_table t WHERE t.id IN %(visible)s
-                    ORDER BY score DESC, t.full_name LIMIT %(window)s""",
+                """SELECT id, score, NULL::int, 0::float, 0::float FROM (
+                       (SELECT t.id, t.full_name, %(boost)s::float AS score FROM ipwb_table t
+                         WHERE %(boosted)s AND t.id IN %(visible)s
+                         ORDER BY score DESC, t.full_name LIMIT %(window)s)
+                       UNION ALL
+                       (SELECT t.id, t.full_name, 0::float FROM ipwb_table t
+                         WHERE NOT COALESCE(%(boosted)s, FALSE) AND t.id IN %(visible)s
+                         ORDER BY t.full_name LIMIT %(window)s)
+                   ) listed
+                   ORDER BY score DESC, full_name LIMIT %(window)s""",
                 boost=boost,
+                boosted=boosted,
                 visible=visible,
                 window=FACET_WINDOW,
             )
@@ -261,19 +279,20 @@ def catalog_search(Table, query, facets, limit):
         )
         env.cr.execute(
             SQL(
-                """WITH cand AS (%(candidates)s),
+                """WITH cand AS MATERIALIZED (%(candidates)s),
+                   cols AS (
+                       SELECT DISTINCT ON (c.table_id) c.table_id, c.id, %(column_score)s AS score
+                         FROM ipwb_column c
+                        CROSS JOIN LATERAL (SELECT %(similarities)s OFFSET 0) sim
+                        WHERE c.id IN (SELECT column_id FROM cand)
+                        ORDER BY c.table_id, score DESC, c.ordinal, c.id
+                   ),
                    scored AS MATERIALIZED (
-                       SELECT t.id, t.full_name, %(table_score)s AS own, best.id AS column_id,
-                              COALESCE(best.score, 0) AS column_score, %(boost)s AS boost
+                       SELECT t.id, t.full_name, %(table_score)s AS own, cols.id AS column_id,
+                              COALESCE(cols.score, 0) AS column_score, %(boost)s AS boost
                          FROM ipwb_table t
-                         JOIN cand ON cand.id = t.id
-                         LEFT JOIN LATERAL (
-                             SELECT c.id, %(column_score)s AS score
-                               FROM ipwb_column c
-                               CROSS JOIN LATERAL (SELECT %(similarities)s OFFSET 0) sim
-                              WHERE c.table_id = t.id AND c.active
-                              ORDER BY score DESC, c.ordinal, c.id LIMIT 1
-                         ) best ON best.score > 0
+                         LEFT JOIN cols ON cols.table_id = t.id
+                        WHERE t.id IN (SELECT id FROM cand)
                    )
                    SELECT id, GREATEST(own, column_score) + boost AS score, column_id, column_score, own
                      FROM scored
@@ -352,8 +371,8 @@ def _facets(Table, ids):
     for key, labels in (("layer", layer_labels), ("kind", kind_labels), ("domain", {})):
         env.cr.execute(
             SQL(
-                "SELECT %s, count(*) FROM ipwb_table WHERE id = ANY(%s) AND %s IS NOT NULL"
-                " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
+                "SELECT %s, count(*) FROM ipwb_table JOIN unnest(%s::int[]) AS w(id) USING (id)"
+                " WHERE %s IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
                 SQL.identifier(key),
                 list(ids),
                 SQL.identifier(key),
@@ -362,8 +381,8 @@ def _facets(Table, ids):
         out[key] = [[value, labels.get(value, value), n] for value, n in env.cr.fetchall()]
     env.cr.execute(
         SQL(
-            "SELECT owner_id, count(*) FROM ipwb_table WHERE id = ANY(%s) AND owner_id IS NOT NULL"
-            " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
+            "SELECT owner_id, count(*) FROM ipwb_table JOIN unnest(%s::int[]) AS w(id) USING (id)"
+            " WHERE owner_id IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
             list(ids),
         )
     )
@@ -372,7 +391,8 @@ def _facets(Table, ids):
     out["owner_id"] = [[owner, names.get(owner), n] for owner, n in owners]
     env.cr.execute(
         SQL(
-            "SELECT ipwb_tag_id, count(*) FROM ipwb_table_ipwb_tag_rel WHERE ipwb_table_id = ANY(%s)"
+            "SELECT r.ipwb_tag_id, count(*) FROM ipwb_table_ipwb_tag_rel r"
+            " JOIN unnest(%s::int[]) AS w(id) ON w.id = r.ipwb_table_id"
             " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
             list(ids),
         )

@@ -3,6 +3,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 from ..catalog_search import catalog_search
 from .ipwb_schema import LAYERS
@@ -142,6 +143,16 @@ class IpwbTable(models.Model):
             "The freshness SLO cannot be negative.",
         ),
     ]
+
+    def init(self):
+        # the catalog search lists an empty query by name (ORDER BY full_name LIMIT): an ordered
+        # index next to the trigram one (GIN cannot order)
+        create_index(self.env.cr, "ipwb_table_full_name_btree_index", self._table, ["full_name"])
+        # boosted tables (gold/platinum, owned, used) are found by a BitmapOr of layer, owner_id
+        # and this partial index
+        create_index(
+            self.env.cr, "ipwb_table_used_index", self._table, ["usage_count"], where="usage_count > 0"
+        )
 
     @api.depends("schema_name", "name")
     def _compute_full_name(self):

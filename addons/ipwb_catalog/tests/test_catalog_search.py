@@ -140,6 +140,14 @@ class TestCatalogSearch(TransactionCase):
             # "customer" is an exact name, a prefix of customer_address and in two columns
             self.assertEqual(self.names("customer", facets=facets)[0], "customer")
 
+    def test_empty_query_lists_boosted_then_by_name(self):
+        for table in self.t.values():
+            table.write({"domain": self.wh.name})
+        self.t["ledger"].write({"owner_id": self.env.user.id})
+        names = self.names("", facets={"domain": self.wh.name})
+        self.assertEqual(names[:2], ["invoice", "ledger"])  # gold, owned: +20 each, then by name
+        self.assertEqual(names[2:], ["customer", "customer_address", "kustomer", "payments_100pct"])
+
     def test_facets_count_and_filter(self):
         _hits, result = self.search("")
         layers = {entry[0]: entry[2] for entry in result["facets"]["layer"]}
