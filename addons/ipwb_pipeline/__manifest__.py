@@ -14,6 +14,7 @@
     "data": [
         "security/ir.model.access.csv",
         "data/ipwb_pipeline_cron.xml",
+        "data/ipwb_pipeline_noop.xml",
         "wizards/ipwb_pipeline_backfill_wizard_views.xml",
         "views/ipwb_pipeline_views.xml",
         "views/ipwb_pipeline_run_views.xml",

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from dataclasses import asdict
 
 from ipwb.commands import bench_catalog, bench_catalog_odoo, bench_guardian, sql
 from ipwb.dag.benchmark import bench_pipeline
+from ipwb.errors import ConfigurationError
+from ipwb.integrations.odoo_rpc import OdooJsonRpc
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,6 +28,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     pipeline.add_argument("--seed", type=int, default=42, help="random DAG seed (default 42)")
     pipeline.add_argument("--repeat", type=int, default=3, help="best of N timings (default 3)")
     pipeline.add_argument("--json", action="store_true", help="print the figures as JSON")
+    pipeline.add_argument(
+        "--odoo-url", help="also run an N-step no-op pipeline through a running workbench's worker (JSON-RPC)"
+    )
+    pipeline.add_argument("--odoo-db", help="the workbench's Odoo database (with --odoo-url)")
+    pipeline.add_argument("--odoo-login", default="admin", help="a Data Engineer login (default admin)")
+    pipeline.add_argument(
+        "--password-env",
+        default="IPWB_BENCH_PASSWORD",
+        help="environment variable holding that login's password (default IPWB_BENCH_PASSWORD)",
+    )
+    pipeline.add_argument(
+        "--odoo-steps", type=int, default=100, help="steps of the pipeline run through Odoo (default 100)"
+    )
+    pipeline.add_argument(
+        "--odoo-timeout", type=float, default=600, help="seconds to wait for the run (default 600)"
+    )
     pipeline.set_defaults(func=run_pipeline)
     bench_catalog.add_parser(benches)
     bench_catalog_odoo.add_parser(benches)
@@ -35,9 +54,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run_pipeline(args: argparse.Namespace) -> int:
     if args.nodes < 1 or args.parallelism < 1 or args.repeat < 1:
         raise SystemExit("ipwb bench pipeline: --nodes, --parallelism and --repeat must be at least 1")
+    odoo = _odoo_session(args)
     result = bench_pipeline(args.nodes, parallelism=args.parallelism, seed=args.seed, repeat=args.repeat)
+    through = None
+    if odoo is not None:
+        from ipwb.pipeline.odoo_bench import bench_pipeline_odoo  # noqa: PLC0415 - only with --odoo-url
+
+        through = bench_pipeline_odoo(odoo, args.odoo_steps, seed=args.seed, timeout_s=args.odoo_timeout)
     if args.json:
-        print(json.dumps(asdict(result), indent=2))
+        figures: dict[str, object] = asdict(result)
+        if through is not None:
+            figures["odoo"] = through.to_dict()
+        print(json.dumps(figures, indent=2))
     else:
-        print("\n".join(result.lines()))
+        print("\n".join(result.lines() + (through.lines() if through else [])))
     return 0
+
+
+def _odoo_session(args: argparse.Namespace) -> OdooJsonRpc | None:
+    """A logged-in JSON-RPC session when --odoo-url is given (checked before any timing)."""
+    if not args.odoo_url:
+        return None
+    password = os.environ.get(args.password_env)
+    if not args.odoo_db or not password:
+        raise ConfigurationError(f"--odoo-url needs --odoo-db and the password in ${args.password_env}")
+    if args.odoo_steps < 1:
+        raise ConfigurationError("--odoo-steps must be at least 1")
+    session = OdooJsonRpc(args.odoo_url)
+    session.authenticate(args.odoo_db, args.odoo_login, password)
+    return session

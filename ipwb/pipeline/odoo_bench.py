@@ -1,0 +1,172 @@
+"""``ipwb bench pipeline --odoo-url …``: per-step overhead of a real run through a workbench.
+
+The engine figures (:mod:`ipwb.dag.benchmark`) measure the scheduler alone; this one measures
+what a step costs inside Odoo: an N-step no-op pipeline (server-action steps running
+``ipwb_pipeline.noop``) is imported as a spec over JSON-RPC, validated, queued with "Run now",
+and executed by the workbench's own run worker (its cron thread). The figures come from what
+the worker recorded: the run's duration against the sum of its steps' durations — the
+difference, per step, is the worker's overhead (claim, commits, state sync, heartbeat, cost
+entries, logs). Nothing is asserted on timings; a run that does not succeed is an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ipwb.dag.benchmark import random_layered_nodes
+from ipwb.errors import ConfigurationError, IntegrationError
+from ipwb.integrations.odoo_rpc import OdooJsonRpc
+from ipwb.specs.model import PipelineSpec, StepSpec
+from ipwb.specs.validate import dumps
+
+NOOP_ACTION = "ipwb_pipeline.noop"
+FINISHED = ("succeeded", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class OdooPipelineBenchmark:
+    steps: int
+    pipeline_id: int
+    run_id: int
+    state: str
+    import_s: float
+    validate_s: float
+    queue_s: float
+    pickup_s: float
+    run_s: float
+    steps_total_s: float
+
+    @property
+    def per_step_s(self) -> float:
+        return self.run_s / self.steps
+
+    @property
+    def overhead_per_step_s(self) -> float:
+        return max(self.run_s - self.steps_total_s, 0.0) / self.steps
+
+    @property
+    def step_mean_s(self) -> float:
+        return self.steps_total_s / self.steps
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "steps": self.steps,
+            "pipeline_id": self.pipeline_id,
+            "run_id": self.run_id,
+            "state": self.state,
+            "import_s": round(self.import_s, 4),
+            "validate_s": round(self.validate_s, 4),
+            "queue_s": round(self.queue_s, 4),
+            "pickup_s": round(self.pickup_s, 4),
+            "run_s": round(self.run_s, 4),
+            "per_step_ms": round(self.per_step_s * 1e3, 3),
+            "step_body_mean_ms": round(self.step_mean_s * 1e3, 3),
+            "worker_overhead_per_step_ms": round(self.overhead_per_step_s * 1e3, 3),
+        }
+
+    def lines(self) -> list[str]:
+        ms = 1e3
+        return [
+            f"through Odoo: {self.steps} no-op steps, run {self.run_id} {self.state}",
+            f"spec import (JSON-RPC): {self.import_s * ms:.1f} ms, "
+            f"validation: {self.validate_s * ms:.1f} ms, "
+            f"Run now (queue + trigger): {self.queue_s * ms:.1f} ms",
+            f"queued → picked up by the worker: {self.pickup_s:.0f} s (Odoo datetimes: whole seconds)",
+            f"run duration: {self.run_s:.3f} s = {self.per_step_s * ms:.2f} ms per step",
+            f"  step bodies {self.step_mean_s * ms:.2f} ms, "
+            f"worker overhead {self.overhead_per_step_s * ms:.2f} ms per step",
+        ]
+
+
+def noop_spec(steps: int, code: str, seed: int = 42) -> str:
+    """A pipeline spec of ``steps`` no-op server-action steps in a random layered DAG."""
+    nodes = random_layered_nodes(steps, seed=seed)
+    specs = tuple(
+        StepSpec(n.id, "server_action", depends_on=n.deps, config={"action": NOOP_ACTION}) for n in nodes
+    )
+    return dumps(PipelineSpec(code, "bench@localhost", description="ipwb bench pipeline", steps=specs))
+
+
+def _seconds(start: str | bool, end: str | bool) -> float:
+    """Seconds between two Odoo datetimes (``YYYY-MM-DD HH:MM:SS``, second precision)."""
+    if not start or not end:
+        return 0.0
+    delta = dt.datetime.fromisoformat(str(end)) - dt.datetime.fromisoformat(str(start))
+    return max(delta.total_seconds(), 0.0)
+
+
+def bench_pipeline_odoo(
+    rpc: OdooJsonRpc,
+    steps: int,
+    *,
+    code: str = "ipwb_bench_pipeline",
+    seed: int = 42,
+    timeout_s: float = 600.0,
+    poll_s: float = 0.2,
+    drive: Callable[[], object] | None = None,
+) -> OdooPipelineBenchmark:
+    """Import, validate and run an N-step no-op pipeline on a logged-in workbench.
+
+    The run is executed by the workbench's worker cron; ``drive`` (tests) is called while
+    waiting, instead of sleeping, to run the worker where no cron thread exists.
+    """
+    if steps < 1:
+        raise ConfigurationError("the Odoo pipeline benchmark needs at least 1 step")
+    text = noop_spec(steps, code, seed)
+    started = time.perf_counter()
+    rpc.call("ipwb.pipeline", "import_spec_text", text, source=f"{code}.yaml")
+    import_s = time.perf_counter() - started
+    found = rpc.call("ipwb.pipeline", "search", [("code", "=", code)], limit=1)
+    if not found:
+        raise IntegrationError(f"the workbench did not create pipeline {code}")
+    pipeline_id = int(found[0])
+    started = time.perf_counter()
+    rpc.call("ipwb.pipeline", "action_validate", [pipeline_id])
+    validate_s = time.perf_counter() - started
+    started = time.perf_counter()
+    action = rpc.call("ipwb.pipeline", "action_run_now", [pipeline_id])
+    queue_s = time.perf_counter() - started
+    run_id = int((action or {}).get("res_id") or 0) if isinstance(action, dict) else 0
+    if not run_id:
+        raise IntegrationError(f"Run now on pipeline {code} queued no single run: {action!r}")
+    deadline = time.monotonic() + timeout_s
+    while True:
+        (run,) = rpc.call(
+            "ipwb.pipeline.run",
+            "read",
+            [run_id],
+            ["state", "create_date", "date_start", "date_end", "duration"],
+        )
+        if run["state"] in FINISHED:
+            break
+        if time.monotonic() > deadline:
+            raise IntegrationError(
+                f"run {run_id} still {run['state']} after {timeout_s:g} s (is a cron worker up?)"
+            )
+        if drive is not None:
+            drive()
+        else:
+            time.sleep(poll_s)
+    step_runs = rpc.call(
+        "ipwb.pipeline.step.run", "search_read", [("run_id", "=", run_id)], ["duration", "state"]
+    )
+    if run["state"] != "succeeded":
+        failed = sorted({s["state"] for s in step_runs})
+        raise IntegrationError(
+            f"benchmark run {run_id} ended {run['state']} (step states: {', '.join(failed)})"
+        )
+    return OdooPipelineBenchmark(
+        steps=len(step_runs),
+        pipeline_id=pipeline_id,
+        run_id=run_id,
+        state=str(run["state"]),
+        import_s=import_s,
+        validate_s=validate_s,
+        queue_s=queue_s,
+        pickup_s=_seconds(run["create_date"], run["date_start"]),
+        run_s=float(run["duration"] or 0.0),
+        steps_total_s=sum(float(s["duration"] or 0.0) for s in step_runs),
+    )
