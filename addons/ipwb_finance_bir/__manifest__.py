@@ -17,6 +17,7 @@
         "views/ipwb_bir_form_views.xml",
         "views/ipwb_finance_run_views.xml",
         "views/ipwb_domain_template_views.xml",
-        "data/ipwb_finance_cron.xml",
+        "data/ipwb_finance_dq_checks.xml",
+        "data/ipwb_finance_pipeline.xml",
     ],
 }

@@ -7,6 +7,7 @@ seeded from :mod:`ipwb.finance.bir` first: tax tag → 2550Q line, aggregate lin
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from collections.abc import Sequence
@@ -90,6 +91,66 @@ def expand(code: str) -> list[tuple[str, int]]:
     return [(leaf, sign) for leaf, sign in leaves.items() if sign]
 
 
+def _run_files(
+    conn: psycopg2.extensions.connection, schemas: FinanceSchemas, layer: str, seed: bool = False
+) -> None:
+    idents = schemas.identifiers()
+    name = "seed"
+    try:
+        with conn.cursor() as cur:
+            if layer == "gold":
+                cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(idents["gold"]))
+            if seed:
+                _seed_maps(cur, schemas)
+            for name, text in sql_files():
+                if name.split("_", 1)[-1].removesuffix(".sql") == layer:
+                    cur.execute(sql.SQL(text).format(**idents))
+    except psycopg2.Error as exc:
+        raise WarehouseError(f"Finance build failed in {name}: {str(exc).strip().splitlines()[0]}") from None
+
+
+def build_silver(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> dict[str, int]:
+    """Rebuild silver from bronze (the caller commits); row count per silver table."""
+    _run_files(conn, schemas, "silver", seed=True)
+    return row_counts(conn, schemas, layers=("silver",))
+
+
+def build_gold(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> dict[str, int]:
+    """Rebuild gold from silver into ``schemas.gold`` (the staging schema for
+    ``schemas.staged()``); the caller commits. Row count per gold table."""
+    if not schemas.staging:
+        _drop_bi_views(conn, schemas)
+    _run_files(conn, schemas, "gold")
+    return row_counts(conn, schemas, layers=("gold",))
+
+
+def _drop_bi_views(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> None:
+    # the bi views depend on the gold tables about to be replaced (recreated after)
+    with conn.cursor() as cur:
+        for view in BI_VIEWS:
+            cur.execute(sql.SQL("DROP VIEW IF EXISTS {}").format(sql.Identifier(schemas.bi, view)))
+
+
+def publish_gold(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> dict[str, int]:
+    """Move the staged gold tables into gold, replacing the published ones (the caller
+    commits, then recreates the ``bi`` views). Row count per published gold table."""
+    published = dataclasses.replace(schemas, staging=False)
+    stage = schemas.gold_stage
+    _drop_bi_views(conn, published)
+    try:
+        with conn.cursor() as cur:
+            for table in GOLD_TABLES:
+                cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(published.gold, table)))
+                cur.execute(
+                    sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(
+                        sql.Identifier(stage, table), sql.Identifier(published.gold)
+                    )
+                )
+    except psycopg2.Error as exc:
+        raise WarehouseError(f"Publishing gold failed: {str(exc).strip().splitlines()[0]}") from None
+    return row_counts(conn, published, layers=("gold",))
+
+
 def build(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> dict[str, int]:
     """Rebuild silver and gold from bronze (one transaction, the caller commits).
 
@@ -97,19 +158,9 @@ def build(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> dict
     :func:`ipwb.finance.bi.create_bi_views` afterwards. Returns the row count of every
     silver and gold table.
     """
-    idents = schemas.identifiers()
-    _name = "seed"
-    try:
-        with conn.cursor() as cur:
-            # the bi views depend on the gold tables about to be recreated (recreated after)
-            for view in BI_VIEWS:
-                cur.execute(sql.SQL("DROP VIEW IF EXISTS {}").format(sql.Identifier(schemas.bi, view)))
-            _seed_maps(cur, schemas)
-            for _name, text in sql_files():
-                cur.execute(sql.SQL(text).format(**idents))
-    except psycopg2.Error as exc:
-        raise WarehouseError(f"Finance build failed in {_name}: {str(exc).strip().splitlines()[0]}") from None
-    return row_counts(conn, schemas, layers=("silver", "gold"))
+    counts = build_silver(conn, schemas)
+    counts.update(build_gold(conn, schemas))
+    return counts
 
 
 def _layer_tables(schemas: FinanceSchemas, layers: Sequence[str]) -> list[tuple[str, str]]:

@@ -120,9 +120,15 @@ class FinanceSchemas:
     'gold_t1'
     >>> FinanceSchemas().bronze
     'bronze'
+    >>> FinanceSchemas(staging=True).gold, FinanceSchemas(staging=True).silver
+    ('gold_stage', 'silver')
+
+    ``staging`` names the schema where a pipeline builds gold before the reconciliation
+    publishes it (:func:`ipwb.finance.marts.publish_gold`); the other layers are shared.
     """
 
     suffix: str = ""
+    staging: bool = False
 
     def __post_init__(self) -> None:
         if self.suffix and not IDENTIFIER.match(self.suffix):
@@ -143,14 +149,23 @@ class FinanceSchemas:
 
     @property
     def gold(self) -> str:
-        return self._name("gold")
+        return self._name("gold") + ("_stage" if self.staging else "")
+
+    @property
+    def gold_stage(self) -> str:
+        """Where gold is built before it is published."""
+        return self._name("gold") + "_stage"
+
+    def staged(self) -> FinanceSchemas:
+        """The same schemas with gold replaced by its staging schema."""
+        return dataclasses.replace(self, staging=True)
 
     @property
     def bi(self) -> str:
         return self._name("bi")
 
-    def all(self) -> tuple[str, str, str, str]:
-        return (self.bronze, self.silver, self.gold, self.bi)
+    def all(self) -> tuple[str, ...]:
+        return (self.bronze, self.silver, self._name("gold"), self.bi, self.gold_stage)
 
     def identifiers(self) -> dict[str, sql.Composable]:
         return {
@@ -234,7 +249,7 @@ def ensure_bronze(
         for schema in schemas.all():
             cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
         for reader in readers:
-            for schema in (schemas.bronze, schemas.silver, schemas.gold):
+            for schema in (schemas.bronze, schemas.silver, schemas._name("gold"), schemas.gold_stage):
                 names = {"schema": sql.Identifier(schema), "role": sql.Identifier(reader)}
                 cur.execute(sql.SQL("GRANT USAGE ON SCHEMA {schema} TO {role}").format(**names))
                 cur.execute(
@@ -393,3 +408,26 @@ def drop_schemas(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) 
     with conn.cursor() as cur:
         for schema in schemas.all():
             cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def drop_domain_tables(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> None:
+    """Drop the domain's own tables, views and sequence from its schemas (the schemas stay:
+    other domains may share them). For resetting a test or sandbox warehouse."""
+    gold = schemas._name("gold")
+    with conn.cursor() as cur:
+        for view in BI_VIEWS:
+            cur.execute(sql.SQL("DROP VIEW IF EXISTS {}").format(sql.Identifier(schemas.bi, view)))
+        for schema in (gold, schemas.gold_stage):
+            for table in GOLD_TABLES:
+                cur.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(schema, table)))
+        for table in (*SILVER_TABLES, "fin_vat_tag_map", "fin_vat_aggregate_map"):
+            cur.execute(
+                sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(schemas.silver, table))
+            )
+        for table in (*(f"odoo_{entity}" for entity in ENTITIES), "fin_watermark"):
+            cur.execute(
+                sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(schemas.bronze, table))
+            )
+        cur.execute(
+            sql.SQL("DROP SEQUENCE IF EXISTS {}").format(sql.Identifier(schemas.bronze, "fin_load_seq"))
+        )

@@ -11,7 +11,7 @@ import psycopg2.extensions
 import pytest
 
 from ipwb.cli import main
-from ipwb.errors import ConfigurationError
+from ipwb.errors import ConfigurationError, WarehouseError
 from ipwb.finance import bi, marts
 from ipwb.finance import warehouse as wh
 from ipwb.finance.reconcile import compare
@@ -225,3 +225,46 @@ def test_cli_bi_role_then_views_are_granted(
                 psycopg2.sql.SQL("DROP OWNED BY {0}; DROP ROLE {0}").format(psycopg2.sql.Identifier(role))
             )
         conn.commit()
+
+
+def test_staged_gold_is_published_only_when_asked(conn: psycopg2.extensions.connection) -> None:
+    _load_invoice_and_bill(conn)
+    marts.build(conn, SCHEMAS)
+    bi.create_bi_views(conn, SCHEMAS)
+    conn.commit()
+    published = marts.fingerprints(conn, SCHEMAS, layers=("gold",))
+    # a new invoice: silver and the staged gold see it, published gold does not yet
+    invoice = wh.SourceRow(300, WD, _move(300, "out_invoice", "2025-03-05", 10))
+    wh.upsert_rows(conn, SCHEMAS, "account_move", [invoice])
+    wh.upsert_rows(conn, SCHEMAS, "account_move_line", [wh.SourceRow(
+        3001, WD, _line(3001, 300, -50.0, tax_ids=[1], tax_tag_invert=True, tax_tags=[{"name": "+31A"}]),
+        parent_version=invoice.version)])  # fmt: skip
+    marts.build_silver(conn, SCHEMAS)
+    staged = SCHEMAS.staged()
+    assert staged.gold == "gold_stage" and staged.silver == "silver"
+    marts.build_gold(conn, staged)
+    assert marts.fingerprints(conn, SCHEMAS, layers=("gold",)) == published
+    march = marts.gold_vat_lines(conn, staged, datetime.date(2025, 3, 1), datetime.date(2025, 3, 31))
+    assert march[("2025-03", "31", "tax_base")] == Decimal("50.00")
+    counts = marts.publish_gold(conn, staged)
+    bi.create_bi_views(conn, SCHEMAS)
+    conn.commit()
+    assert counts["gold.fin_vat_2550m"] > 0
+    assert marts.fingerprints(conn, SCHEMAS, layers=("gold",)) != published
+    assert marts.gold_vat_lines(conn, SCHEMAS, datetime.date(2025, 3, 1), datetime.date(2025, 3, 31)) == march
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'gold_stage'")
+        assert cur.fetchone() == (0,)
+    # nothing staged: publishing fails clearly and leaves gold as it is
+    with pytest.raises(WarehouseError, match="Publishing gold failed"):
+        marts.publish_gold(conn, staged)
+    conn.rollback()
+    assert marts.gold_vat_lines(conn, SCHEMAS, datetime.date(2025, 3, 1), datetime.date(2025, 3, 31)) == march
+    # the domain's own tables can be dropped, the shared schemas stay
+    wh.drop_domain_tables(conn, SCHEMAS)
+    conn.commit()
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname IN ('bronze', 'silver', 'gold')")
+        assert cur.fetchone() == (0,)
+        cur.execute("SELECT count(*) FROM pg_namespace WHERE nspname IN ('bronze', 'silver', 'gold', 'bi')")
+        assert cur.fetchone() == (4,)

@@ -1,86 +1,132 @@
 # Copyright 2026 InsightPulse
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
-import json
+import datetime
 import logging
+import os
 
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ipwb.errors import IpwbError
-from ipwb.finance import bi, marts
+from ipwb.finance import marts
 from ipwb.finance import warehouse as wh
-from ipwb.finance.reconcile import compare, totals
+from ipwb.finance.reconcile import compare
 from ipwb.pipeline.sqlstep import script_lineage
-from ipwb.warehouse.connection import connect
 
-from ..services import demo_data, extract, odoo_figures
+from ..services import demo_data, odoo_figures, pipeline_steps
 
 _logger = logging.getLogger(__name__)
 
+PIPELINE_CODE = "finance_bir"
+PIPELINE_XMLID = "ipwb_finance_bir.pipeline_finance_bir"
+SPEC_PATH = os.path.normpath(
+    os.path.join(os.path.dirname(__file__), "..", "..", "..", "specs", "pipelines", f"{PIPELINE_CODE}.yaml")
+)
+
 
 class IpwbFinanceRun(models.Model):
-    """One run of the finance pipeline: Odoo → bronze → silver → gold, reconciled."""
+    """The finance detail of one run of the finance pipeline (an ``ipwb.pipeline.run`` of
+    specs/pipelines/finance_bir.yaml): what was loaded, built, reconciled and published.
+
+    Created with the pipeline run; its steps (services/pipeline_steps.py, server actions
+    run by the pipeline worker) fill it in as they succeed.
+    """
 
     _name = "ipwb.finance.run"
     _description = "Finance Pipeline Run"
     _order = "id desc"
 
-    name = fields.Char(required=True, default=lambda self: self.env._("Finance pipeline run"))
-    trigger = fields.Selection(
-        [("manual", "Manual"), ("cron", "Scheduled"), ("api", "Programmatic")],
-        default="manual",
-        required=True,
+    name = fields.Char(related="pipeline_run_id.name", store=True)
+    pipeline_run_id = fields.Many2one(
+        "ipwb.pipeline.run", string="Pipeline Run", required=True, ondelete="cascade", index=True
     )
-    state = fields.Selection(
-        [("running", "Running"), ("done", "Done"), ("failed", "Failed")], default="running", required=True
-    )
-    started_at = fields.Datetime(default=fields.Datetime.now, required=True)
-    finished_at = fields.Datetime()
-    duration_s = fields.Float(string="Duration (s)", digits=(16, 2))
+    trigger = fields.Selection(related="pipeline_run_id.trigger", store=True)
+    state = fields.Selection(related="pipeline_run_id.state", store=True)
+    started_at = fields.Datetime(related="pipeline_run_id.date_start")
+    finished_at = fields.Datetime(related="pipeline_run_id.date_end")
+    duration_s = fields.Float(related="pipeline_run_id.duration", string="Duration (s)")
+    error = fields.Text(related="pipeline_run_id.error")
     company_ids = fields.Many2many("res.company", string="Companies")
-    schema_suffix = fields.Char(
-        help="Empty: the shared bronze/silver/gold schemas; set: an isolated sandbox."
-    )
     date_from = fields.Date(string="Reconciled From")
     date_to = fields.Date(string="Reconciled To")
     rows_loaded = fields.Integer(help="New bronze versions written by this run (0 on a no-op re-run).")
     loaded_detail = fields.Text(help="New bronze versions per entity (JSON).")
     table_counts = fields.Text(help="Row counts of the silver and gold tables after the run (JSON).")
+    reconcile_result = fields.Selection([("ok", "Gold equals Odoo"), ("skipped", "Skipped")])
     reconciliation = fields.Selection(
         [
+            ("pending", "Not reconciled"),
             ("ok", "Gold equals Odoo"),
             ("differences", "Differences: gold not published"),
             ("skipped", "Skipped"),
         ],
-        default="skipped",
+        compute="_compute_reconciliation",
     )
-    differences = fields.Text()
-    error = fields.Text()
+    differences = fields.Text(compute="_compute_reconciliation")
     catalog_message = fields.Char(string="Catalog", help="What the run registered in the catalog.")
+
+    def _reconcile_step(self):
+        return self.pipeline_run_id.step_run_ids.filtered(lambda s: s.step_name == "reconcile")[:1]
+
+    @api.depends("reconcile_result", "pipeline_run_id.step_run_ids.state")
+    def _compute_reconciliation(self):
+        for run in self:
+            step = run._reconcile_step()
+            failed = step.state == "failed" and bool(step.log)
+            run.reconciliation = "differences" if failed else (run.reconcile_result or "pending")
+            run.differences = step.log if failed else False
 
     # ----------------------------------------------------------------------------- actions
 
     @api.model
-    def action_run_pipeline(self):
-        """Button/menu: run now, then open the run.
+    def _pipeline(self):
+        pipeline = self.env.ref(PIPELINE_XMLID, raise_if_not_found=False)
+        if not pipeline:
+            pipeline = self.env["ipwb.pipeline"].search([("code", "=", PIPELINE_CODE)], limit=1)
+        if not pipeline:
+            raise UserError(self.env._("The finance pipeline %s is not installed.", PIPELINE_CODE))
+        return pipeline
 
-        The context key ``ipwb_finance_schema_suffix`` runs into an isolated set of schemas
-        (``bronze_<suffix>`` …), for sandboxes and tests.
-        """
-        run = self._run_pipeline(
-            trigger="manual", suffix=self.env.context.get("ipwb_finance_schema_suffix", "")
-        )
+    @api.model
+    def _enqueue(self, trigger="manual", companies=None, date_from=None, date_to=None):
+        """Queue a run of the finance pipeline (the worker executes it, never this request)."""
+        pipeline = self._pipeline().sudo()
+        if pipeline.state == "draft":
+            pipeline.action_validate()
+        params = {}
+        if companies:
+            params["companies"] = ",".join(str(i) for i in companies.ids)
+        if date_from:
+            params["start_date"] = date_from.isoformat()
+        if date_to:
+            params["end_date"] = (date_to + datetime.timedelta(days=1)).isoformat()
+        run = pipeline._enqueue(trigger, params={**pipeline._default_params(), **params})
+        return self.search([("pipeline_run_id", "=", run.id)])
+
+    @api.model
+    def action_run_pipeline(self):
+        """Button/menu: queue a run of the finance pipeline and open it."""
+        self.check_access("create")
+        run = self._enqueue("manual")
         return {
             "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": run.id,
+            "res_model": "ipwb.pipeline.run",
+            "res_id": run.pipeline_run_id.id,
             "view_mode": "form",
             "target": "current",
         }
 
     @api.model
-    def _cron_run_pipeline(self):
-        self._run_pipeline(trigger="cron")
+    def _run_pipeline(self, companies=None, date_from=None, date_to=None, trigger="manual"):
+        """Queue a run and execute it now through the pipeline worker (shell scripts, tests).
+
+        Returns the finance run; its ``state`` is the pipeline run's.
+        """
+        run = self._enqueue(trigger, companies=companies, date_from=date_from, date_to=date_to)
+        self.env["ipwb.pipeline.run"].sudo()._cron_process_runs()
+        run.invalidate_recordset()
+        run.pipeline_run_id.invalidate_recordset()
+        return run
 
     @api.model
     def action_generate_demo_data(self):
@@ -91,92 +137,100 @@ class IpwbFinanceRun(models.Model):
         _logger.info("%s", message)
         return message
 
-    # ------------------------------------------------------------------------------ engine
+    def action_open_pipeline_run(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "ipwb.pipeline.run",
+            "res_id": self.pipeline_run_id.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    # ------------------------------------------------------------------ pipeline steps
 
     @api.model
     def _default_companies(self):
         return self.env["res.company"].sudo().search([("account_fiscal_country_id.code", "=", "PH")])
 
     @api.model
-    def _run_pipeline(self, companies=None, suffix="", date_from=None, date_to=None, trigger="api"):
-        """Extract, build, reconcile; publish gold only when it equals Odoo's figures.
-
-        Odoo is read in the current cursor; the warehouse is written in one separate
-        transaction, committed only if the reconciliation finds no difference.
-        """
-        companies = companies if companies is not None else self._default_companies()
-        if not companies:
-            raise UserError(self.env._("No company with a Philippine fiscal country: nothing to extract."))
-        run = self.create(
-            {
-                "trigger": trigger,
-                "company_ids": [fields.Command.set(companies.ids)],
-                "schema_suffix": suffix or False,
-            }
-        )
+    def _companies_from_params(self, params):
+        text = str(params.get("companies") or "").strip()
+        if not text:
+            return self._default_companies()
         try:
-            schemas = wh.FinanceSchemas(suffix=suffix or "")
-            conn = connect(extract.writer_config(self.env))
-        except IpwbError as exc:
-            run._finish("failed", error=str(exc))
-            return run
-        try:
-            with conn.cursor() as cur:
-                # never wait forever on a reader holding a lock on a table being rebuilt
-                cur.execute("SET lock_timeout = '120s'")
-                cur.execute(
-                    "SELECT pg_try_advisory_xact_lock(hashtext(%s))", (f"ipwb_finance:{schemas.bronze}",)
-                )
-                if not cur.fetchone()[0]:
-                    raise UserError(self.env._("The finance pipeline is already running on this warehouse."))
-            reader = tools.config.get("ipwb_warehouse_user")
-            wh.ensure_bronze(conn, schemas, readers=[reader] if reader else [])
-            # Odoo is read as superuser (the run record keeps who asked): every record of the
-            # companies, whatever the user's current company.
-            companies = companies.sudo().with_context(active_test=False, allowed_company_ids=companies.ids)
-            loaded = extract.extract(companies.env, conn, schemas, companies)
-            counts = marts.build(conn, schemas)
-            bi.create_bi_views(conn, schemas)
-            date_from, date_to = run._period(date_from, date_to)
-            differences = run._reconcile(conn, schemas, companies, date_from, date_to) if date_from else []
-            values = {
-                "rows_loaded": sum(loaded.values()),
-                "loaded_detail": json.dumps(loaded, sort_keys=True),
-                "table_counts": json.dumps(counts, sort_keys=True),
-                "date_from": date_from,
-                "date_to": date_to,
-                "reconciliation": "differences" if differences else ("ok" if date_from else "skipped"),
-                "differences": "\n".join(d.describe() for d in differences) or False,
-            }
-            if differences:
-                conn.rollback()  # a blocking gate: the previous gold stays published
-                run._finish("failed", error=totals(differences), **values)
-            else:
-                conn.commit()
-                values["catalog_message"] = run._register_catalog(conn, schemas)
-                run._finish("done", **values)
-        except IpwbError as exc:
-            conn.rollback()
-            run._finish("failed", error=str(exc))
-        finally:
-            conn.close()
-        return run
+            ids = [int(part) for part in text.split(",") if part.strip()]
+        except ValueError:
+            raise UserError(
+                self.env._("Parameter companies must be comma-separated company ids, not %s.", text)
+            ) from None
+        companies = self.env["res.company"].sudo().browse(ids).exists()
+        if len(companies) != len(set(ids)):
+            raise UserError(self.env._("Parameter companies names unknown companies: %s.", text))
+        return companies
 
-    def _period(self, date_from, date_to):
-        """The reconciled period: as given, else every posted entry of the companies."""
-        self.ensure_one()
-        if date_from and date_to:
-            return date_from, date_to
-        groups = (
-            self.env["account.move"]
-            .sudo()
-            ._read_group(
-                [("company_id", "in", self.company_ids.ids), ("state", "=", "posted")],
-                aggregates=["date:min", "date:max"],
+    @api.model
+    def _pipeline_step(self, step):
+        """Body of the finance server actions: run ``step`` for the pipeline run in the
+        context (``active_id``), with that run's parameters. Returns a JSON-able summary."""
+        context = self.env.context
+        if context.get("active_model") != "ipwb.pipeline.run" or not context.get("active_id"):
+            raise UserError(self.env._("The finance step %s runs only inside a pipeline run.", step))
+        pipeline_run = self.env["ipwb.pipeline.run"].sudo().browse(context["active_id"])
+        params = context.get("ipwb_pipeline_params") or {}
+        finance_run = self.sudo().search([("pipeline_run_id", "=", pipeline_run.id)], limit=1)
+        if not finance_run:
+            finance_run = self.sudo()._create_for(pipeline_run)
+        if not finance_run.company_ids:
+            finance_run.company_ids = self._companies_from_params(params)
+        if step == "extract":
+            return pipeline_steps.extract_bronze(finance_run)
+        if step == "build_silver":
+            return pipeline_steps.build_silver(finance_run)
+        if step == "build_gold":
+            return pipeline_steps.build_gold(finance_run)
+        if step == "reconcile":
+            return pipeline_steps.reconcile(finance_run, params)
+        raise UserError(self.env._("Unknown finance step %s.", step))
+
+    @api.model
+    def _create_for(self, pipeline_run):
+        return self.create({"pipeline_run_id": pipeline_run.id})
+
+    @api.model
+    def _sync_finance_pipeline(self):
+        """Install/upgrade: the finance pipeline is imported from its spec and validated
+        (a pipeline in production stays there when the Guardian gate still passes)."""
+        with open(SPEC_PATH, encoding="utf-8") as handle:
+            text = handle.read()
+        Pipeline = self.env["ipwb.pipeline"].sudo()
+        existing = Pipeline.with_context(active_test=False).search([("code", "=", PIPELINE_CODE)])
+        was_production = existing.state == "production"
+        pipeline = Pipeline.import_spec_text(text, source=SPEC_PATH)
+        pipeline.action_validate()
+        if not self.env.ref(PIPELINE_XMLID, raise_if_not_found=False):
+            self.env["ir.model.data"].create(
+                {
+                    "module": "ipwb_finance_bir",
+                    "name": PIPELINE_XMLID.split(".", 1)[1],
+                    "model": "ipwb.pipeline",
+                    "res_id": pipeline.id,
+                    "noupdate": True,
+                }
             )
-        )
-        low, high = groups[0] if groups else (None, None)
-        return date_from or low, date_to or high
+        if was_production:
+            try:
+                with self.env.cr.savepoint():
+                    pipeline.action_promote()
+            except UserError as exc:
+                _logger.warning("finance pipeline left validated: %s", exc)
+        # the single-action cron of earlier versions: the pipeline's own schedule replaces it
+        old_cron = self.env.ref("ipwb_finance_bir.ir_cron_finance_pipeline", raise_if_not_found=False)
+        if old_cron:
+            old_cron.unlink()
+        return pipeline
+
+    # ------------------------------------------------------------------------------ engine
 
     def _reconcile(self, conn, schemas, companies, date_from, date_to):
         """Differences between gold and Odoo (2550Q tag rule, 2307 export) for the period."""
@@ -229,7 +283,7 @@ class IpwbFinanceRun(models.Model):
     def _register_gold_tables(self, connection, schemas):
         Table = self.env["ipwb.table"].sudo()
         Check = self.env["ipwb.dq.check"].sudo()
-        owner = self.create_uid or self.env.user
+        owner = self.pipeline_run_id.requested_by_id or self.env.user
         registered = 0
         for name, (description, keys) in wh.GOLD_DOCS.items():
             table = Table.search(
@@ -267,16 +321,3 @@ class IpwbFinanceRun(models.Model):
                     )
             registered += 1
         return registered
-
-    def _finish(self, state, **values):
-        now = fields.Datetime.now()
-        self.write(
-            {
-                "state": state,
-                "finished_at": now,
-                "duration_s": (now - self.started_at).total_seconds(),
-                **values,
-            }
-        )
-        if state == "failed":
-            _logger.warning("finance pipeline run %s failed: %s", self.id, values.get("error"))

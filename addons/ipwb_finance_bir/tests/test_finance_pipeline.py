@@ -1,13 +1,14 @@
 # Copyright 2026 InsightPulse
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
-"""Odoo → bronze → silver → gold, against Odoo's own 2550Q figures and the 2307 export.
+"""The finance pipeline (specs/pipelines/finance_bir.yaml) run by the pipeline worker:
+Odoo → bronze → silver (gated) → gold (staged, reconciled with Odoo's own 2550Q figures and
+the 2307 export, then published) → gold gates.
 
-Odoo data lives in the test transaction (rolled back); warehouse writes go through a
-separate connection into schemas suffixed per test, dropped afterwards.
+Odoo data lives in the test transaction (rolled back); warehouse writes go through separate
+connections and are committed; each test starts from empty finance tables.
 """
 
 import datetime
-import uuid
 from decimal import Decimal
 from unittest.mock import patch
 
@@ -15,7 +16,7 @@ from odoo.addons.l10n_ph.tests.common import TestPhCommon
 from psycopg2 import sql
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import config
 
@@ -23,6 +24,7 @@ from ipwb.finance import marts
 from ipwb.finance import warehouse as wh
 from ipwb.warehouse.connection import connect
 
+from ..models.ipwb_finance_run import SPEC_PATH
 from ..services import extract, odoo_figures
 
 JAN, FEB = datetime.date(2025, 1, 1), datetime.date(2025, 2, 1)
@@ -81,24 +83,21 @@ class TestFinancePipeline(TestPhCommon):
 
     def setUp(self):
         super().setUp()
-        self.schemas = wh.FinanceSchemas(suffix=f"t{uuid.uuid4().hex[:10]}")
+        # the pipeline writes the shared schemas of this throwaway warehouse: start empty
+        self.schemas = wh.FinanceSchemas()
         self.conn = connect(extract.writer_config(self.env))
-        self.addCleanup(self._drop_schemas)
-
-    def _drop_schemas(self):
-        self.conn.rollback()
-        wh.drop_schemas(self.conn, self.schemas)
+        wh.drop_domain_tables(self.conn, self.schemas)
         self.conn.commit()
-        self.conn.close()
+        self.addCleanup(self.conn.close)
+        self.addCleanup(self.conn.rollback)
 
     def _run(self, **kwargs):
         return self.env["ipwb.finance.run"]._run_pipeline(
-            companies=self.company,
-            suffix=self.schemas.suffix,
-            date_from=PERIOD[0],
-            date_to=PERIOD[1],
-            **kwargs,
+            companies=self.company, date_from=PERIOD[0], date_to=PERIOD[1], **kwargs
         )
+
+    def _steps(self, run):
+        return {s.step_name: s for s in run.pipeline_run_id.step_run_ids}
 
     def _gold_vat(self):
         return self._read(marts.gold_vat_lines, *PERIOD)
@@ -116,9 +115,24 @@ class TestFinancePipeline(TestPhCommon):
 
     def test_gold_vat_and_ewt_equal_tax_report_and_2307(self):
         run = self._run()
-        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(run.state, "succeeded", run.error)
         self.assertEqual(run.reconciliation, "ok", run.differences)
         self.assertGreater(run.rows_loaded, 0)
+        steps = self._steps(run)
+        self.assertEqual(
+            set(steps), {s.name for s in run.pipeline_run_id.pipeline_id.step_ids}, "the spec's steps"
+        )
+        self.assertEqual({s.state for s in steps.values()}, {"succeeded"})
+        self.assertGreater(steps["extract_bronze"].attempt, 0)
+        # the gates executed the declared Guardian checks, and stored their results
+        Result = self.env["ipwb.dq.result"].sudo()
+        for table in ("silver.fin_invoices", "silver.fin_invoice_lines", "gold.fin_vat_2550q"):
+            results = Result.search(
+                [("table_ref", "=", table), ("run_date", ">=", run.pipeline_run_id.date_start)]
+            )
+            self.assertTrue(results, table)
+            self.assertEqual(set(results.mapped("status")), {"pass"}, table)
+        self.assertIn("PASS", steps["check_silver_invoices"].log)
         gold = self._gold_vat()
         # the books, as Odoo's 2550Q tag rule reads them ...
         books = odoo_figures.vat_lines(self.env, self.company, *PERIOD)
@@ -150,7 +164,7 @@ class TestFinancePipeline(TestPhCommon):
 
     def test_gold_tables_registered_in_catalog_with_lineage(self):
         run = self._run()
-        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(run.state, "succeeded", run.error)
         self.assertIn("9 gold tables registered", run.catalog_message)
         table = (
             self.env["ipwb.table"].sudo().search([("full_name", "=", f"{self.schemas.gold}.fin_vat_2550q")])
@@ -173,21 +187,21 @@ class TestFinancePipeline(TestPhCommon):
 
     def test_rerun_changes_nothing(self):
         first = self._run()
-        self.assertEqual(first.state, "done", first.error)
+        self.assertEqual(first.state, "succeeded", first.error)
         before = self._read(marts.fingerprints)
         second = self._run()
-        self.assertEqual(second.state, "done", second.error)
+        self.assertEqual(second.state, "succeeded", second.error)
         self.assertEqual(second.rows_loaded, 0, second.loaded_detail)
         self.assertEqual(second.table_counts, first.table_counts)
         self.assertEqual(self._read(marts.fingerprints), before)
 
     def test_reversed_invoice_flows_through(self):
-        self.assertEqual(self._run().state, "done")
+        self.assertEqual(self._run().state, "succeeded")
         self.assertEqual(self._gold_vat()[("2025-01", "31", "tax_base")], Decimal("10000.00"))
         reversal = self.invoice._reverse_moves([{"date": JAN, "invoice_date": JAN}], cancel=True)
         self.assertEqual(reversal.state, "posted")
         run = self._run()
-        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(run.state, "succeeded", run.error)
         self.assertEqual(run.reconciliation, "ok", run.differences)
         gold = self._gold_vat()
         self.assertEqual(gold[("2025-01", "31", "tax_base")], Decimal("0.00"))
@@ -201,42 +215,72 @@ class TestFinancePipeline(TestPhCommon):
         )
 
     def test_unposted_invoice_becomes_a_tombstone(self):
-        self.assertEqual(self._run().state, "done")
+        self.assertEqual(self._run().state, "succeeded")
         self.invoice_exempt.button_draft()
         self.invoice_exempt.button_cancel()
         run = self._run()
-        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(run.state, "succeeded", run.error)
         self.assertEqual(run.reconciliation, "ok", run.differences)
         self.assertNotIn(("2025-02", "34", "tax_base"), self._gold_vat())
         self.assertNotIn(self.invoice_exempt.id, self._read(wh.live_source_ids, "account_move"))
 
     def test_reconciliation_difference_blocks_publication(self):
-        self.assertEqual(self._run().state, "done")
+        self.assertEqual(self._run().state, "succeeded")
         published = self._gold_vat()
         # a stray line in bronze under a real invoice's current version: no extraction
         # touches it (the invoice did not change), and gold now disagrees with the books
-        version = self._read(wh.latest_versions, "account_move", [self.invoice.id])[self.invoice.id]
-        stray = wh.SourceRow(
-            10**9,
-            None,
-            {"id": 10**9, "move_id": self.invoice.id, "balance": -999.0, "tax_tag_invert": True,
-             "tax_tags": [{"name": "+31A"}]},
-            parent_version=version,
-        )  # fmt: skip
-        wh.upsert_rows(self.conn, self.schemas, "account_move_line", [stray])
-        self.conn.commit()
+        self._plant_line({"account_code": "400000", "balance": -999.0, "tax_tag_invert": True,
+                          "tax_tags": [{"name": "+31A"}]})  # fmt: skip
         run = self._run()
         self.assertEqual(run.state, "failed")
+        steps = self._steps(run)
+        self.assertEqual(steps["check_silver_lines"].state, "succeeded")
+        self.assertEqual(steps["reconcile"].state, "failed")
+        self.assertEqual(steps["check_vat_returns"].state, "skipped")
+        self.assertIn("not published", run.error)
         self.assertEqual(run.reconciliation, "differences")
         self.assertIn("31", run.differences)
         self.assertIn("999.00", run.differences)
         self.assertEqual(self._gold_vat(), published, "a failed reconciliation must not publish gold")
 
+    def _plant_line(self, payload):
+        """A stray line in bronze under a real invoice's current version, written by the
+        writer role: no extraction touches it (the invoice did not change)."""
+        version = self._read(wh.latest_versions, "account_move", [self.invoice.id])[self.invoice.id]
+        stray = wh.SourceRow(
+            10**9, None, {"id": 10**9, "move_id": self.invoice.id, **payload}, parent_version=version
+        )
+        wh.upsert_rows(self.conn, self.schemas, "account_move_line", [stray])
+        self.conn.commit()
+
+    def test_silver_defect_fails_the_gate_and_skips_gold(self):
+        first = self._run()
+        self.assertEqual(first.state, "succeeded", first.error)
+        published = self._gold_vat()
+        self._plant_line({"balance": 0.0, "name": "line without an account"})
+        run = self._run()
+        self.assertEqual(run.state, "failed")
+        steps = self._steps(run)
+        self.assertEqual(steps["build_silver"].state, "succeeded")
+        self.assertEqual(steps["check_silver_lines"].state, "failed")
+        self.assertIn("fin_invoice_lines.account_code not null", steps["check_silver_lines"].error)
+        for name in ("build_gold", "reconcile", "check_vat_returns"):
+            self.assertEqual(steps[name].state, "skipped", name)
+        failed = r"FAIL fin_invoice_lines\.account_code not null \(not_null\): fail"
+        self.assertRegex(steps["check_silver_lines"].log, failed)
+        self.assertEqual(self._gold_vat(), published, "gold stays as published")
+        self.assertEqual(run.reconciliation, "pending")
+
     def test_missing_writer_configuration_fails_clearly(self):
         with patch.dict(config.options, {"ipwb_warehouse_writer_user": ""}):
             run = self._run()
-        self.assertEqual(run.state, "failed")
-        self.assertIn("ipwb_warehouse_writer_user", run.error)
+        # extraction retries later (spec: 2 retries, 300 s apart); nothing ran after it
+        self.assertEqual(run.state, "queued")
+        steps = self._steps(run)
+        self.assertEqual(steps["extract_bronze"].state, "retrying")
+        self.assertIn("ipwb_warehouse_writer_user", steps["extract_bronze"].error)
+        self.assertEqual(steps["build_silver"].state, "pending")
+        run.pipeline_run_id.sudo().action_cancel()
 
     def test_finance_manager_runs_from_the_button(self):
         manager = new_test_user(
@@ -246,14 +290,39 @@ class TestFinancePipeline(TestPhCommon):
             company_ids=[Command.set((self.env.company | self.company).ids)],
         )
         runs = self.env["ipwb.finance.run"].with_user(manager)
-        action = runs.with_context(ipwb_finance_schema_suffix=self.schemas.suffix).action_run_pipeline()
-        run = self.env["ipwb.finance.run"].browse(action["res_id"])
-        self.assertEqual(run.trigger, "manual")
-        self.assertEqual(run.create_uid, manager)
+        action = runs.action_run_pipeline()
+        self.assertEqual(action["res_model"], "ipwb.pipeline.run")
+        pipeline_run = self.env["ipwb.pipeline.run"].browse(action["res_id"])
+        run = pipeline_run.finance_run_ids
+        self.assertEqual((pipeline_run.state, run.state), ("queued", "queued"), "nothing runs in the request")
+        self.assertEqual((run.trigger, pipeline_run.requested_by_id), ("manual", manager))
+        self.assertEqual(pipeline_run.pipeline_id, self.env.ref("ipwb_finance_bir.pipeline_finance_bir"))
+        self.env["ipwb.pipeline.run"].sudo()._cron_process_runs()
         self.assertIn(self.company, run.company_ids)
-        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(run.state, "succeeded", run.error)
         self.assertEqual(run.reconciliation, "ok", run.differences)
         with self.assertRaises(AccessError):
             self.env["ipwb.finance.run"].with_user(
                 new_test_user(self.env, "ipwb_plain")
             ).action_run_pipeline()
+
+    def test_pipeline_is_the_spec_scheduled_by_its_own_cron(self):
+        pipeline = self.env.ref("ipwb_finance_bir.pipeline_finance_bir")
+        with open(SPEC_PATH, encoding="utf-8") as handle:
+            self.assertEqual(pipeline.spec_yaml, handle.read(), "the pipeline is its spec, byte for byte")
+        self.assertEqual(pipeline.state, "validated")
+        self.assertEqual(pipeline.cron_id.code, f"model._cron_scheduled_run({pipeline.id})")
+        self.assertFalse(pipeline.cron_id.active, "scheduled once promoted to production")
+        kinds = {s.name: s.kind for s in pipeline.step_ids}
+        self.assertEqual(kinds["extract_bronze"], "server_action")
+        self.assertEqual(kinds["check_silver_lines"], "quality_gate")
+        self.assertFalse(self.env.ref("ipwb_finance_bir.ir_cron_finance_pipeline", raise_if_not_found=False))
+        # re-syncing (an upgrade) changes nothing
+        self.assertEqual(self.env["ipwb.finance.run"]._sync_finance_pipeline(), pipeline)
+        self.assertEqual(pipeline.state, "validated")
+
+    def test_finance_step_outside_a_pipeline_run_is_refused(self):
+        with self.assertRaisesRegex(UserError, "only inside a pipeline run"):
+            self.env.ref("ipwb_finance_bir.ipwb_finance_step_extract").run()
+        with self.assertRaisesRegex(UserError, "comma-separated company ids"):
+            self.env["ipwb.finance.run"]._companies_from_params({"companies": "first"})
