@@ -21,4 +21,9 @@
         "views/res_config_settings_views.xml",
         "wizards/ipwb_guardian_validate_wizard_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "ipwb_guardian/static/tests/tours/**/*",
+        ],
+    },
 }

@@ -29,9 +29,9 @@ NO_OWNER = "no owner"
 NO_SLO = "no SLO declared"
 NO_TESTS = "no tests"
 NO_LINEAGE = "no documented upstream lineage"
-TEST_FAILS = "test {test} fails"
-TEST_ERRORS = "test {test} could not run"
-TEST_NOT_RUN = "test {test} has not run yet"
+TEST_FAILS = "test '{test}' fails"
+TEST_ERRORS = "test '{test}' could not run"
+TEST_NOT_RUN = "test '{test}' has not run yet"
 SILVER_RATE = "{passed} of {total} tests pass ({pct}%); a silver table needs {min_pct}%"
 _BY_STATUS = {"fail": TEST_FAILS, "error": TEST_ERRORS, "not_run": TEST_NOT_RUN}
 

@@ -242,8 +242,8 @@ def test_gate_needs_passing_tests() -> None:
     passing = TestOutcome("gold.g", "date set", "pass")
     assert evaluate(PromotionTarget("gold.g", **facts)).status == "passed"  # outcomes unknown: counted only
     verdict = evaluate(PromotionTarget("gold.g", outcomes=(never,), **facts))  # type: ignore[arg-type]
-    assert (verdict.status, verdict.reasons) == ("blocked", ("test date set has not run yet",))
-    assert verdict.details == (("test {test} has not run yet", {"test": "date set"}),)
+    assert (verdict.status, verdict.reasons) == ("blocked", ("test 'date set' has not run yet",))
+    assert verdict.details == (("test '{test}' has not run yet", {"test": "date set"}),)
     verdict = evaluate(PromotionTarget("gold.g", outcomes=(failing,), **facts))  # type: ignore[arg-type]
-    assert verdict.reasons == ("test date set fails",)
+    assert verdict.reasons == ("test 'date set' fails",)
     assert evaluate(PromotionTarget("gold.g", outcomes=(passing,), **facts)).allowed  # type: ignore[arg-type]

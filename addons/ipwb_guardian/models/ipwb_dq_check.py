@@ -319,6 +319,23 @@ class IpwbDqCheck(models.Model):
             "domain": [("check_id", "=", self.id)],
         }
 
+    def action_open_table(self):
+        """The checked table's catalog form (promotion, scorecard)."""
+        self.ensure_one()
+        table = self.env["ipwb.table"].search([("full_name", "=", self.table_ref)], limit=1)
+        if not table:
+            raise UserError(
+                self.env._("%s is not in the catalog yet: scan its warehouse first.", self.table_ref)
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": table.full_name,
+            "res_model": "ipwb.table",
+            "res_id": table.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
     @api.model
     def _cron_run_checks(self):
         checks = self.search([("active", "=", True)])

@@ -18,6 +18,28 @@ class IpwbTable(models.Model):
     )
     guardian_gate_id = fields.Many2one("ipwb.guardian.gate", string="Last Gate", readonly=True, copy=False)
     dq_check_count = fields.Integer(string="Quality Checks", compute="_compute_dq_check_count")
+    guardian_score = fields.Float(compute="_compute_guardian_score", digits=(16, 1))
+
+    def _compute_guardian_score(self):
+        Card = self.env["ipwb.dq.scorecard"].sudo()
+        for table in self:
+            card = Card.search([("scope", "=", "table"), ("name", "=", table.full_name)], limit=1)
+            table.guardian_score = card.overall if card else 0.0
+
+    def action_open_scorecard(self):
+        """The table's latest Guardian scorecard (its trend from there), or the empty list."""
+        self.ensure_one()
+        domain = [("scope", "=", "table"), ("name", "=", self.full_name)]
+        latest = self.env["ipwb.dq.scorecard"].search(domain, limit=1)
+        action = {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Scorecard of %s", self.full_name),
+            "res_model": "ipwb.dq.scorecard",
+            "domain": domain,
+        }
+        if latest:
+            return {**action, "res_id": latest.id, "view_mode": "form", "views": [(False, "form")]}
+        return {**action, "view_mode": "list,graph", "views": [(False, "list"), (False, "graph")]}
 
     def _compute_dq_check_count(self):
         counts = dict(

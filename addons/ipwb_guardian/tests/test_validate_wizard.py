@@ -55,13 +55,20 @@ class TestValidateWizard(TransactionCase):
         self.assertTrue(any(line.startswith("table.yaml:7:11: error G201") for line in lines), lines)
         self.assertTrue(any(line.startswith("table.yaml:1:7: error G501") for line in lines), lines)
 
-    def test_good_spec_passes_and_upload_works(self):
+    def test_good_spec_upload_needs_its_tests_run(self):
         wizard = self._wizard(
             kind="table", spec_file=base64.b64encode(GOOD_TABLE.encode()), spec_filename="gold_revenue.yaml"
         )
         wizard.action_validate()
-        self.assertEqual(wizard.state, "passed", wizard.report)
-        self.assertIn("guardian: PASS", wizard.report)
+        # everything passes but step 5: the declared test has no stored result yet
+        self.assertEqual(wizard.state, "failed", wizard.report)
+        self.assertEqual(
+            [line for line in wizard.report.splitlines() if " error " in line],
+            [
+                "gold_revenue.yaml:11:13: error G503 [5 test] gold table gold.gold_revenue: "
+                "test 'total_amount not_null' has not run yet (100% must pass)"
+            ],
+        )
 
     def test_dq_checks_count_as_tests(self):
         spec = GOOD_TABLE.replace("    tests: [not_null]\n", "")
@@ -77,7 +84,11 @@ class TestValidateWizard(TransactionCase):
             }
         )
         wizard.action_validate()
-        self.assertEqual(wizard.state, "passed", wizard.report)
+        # the check counts as a test (G501 passes); it must still run and pass (G503)
+        self.assertNotIn(" G501 ", wizard.report)
+        self.assertIn(
+            "error G503 [5 test] gold table gold.gold_revenue: test 't' has not run yet", wizard.report
+        )
 
     def test_empty_or_binary_input_is_refused(self):
         with self.assertRaises(UserError):

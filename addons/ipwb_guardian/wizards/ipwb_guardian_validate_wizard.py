@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 
 from ipwb.errors import IpwbError
 from ipwb.guardian import validate_text
+from ipwb.guardian.outcomes import TestOutcome
 
 
 class IpwbGuardianValidateWizard(models.TransientModel):
@@ -48,12 +49,20 @@ class IpwbGuardianValidateWizard(models.TransientModel):
         self.ensure_one()
         text = self._text()
         source = self.spec_filename or f"{self.kind}.yaml"
+        checks = self.env["ipwb.dq.check"].search([("blocking", "=", True)])
         counts = dict(self.env["ipwb.dq.check"]._read_group([], ["table_ref"], ["__count"]))
+        # the latest result of each blocking check: step 5 needs the tests to pass
+        outcomes = [
+            TestOutcome(c.table_ref, c.name, c.last_status or "not_run", c.column_name or "", c.check_type)
+            for c in checks
+        ]
         warehouse = None
         try:
             if self.with_warehouse:
                 warehouse = self.env["ipwb.connection"]._get_default()._warehouse_config()
-            report = validate_text(text, self.kind, source, warehouse=warehouse, extra_tests=counts)
+            report = validate_text(
+                text, self.kind, source, warehouse=warehouse, extra_tests=counts, outcomes=outcomes
+            )
         except IpwbError as exc:
             raise UserError(self.env._("The spec could not be validated: %s", exc)) from None
         self.write({"report": report.text(), "state": "passed" if report.ok else "failed"})

@@ -77,6 +77,10 @@ class TestPipelineGate(PipelineCase):
         self.env["ipwb.lineage.edge"].sudo().create(
             {"edge_type": "table", "source_table": "silver.silver_plg_sales", "target_table": self.gold_ref}
         )
+        # Guardian step 5: a gold table's checks must have passed, not only be declared
+        self.assertIn("test 'total set' has not run yet", self._refused(pipeline))
+        check = self.env["ipwb.dq.check"].search([("table_ref", "=", self.gold_ref)])
+        self.env["ipwb.dq.result"].sudo().create({"check_id": check.id, "status": "pass"})
         pipeline.action_promote()
         self.assertEqual(pipeline.state, "production")
         gate = self.env["ipwb.guardian.gate"].search(
