@@ -17,6 +17,8 @@ from ipwb.errors import IpwbError
 from ipwb.integrations.neo4j_lineage import Neo4jLineageMirror
 from ipwb.sql.lineage import ColumnEdge, TableEdge
 
+from ..lineage_graph_payload import MAX_KNOWN, PAGE, LineageGraphPayload
+
 SOURCES = [
     ("pipeline_step", "Pipeline step"),
     ("dbt", "dbt"),
@@ -312,54 +314,44 @@ class IpwbLineageEdge(models.Model):
             % column.display_name,
         }
 
-    # --- graph view data ----------------------------------------------------------------------
+    # --- graph view data (bounded payloads, see lineage_graph_payload) -------------------------
     @api.model
-    def lineage_graph_data(self, table_names, depth=1):
+    def lineage_graph_data(self, table_names, depth=1, known=None):
         """Nodes and edges around ``table_names`` (``depth`` steps up and down) for the graph view.
 
-        Each node tells how many direct neighbours it has each way, so the client can offer to
-        expand it lazily. Table names the user may not see (restricted tables) are still
-        shown as names, without details.
+        Each node tells how many direct neighbours it has each way; at most ``PAGE`` neighbours
+        per node and direction are returned, the rest are reported in ``more`` (loaded with
+        :meth:`lineage_graph_expand`). Restricted tables are shown as names, without details.
         """
-        names = set(table_names)
-        for start in list(names):
-            names |= set(self._traverse_tables(start, "upstream", depth))
-            names |= set(self._traverse_tables(start, "downstream", depth))
-        names = sorted(names)
-        if not names:
-            return {"nodes": [], "edges": []}
-        self.env.cr.execute(
-            SQL(
-                """SELECT DISTINCT source_table, target_table FROM ipwb_lineage_edge
-                    WHERE source_table <> target_table
-                      AND (source_table IN %(names)s OR target_table IN %(names)s)""",
-                names=tuple(names),
-            )
-        )
-        pairs = self.env.cr.fetchall()
-        upstream, downstream = {}, {}
-        for src, dst in pairs:
-            downstream.setdefault(src, set()).add(dst)
-            upstream.setdefault(dst, set()).add(src)
-        tables = self.env["ipwb.table"].search([("full_name", "in", names)])
-        by_name = {t.full_name: t for t in tables}
-        nodes = []
-        for name in names:
-            table = by_name.get(name)
-            nodes.append(
-                {
-                    "id": name,
-                    "name": name,
-                    "table_id": table.id if table else False,
-                    "layer": (table.layer if table else False) or "other",
-                    "kind": table.kind if table else False,
-                    "upstream": len(upstream.get(name, ())),
-                    "downstream": len(downstream.get(name, ())),
-                }
-            )
-        shown = set(names)
-        edges = [{"source": s, "target": t} for s, t in pairs if s in shown and t in shown]
-        return {"nodes": nodes, "edges": edges}
+        payload = LineageGraphPayload(self)
+        names = payload.names(table_names, PAGE, "start")
+        known = payload.names(known or [], MAX_KNOWN, "known")
+        return payload.graph(names, min(self._depth(depth), 3), known=known)
+
+    @api.model
+    def lineage_graph_expand(self, table_name, direction, offset=0, known=None):
+        """The next page of ``table_name``'s neighbours in ``direction`` (a "+k more" node)."""
+        payload = LineageGraphPayload(self)
+        (name,) = payload.names([table_name], 1, "table")
+        if not isinstance(offset, int) or offset < 0:
+            raise UserError(self.env._("The lineage page offset must be a non-negative number."))
+        known = payload.names(known or [], MAX_KNOWN, "known")
+        return payload.graph([name], 1, (payload.direction(direction),), offset, known)
+
+    @api.model
+    def lineage_graph_columns(self, table_name):
+        """Columns of a table and its column→column edges, for expanding a graph node."""
+        payload = LineageGraphPayload(self)
+        (name,) = payload.names([table_name], 1, "table")
+        return payload.columns(name)
+
+    @api.model
+    def lineage_graph_impact(self, table_name, column_name):
+        """Downstream columns/tables of one column, for highlighting it in the graph."""
+        payload = LineageGraphPayload(self)
+        (name,) = payload.names([table_name], 1, "table")
+        (column,) = payload.names([column_name], 1, "column")
+        return payload.impact(name, column)
 
     # --- optional Neo4j mirror ----------------------------------------------------------------
     @api.model

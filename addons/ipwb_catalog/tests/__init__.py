@@ -5,6 +5,7 @@ from . import (
     test_catalog_usage,
     test_connection,
     test_lineage,
+    test_lineage_graph,
     test_security,
     test_tour,
 )
