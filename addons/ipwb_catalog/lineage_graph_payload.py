@@ -29,9 +29,20 @@ class LineageGraphPayload:
     """Builds the JSON the OWL lineage graph reads (see ``ipwb.lineage.edge.lineage_graph_*``)."""
 
     def __init__(self, edge_model):
+        edge_model.browse().check_access("read")  # the queries below are raw SQL
         self.model = edge_model
         self.env = edge_model.env
         self.cr = edge_model.env.cr
+
+    def _hidden_tables(self, names):
+        """Catalog tables among ``names`` the user may not see (restricted to another team):
+        their names stay in the graph, their columns do not."""
+        names = list(set(names))
+        if not names:
+            return set()
+        tables = self.env["ipwb.table"]
+        existing = set(tables.sudo().search([("full_name", "in", names)]).mapped("full_name"))
+        return existing - set(tables.search([("full_name", "in", names)]).mapped("full_name"))
 
     # --- input checks ---------------------------------------------------------------------
     def names(self, values, limit, what):
@@ -182,6 +193,11 @@ class LineageGraphPayload:
             )
         )
         rows = self.cr.fetchall()
+        truncated = len(rows) > MAX_COLUMN_EDGES
+        hidden = self._hidden_tables([table] + [r[0] for r in rows] + [r[2] for r in rows])
+        if table in hidden:
+            return {"table": table, "columns": [], "hidden_columns": 0, "edges": [], "truncated": False}
+        rows = [r for r in rows if r[0] not in hidden and r[2] not in hidden]
         edges = []
         for src, src_col, dst, dst_col, kind in rows[:MAX_COLUMN_EDGES]:
             edges.append(
@@ -202,12 +218,17 @@ class LineageGraphPayload:
             "columns": listed[:MAX_COLUMNS],
             "hidden_columns": max(0, len(listed) - MAX_COLUMNS),
             "edges": edges,
-            "truncated": len(rows) > MAX_COLUMN_EDGES,
+            "truncated": truncated,
         }
 
     def impact(self, table, column):
         """Downstream columns and tables of ``table.column`` (capped), for highlighting."""
-        columns, tables, _edges = self.model._impact(table, column)
+        if table in self._hidden_tables([table]):
+            columns, tables = {}, {}
+        else:
+            columns, tables, _edges = self.model._impact(table, column)
+            hidden = self._hidden_tables([t for t, _c in columns])
+            columns = {key: d for key, d in columns.items() if key[0] not in hidden}
         ordered = sorted(columns.items(), key=lambda item: (item[1], item[0]))
         return {
             "columns": [[t, c, d] for (t, c), d in ordered[:MAX_COLUMN_EDGES]],

@@ -3,9 +3,11 @@
 import json
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
-from odoo.tests import HttpCase, tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import TransactionCase
+
+from ipwb.sql.lineage import ColumnEdge, LineageResult, TableEdge
 
 from .. import lineage_graph_payload
 from ..lineage_graph_payload import MAX_EDGES, MAX_NODES, PAGE
@@ -133,3 +135,49 @@ class TestLineageGraphTour(HttpCase):
     def test_lineage_graph_tour_at_500_tables(self):
         hub = build_big_lineage(self.env)
         self.start_tour(f"/odoo/ipwb.table/{hub.id}", "ipwb_catalog_lineage_graph_tour", login="admin")
+
+
+@tagged("post_install", "-at_install")
+class TestLineageGraphAccess(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user = new_test_user(cls.env, "lgt_user", groups="ipwb_catalog.group_ipwb_user")
+        cls.member = new_test_user(cls.env, "lgt_member", groups="ipwb_catalog.group_ipwb_user")
+        team = cls.env["res.groups"].create({"name": "Payroll team", "users": [(4, cls.member.id)]})
+        connection = cls.env.ref("ipwb_catalog.connection_embedded_warehouse")
+        cls.env["ipwb.table"].create(
+            {
+                "connection_id": connection.id,
+                "schema_name": "gold",
+                "name": "lgt_payroll",
+                "restricted": True,
+                "team_id": team.id,
+            }
+        )
+        result = LineageResult(
+            tables=(TableEdge("silver.lgt_staff", "gold.lgt_payroll"),),
+            columns=(ColumnEdge("silver.lgt_staff", "salary", "gold.lgt_payroll", "salary"),),
+        )
+        cls.env["ipwb.lineage.edge"]._record_lineage(result, "manual", "lgt-acl")
+
+    def test_restricted_columns_stay_hidden(self):
+        Edge = self.env["ipwb.lineage.edge"]
+        graph = Edge.with_user(self.user).lineage_graph_data(["silver.lgt_staff"], 1)
+        payroll = next(n for n in graph["nodes"] if n["id"] == "gold.lgt_payroll")
+        self.assertFalse(payroll["table_id"])  # the name is shown, not the record
+        self.assertEqual(Edge.with_user(self.user).lineage_graph_columns("gold.lgt_payroll")["columns"], [])
+        self.assertEqual(Edge.with_user(self.user).lineage_graph_columns("silver.lgt_staff")["edges"], [])
+        impact = Edge.with_user(self.user).lineage_graph_impact("silver.lgt_staff", "salary")
+        self.assertEqual((impact["columns"], impact["tables"]), ([], ["gold.lgt_payroll"]))
+        # the team sees everything
+        member = Edge.with_user(self.member)
+        self.assertEqual(
+            [c["name"] for c in member.lineage_graph_columns("gold.lgt_payroll")["columns"]], ["salary"]
+        )
+        self.assertEqual(member.lineage_graph_impact("silver.lgt_staff", "salary")["column_count"], 1)
+
+    def test_users_without_workbench_access_get_nothing(self):
+        outsider = new_test_user(self.env, "lgt_outsider", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.env["ipwb.lineage.edge"].with_user(outsider).lineage_graph_data(["silver.lgt_staff"], 1)
