@@ -256,12 +256,13 @@ class IpwbPipelineRun(models.Model):
         """The reason to stop before the next step when a blocking budget is exhausted."""
         self.ensure_one()
         pipeline = self.pipeline_id
-        spent = sum(
+        # summed in SQL: reading every entry back would make each step O(steps so far)
+        ((spent,),) = (
             self.env["ipwb.cost.entry"]
             .sudo()
-            .search([("pipeline_run_id", "=", self.id)])
-            .mapped("amount_usd")
+            ._read_group([("pipeline_run_id", "=", self.id)], aggregates=["amount_usd:sum"])
         )
+        spent = spent or 0.0
         decision = check_budget(spent, pipeline.budget_per_run, pipeline.budget_mode)
         if decision.exceeded and not self.budget_exceeded:
             self.budget_exceeded = True
