@@ -225,21 +225,22 @@ def gold_vat_lines(
     schemas: FinanceSchemas,
     date_from: datetime.date,
     date_to: datetime.date,
-) -> dict[tuple[str, str, str], Decimal]:
+) -> dict[tuple[int, str, str, str], Decimal]:
     """Gold 2550M leaf lines of the months in ``[date_from, date_to]``:
-    ``{(YYYY-MM, line_code, column): amount}`` with column ``tax_base`` or ``balance``."""
+    ``{(company_id, YYYY-MM, line_code, column): amount}``, column ``tax_base`` or ``balance``."""
     rows = fetch_dicts(
         conn,
         sql.SQL(
-            "SELECT to_char(period_month, 'YYYY-MM') AS month, line_code, tax_base, vat FROM {} "
+            "SELECT company_id, to_char(period_month, 'YYYY-MM') AS month, line_code, tax_base, vat FROM {} "
             "WHERE period_month BETWEEN date_trunc('month', %s::date) AND %s AND NOT is_aggregate"
         ).format(sql.Identifier(schemas.gold, "fin_vat_2550m")),
         (date_from, date_to),
     )
-    result: dict[tuple[str, str, str], Decimal] = {}
+    result: dict[tuple[int, str, str, str], Decimal] = {}
     for row in rows:
-        result[(row["month"], row["line_code"], "tax_base")] = Decimal(row["tax_base"])
-        result[(row["month"], row["line_code"], "balance")] = Decimal(row["vat"])
+        company = int(row["company_id"])
+        result[(company, row["month"], row["line_code"], "tax_base")] = Decimal(row["tax_base"])
+        result[(company, row["month"], row["line_code"], "balance")] = Decimal(row["vat"])
     return result
 
 
@@ -248,15 +249,23 @@ def gold_ewt(
     schemas: FinanceSchemas,
     date_from: datetime.date,
     date_to: datetime.date,
-) -> dict[tuple[str, str, str], tuple[Decimal, Decimal]]:
+) -> dict[tuple[int, str, str, str], tuple[Decimal, Decimal]]:
     """Gold expanded withholding on purchases of the months in ``[date_from, date_to]``:
-    ``{(quarter, payee_tin, atc): (income_payment, tax_withheld)}``."""
+    ``{(company_id, quarter, payee_tin, atc): (income_payment, tax_withheld)}``."""
     rows = fetch_dicts(
         conn,
         sql.SQL(
-            "SELECT quarter, payee_tin, atc, sum(income_payment) AS base, sum(tax_withheld) AS tax FROM {} "
-            "WHERE period_month BETWEEN date_trunc('month', %s::date) AND %s GROUP BY quarter, payee_tin, atc"
+            "SELECT company_id, quarter, payee_tin, atc,"
+            " sum(income_payment) AS base, sum(tax_withheld) AS tax FROM {}"
+            " WHERE period_month BETWEEN date_trunc('month', %s::date) AND %s"
+            " GROUP BY company_id, quarter, payee_tin, atc"
         ).format(sql.Identifier(schemas.gold, "fin_ewt_payee_atc")),
         (date_from, date_to),
     )
-    return {(r["quarter"], r["payee_tin"], r["atc"]): (Decimal(r["base"]), Decimal(r["tax"])) for r in rows}
+    return {
+        (int(r["company_id"]), r["quarter"], r["payee_tin"], r["atc"]): (
+            Decimal(r["base"]),
+            Decimal(r["tax"]),
+        )
+        for r in rows
+    }

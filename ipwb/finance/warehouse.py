@@ -38,6 +38,7 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
 #: extracted Odoo models, as bronze entity names (table ``odoo_<entity>``)
 ENTITIES: tuple[str, ...] = (
+    "res_company",
     "res_partner",
     "account_tax",
     "account_move",
@@ -47,6 +48,7 @@ ENTITIES: tuple[str, ...] = (
 )
 
 SILVER_TABLES: tuple[str, ...] = (
+    "fin_companies",
     "fin_partners",
     "fin_taxes",
     "fin_invoices",
@@ -72,29 +74,38 @@ GOLD_TABLES: tuple[str, ...] = (
 
 #: gold table → (description, key columns): what the catalog and its not-null checks get
 GOLD_DOCS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "fin_vat_2550m": ("Monthly VAT return (BIR 2550M) by return line.", ("period_month", "line_code")),
-    "fin_vat_2550q": ("Quarterly VAT return (BIR 2550Q) by return line.", ("quarter", "line_code")),
+    "fin_vat_2550m": (
+        "Monthly VAT return (BIR 2550M) by return line.",
+        ("company_id", "period_month", "line_code"),
+    ),
+    "fin_vat_2550q": (
+        "Quarterly VAT return (BIR 2550Q) by return line.",
+        ("company_id", "quarter", "line_code"),
+    ),
     "fin_ewt_payee_atc": (
         "Expanded withholding on purchases by month, payee and ATC (1601-EQ, QAP, 2307 detail).",
-        ("period_month", "payee_tin", "atc"),
+        ("company_id", "period_month", "payee_tin", "atc"),
     ),
     "fin_1601eq": (
         "Quarterly remittance of creditable taxes withheld (BIR 1601-EQ) by ATC.",
-        ("quarter", "atc"),
+        ("company_id", "quarter", "atc"),
     ),
-    "fin_qap": ("Quarterly alphalist of payees (QAP).", ("quarter", "payee_tin", "atc")),
-    "fin_sawt": ("Summary alphalist of taxes withheld by customers (SAWT).", ("quarter", "payor_tin", "atc")),
+    "fin_qap": ("Quarterly alphalist of payees (QAP).", ("company_id", "quarter", "payee_tin", "atc")),
+    "fin_sawt": (
+        "Summary alphalist of taxes withheld by customers (SAWT).",
+        ("company_id", "quarter", "payor_tin", "atc"),
+    ),
     "fin_slsp_sales": (
         "Summary list of sales (SLSP) by quarter and customer TIN.",
-        ("quarter", "customer_tin"),
+        ("company_id", "quarter", "customer_tin"),
     ),
     "fin_slsp_purchases": (
         "Summary list of purchases (SLSP) by quarter and supplier TIN.",
-        ("quarter", "supplier_tin"),
+        ("company_id", "quarter", "supplier_tin"),
     ),
     "fin_expense_spend": (
         "Employee expense spend by month, employee, department and category.",
-        ("period_month", "employee_id", "category"),
+        ("company_id", "period_month", "employee_id", "category"),
     ),
 }
 
@@ -370,6 +381,22 @@ def upsert_rows(
         inserted = cur.rowcount
         cur.execute("TRUNCATE fin_stage")
     return int(inserted)
+
+
+def live_rows_lack(
+    conn: psycopg2.extensions.connection, schemas: FinanceSchemas, entity: str, key: str
+) -> bool:
+    """Whether some live latest row of ``entity`` has no ``key`` in its payload (extracted
+    before the payload had it: the extraction then re-reads the entity in full)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL(
+                "SELECT 1 FROM (SELECT DISTINCT ON (source_id) is_deleted, payload FROM {}"
+                " ORDER BY source_id, load_seq DESC) latest WHERE NOT is_deleted AND NOT payload ? %s LIMIT 1"
+            ).format(_bronze_table(schemas, entity)),
+            (key,),
+        )
+        return cur.fetchone() is not None
 
 
 def live_source_ids(conn: psycopg2.extensions.connection, schemas: FinanceSchemas, entity: str) -> set[int]:

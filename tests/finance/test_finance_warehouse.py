@@ -46,9 +46,17 @@ def _taxes() -> list[wh.SourceRow]:
     ]  # fmt: skip
 
 
-def _move(mid: int, move_type: str, day: str, partner: int, state: str = "posted") -> dict[str, object]:
-    return {"id": mid, "name": f"M{mid}", "move_type": move_type, "state": state, "date": day,
-            "invoice_date": day, "partner_id": partner, "commercial_partner_id": partner,
+def _company(cid: int, name: str, vat: str) -> wh.SourceRow:
+    return wh.SourceRow(
+        cid, WD, {"id": cid, "name": name, "vat": vat, "branch_code": "000", "currency": "PHP"}
+    )
+
+
+def _move(
+    mid: int, move_type: str, day: str, partner: int, state: str = "posted", company: int = 1
+) -> dict[str, object]:
+    return {"id": mid, "name": f"M{mid}", "company_id": company, "move_type": move_type, "state": state,
+            "date": day, "invoice_date": day, "partner_id": partner, "commercial_partner_id": partner,
             "amount_untaxed_signed": 0, "amount_tax_signed": 0, "amount_total_signed": 0}  # fmt: skip
 
 
@@ -57,6 +65,11 @@ def _line(lid: int, mid: int, balance: float, **extra: object) -> dict[str, obje
 
 
 def _load_invoice_and_bill(conn: psycopg2.extensions.connection, invoice_state: str = "posted") -> None:
+    companies = [
+        _company(1, "PH Books Inc.", "123-456-789-000"),
+        _company(2, "PH Branch Co.", "987-654-321-000"),
+    ]
+    wh.upsert_rows(conn, SCHEMAS, "res_company", companies)
     wh.upsert_rows(conn, SCHEMAS, "res_partner", [_partner(10, "Customer", "111-222-333-000"),
                                                    _partner(20, "Vendor", "444-555-666-001")])  # fmt: skip
     wh.upsert_rows(conn, SCHEMAS, "account_tax", _taxes())
@@ -84,11 +97,11 @@ def test_gold_marts_from_bronze(conn: psycopg2.extensions.connection) -> None:
     assert counts["silver.fin_invoices"] == 2
     assert counts["silver.fin_invoice_lines"] == 5
     vat = marts.gold_vat_lines(conn, SCHEMAS, datetime.date(2025, 1, 1), datetime.date(2025, 3, 31))
-    assert vat[("2025-01", "31", "tax_base")] == Decimal("1000.00")
-    assert vat[("2025-01", "31", "balance")] == Decimal("120.00")
-    assert vat[("2025-02", "42", "balance")] == Decimal("60.00")
+    assert vat[(1, "2025-01", "31", "tax_base")] == Decimal("1000.00")
+    assert vat[(1, "2025-01", "31", "balance")] == Decimal("120.00")
+    assert vat[(1, "2025-02", "42", "balance")] == Decimal("60.00")
     ewt = marts.gold_ewt(conn, SCHEMAS, datetime.date(2025, 1, 1), datetime.date(2025, 3, 31))
-    assert ewt == {("2025-Q1", "444555666", "WC158"): (Decimal("500.00"), Decimal("10.00"))}
+    assert ewt == {(1, "2025-Q1", "444555666", "WC158"): (Decimal("500.00"), Decimal("10.00"))}
     query = "SELECT line_code, vat FROM gold.fin_vat_2550q WHERE line_code IN ('35', '56')"
     rows = marts.fetch_dicts(conn, psycopg2.sql.SQL(query))
     assert {r["line_code"]: r["vat"] for r in rows} == {"35": Decimal("120.00"), "56": Decimal("60.00")}
@@ -245,7 +258,7 @@ def test_staged_gold_is_published_only_when_asked(conn: psycopg2.extensions.conn
     marts.build_gold(conn, staged)
     assert marts.fingerprints(conn, SCHEMAS, layers=("gold",)) == published
     march = marts.gold_vat_lines(conn, staged, datetime.date(2025, 3, 1), datetime.date(2025, 3, 31))
-    assert march[("2025-03", "31", "tax_base")] == Decimal("50.00")
+    assert march[(1, "2025-03", "31", "tax_base")] == Decimal("50.00")
     counts = marts.publish_gold(conn, staged)
     bi.create_bi_views(conn, SCHEMAS)
     conn.commit()
@@ -268,3 +281,23 @@ def test_staged_gold_is_published_only_when_asked(conn: psycopg2.extensions.conn
         assert cur.fetchone() == (0,)
         cur.execute("SELECT count(*) FROM pg_namespace WHERE nspname IN ('bronze', 'silver', 'gold', 'bi')")
         assert cur.fetchone() == (4,)
+
+
+def test_gold_is_per_company(conn: psycopg2.extensions.connection) -> None:
+    _load_invoice_and_bill(conn)
+    invoice = wh.SourceRow(400, WD, _move(400, "out_invoice", "2025-01-20", 10, company=2))
+    wh.upsert_rows(conn, SCHEMAS, "account_move", [invoice])
+    wh.upsert_rows(conn, SCHEMAS, "account_move_line", [wh.SourceRow(
+        4001, WD, _line(4001, 400, -300.0, tax_ids=[1], tax_tag_invert=True, tax_tags=[{"name": "+31A"}]),
+        parent_version=invoice.version)])  # fmt: skip
+    marts.build(conn, SCHEMAS)
+    vat = marts.gold_vat_lines(conn, SCHEMAS, datetime.date(2025, 1, 1), datetime.date(2025, 1, 31))
+    assert vat[(1, "2025-01", "31", "tax_base")] == Decimal("1000.00")
+    assert vat[(2, "2025-01", "31", "tax_base")] == Decimal("300.00")
+    query = "SELECT company_id, company_name, company_tin, tax_base FROM gold.fin_vat_2550q"
+    query += " WHERE line_code = '31'"
+    rows = marts.fetch_dicts(conn, psycopg2.sql.SQL(query + " ORDER BY company_id"))
+    assert [tuple(r.values()) for r in rows] == [
+        (1, "PH Books Inc.", "123456789", Decimal("1000.00")),
+        (2, "PH Branch Co.", "987654321", Decimal("300.00")),
+    ]

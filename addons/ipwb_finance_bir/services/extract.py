@@ -71,6 +71,16 @@ def _address(partner):
     return ", ".join(p for p in parts if p)
 
 
+def company_payload(company):
+    return {
+        "id": company.id,
+        "name": company.name or "",
+        "vat": company.vat or "",
+        "branch_code": company.partner_id.branch_code or "000",
+        "currency": company.currency_id.name,
+    }
+
+
 def partner_payload(partner):
     return {
         "id": partner.id,
@@ -148,6 +158,7 @@ def payment_payload(payment):
         "id": payment.id,
         "name": payment.name or "",
         "date": payment.date or None,
+        "company_id": payment.company_id.id,
         "payment_type": payment.payment_type,
         "partner_type": payment.partner_type,
         "partner_id": payment.partner_id.id or None,
@@ -165,6 +176,7 @@ def expense_payload(expense):
         "id": expense.id,
         "name": expense.name or "",
         "date": expense.date or None,
+        "company_id": expense.company_id.id,
         "employee_id": expense.employee_id.id,
         "employee_name": expense.employee_id.name or "",
         "department": expense.employee_id.department_id.name or "",
@@ -209,14 +221,17 @@ def _rows_of(entity, payload):
 
 
 #: an extracted model: its bronze entity, Odoo model, domain, rows of a chunk of records,
-#: and whether records deleted in Odoo are swept into tombstones
-Source = namedtuple("Source", "entity model domain rows_of sweep")
+#: whether records deleted in Odoo are swept into tombstones, and a payload key earlier
+#: extractions lacked (bronze rows without it make the next extraction re-read in full)
+Source = namedtuple("Source", "entity model domain rows_of sweep requires", defaults=(None,))
 
 
 def _load(env, conn, schemas, source):
     """One source: changed records since its watermark → bronze, then the deletion sweep,
     then the watermark moves forward. Returns new versions per entity."""
     mark = wh.get_watermark(conn, schemas, source.entity)
+    if source.requires and wh.live_rows_lack(conn, schemas, source.entity, source.requires):
+        mark = wh.Watermark(source.entity)
     records = _changed(env, source.model, mark, source.domain)
     loaded = {}
     for chunk in _chunks(records):
@@ -234,15 +249,29 @@ def extract(env, conn, schemas, companies):
     company = [("company_id", "in", companies.ids)]
     shared_or_company = ["|", ("company_id", "=", False), *company]
     sources = (
+        Source(
+            "res_company",
+            "res.company",
+            [("id", "in", companies.ids)],
+            _rows_of("res_company", company_payload),
+            False,
+        ),
         Source("account_tax", "account.tax", company, _rows_of("account_tax", tax_payload), False),
         Source(
             "res_partner", "res.partner", shared_or_company, _rows_of("res_partner", partner_payload), False
         ),
         Source("account_move", "account.move", company, _move_rows, True),
         Source(
-            "account_payment", "account.payment", company, _rows_of("account_payment", payment_payload), True
+            "account_payment",
+            "account.payment",
+            company,
+            _rows_of("account_payment", payment_payload),
+            True,
+            "company_id",
         ),
-        Source("hr_expense", "hr.expense", company, _rows_of("hr_expense", expense_payload), True),
+        Source(
+            "hr_expense", "hr.expense", company, _rows_of("hr_expense", expense_payload), True, "company_id"
+        ),
     )
     loaded = dict.fromkeys(wh.ENTITIES, 0)
     for source in sources:

@@ -23,7 +23,7 @@ def _money(value):
 
 
 def vat_lines(env, companies, date_from, date_to):
-    """``{(YYYY-MM, line_code, column): amount}`` of the 2550Q leaf lines, from the books."""
+    """``{(company_id, YYYY-MM, line_code, column): amount}`` of the 2550Q leaf lines, from the books."""
     groups = (
         env["account.move.line"]
         .with_context(lang="en_US")
@@ -35,19 +35,19 @@ def vat_lines(env, companies, date_from, date_to):
                 ("date", "<=", date_to),
                 ("tax_tag_ids", "!=", False),
             ],
-            groupby=["date:month", "tax_tag_ids", "tax_tag_invert"],
+            groupby=["company_id", "date:month", "tax_tag_ids", "tax_tag_invert"],
             aggregates=["balance:sum"],
         )
     )
     result = defaultdict(Decimal)
-    for month, tag, invert, balance in groups:
+    for company, month, tag, invert, balance in groups:
         parsed = split_tag(tag.name)
         if not parsed or parsed[1] not in VAT_TAG_LINES:
             continue
         sign, formula = parsed
         line = VAT_TAG_LINES[formula]
         amount = _money(balance) * sign * (-1 if invert else 1)
-        result[(month.strftime("%Y-%m"), line.code, line.column)] += amount
+        result[(company.id, month.strftime("%Y-%m"), line.code, line.column)] += amount
     return dict(result)
 
 
@@ -65,7 +65,8 @@ def _read_2307(content):
 
 
 def ewt_2307(env, companies, date_from, date_to):
-    """``{(quarter, vendor_tin, atc): (income_payment, tax_withheld)}`` from the 2307 export.
+    """``{(company_id, quarter, vendor_tin, atc): (income_payment, tax_withheld)}`` from the
+    2307 export, generated per company.
 
     Bills count positive and vendor refunds negative (the export itself shows absolute
     amounts); only expanded-withholding ATCs (WI/WC) are kept.
@@ -83,14 +84,14 @@ def ewt_2307(env, companies, date_from, date_to):
     result = defaultdict(lambda: (Decimal(0), Decimal(0)))
     by_key = defaultdict(lambda: env["account.move"])
     for move in moves:
-        by_key[(quarter_of(move.date), move.move_type)] |= move
-    for (quarter, move_type), batch in sorted(by_key.items(), key=lambda kv: kv[0]):
+        by_key[(move.company_id.id, quarter_of(move.date), move.move_type)] |= move
+    for (company, quarter, move_type), batch in sorted(by_key.items(), key=lambda kv: kv[0]):
         sign = -1 if move_type == "in_refund" else 1
         content = l10n_ph_utils._export_bir_2307("Form2307", batch, file_format="xlsx")
         for tin, atc, base, tax in _read_2307(content):
             if not atc.upper().startswith(("WI", "WC")):
                 continue
-            key = (quarter, tin_digits(tin), atc)
+            key = (company, quarter, tin_digits(tin), atc)
             old_base, old_tax = result[key]
             result[key] = (old_base + sign * base, old_tax + sign * tax)
     return dict(result)

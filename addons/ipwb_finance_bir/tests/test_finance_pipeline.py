@@ -65,20 +65,29 @@ class TestFinancePipeline(TestPhCommon):
         (cls.invoice | cls.invoice_wht | cls.invoice_exempt | cls.bill | cls.bill_service).action_post()
 
     @classmethod
-    def _move(cls, move_type, partner, day, lines):
-        return cls.env["account.move"].create(
-            {
-                "move_type": move_type,
-                "partner_id": partner.id,
-                "invoice_date": day,
-                "date": day,
-                "invoice_line_ids": [
-                    Command.create(
-                        {"name": f"Item {price}", "quantity": 1, "price_unit": price, "tax_ids": taxes.ids}
-                    )
-                    for price, taxes in lines
-                ],
-            }
+    def _move(cls, move_type, partner, day, lines, company=None):
+        return (
+            cls.env["account.move"]
+            .with_company(company or cls.company)
+            .create(
+                {
+                    "move_type": move_type,
+                    "partner_id": partner.id,
+                    "invoice_date": day,
+                    "date": day,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": f"Item {price}",
+                                "quantity": 1,
+                                "price_unit": price,
+                                "tax_ids": taxes.ids,
+                            }
+                        )
+                        for price, taxes in lines
+                    ],
+                }
+            )
         )
 
     def setUp(self):
@@ -99,8 +108,11 @@ class TestFinancePipeline(TestPhCommon):
     def _steps(self, run):
         return {s.step_name: s for s in run.pipeline_run_id.step_run_ids}
 
-    def _gold_vat(self):
-        return self._read(marts.gold_vat_lines, *PERIOD)
+    def _gold_vat(self, company=None):
+        """Gold 2550M leaf lines of one company (the test company by default)."""
+        company = company or self.company
+        lines = self._read(marts.gold_vat_lines, *PERIOD)
+        return {key[1:]: amount for key, amount in lines.items() if key[0] == company.id}
 
     def _read(self, function, *args):
         """Read the warehouse, then end the read transaction (a pipeline run drops and
@@ -137,7 +149,7 @@ class TestFinancePipeline(TestPhCommon):
         # the books, as Odoo's 2550Q tag rule reads them ...
         books = odoo_figures.vat_lines(self.env, self.company, *PERIOD)
         for key, amount in books.items():
-            self.assertEqual(gold.get(key, Decimal(0)), amount, key)
+            self.assertEqual(gold.get(key[1:], Decimal(0)), amount, key)
         # ... and as a person reads the invoices
         self.assertEqual(gold[("2025-01", "31", "tax_base")], Decimal("10000.00"))
         self.assertEqual(gold[("2025-01", "31", "balance")], Decimal("1200.00"))
@@ -152,8 +164,13 @@ class TestFinancePipeline(TestPhCommon):
         ewt_2307 = odoo_figures.ewt_2307(self.env, self.company, *PERIOD)
         self.assertEqual(self._read(marts.gold_ewt, *PERIOD), ewt_2307)
         tin_b, tin_a = "789456123", "789456123"
-        self.assertEqual(ewt_2307[("2025-Q1", tin_b, "WC158")], (Decimal("20000.00"), Decimal("200.00")))
-        self.assertEqual(ewt_2307[("2025-Q1", tin_a, "WI010")], (Decimal("3000.00"), Decimal("150.00")))
+        company = self.company.id
+        self.assertEqual(
+            ewt_2307[(company, "2025-Q1", tin_b, "WC158")], (Decimal("20000.00"), Decimal("200.00"))
+        )
+        self.assertEqual(
+            ewt_2307[(company, "2025-Q1", tin_a, "WI010")], (Decimal("3000.00"), Decimal("150.00"))
+        )
         # SAWT: the 1% the customer withheld from us
         sawt = self._query(
             "SELECT atc, income_payment, tax_withheld FROM {}", sql.Identifier(self.schemas.gold, "fin_sawt")
@@ -172,7 +189,9 @@ class TestFinancePipeline(TestPhCommon):
         self.assertEqual((table.layer, table.domain), ("gold", "finance_bir"))
         self.assertTrue(table.owner_id and table.slo_freshness_hours and table.description)
         checks = self.env["ipwb.dq.check"].sudo().search([("table_ref", "=", table.full_name)])
-        self.assertEqual(set(checks.mapped("column_name")), {"quarter", "line_code"})
+        self.assertEqual(
+            set(checks.mapped("column_name")), {"company_id", "company_name", "quarter", "line_code"}
+        )
         edges = (
             self.env["ipwb.lineage.edge"]
             .sudo()
@@ -182,7 +201,7 @@ class TestFinancePipeline(TestPhCommon):
         # a second run registers nothing twice
         self._run()
         self.assertEqual(
-            self.env["ipwb.dq.check"].sudo().search_count([("table_ref", "=", table.full_name)]), 2
+            self.env["ipwb.dq.check"].sudo().search_count([("table_ref", "=", table.full_name)]), 4
         )
 
     def test_rerun_changes_nothing(self):
@@ -326,3 +345,48 @@ class TestFinancePipeline(TestPhCommon):
             self.env.ref("ipwb_finance_bir.ipwb_finance_step_extract").run()
         with self.assertRaisesRegex(UserError, "comma-separated company ids"):
             self.env["ipwb.finance.run"]._companies_from_params({"companies": "first"})
+
+    def test_gold_and_reconciliation_are_per_company(self):
+        other = self.setup_other_company(name="PH Second Co")["company"]
+        other.vat = "987-654-321-000"
+        self.env.user.company_ids |= other
+
+        def tax(xmlid):
+            return self.env.ref(f"account.{other.id}_{xmlid}")
+
+        moves = self._move(
+            "out_invoice", self.partner_a, JAN, [(4000, tax("l10n_ph_tax_sale_vat_12"))], other
+        )
+        moves |= self._move(
+            "in_invoice",
+            self.partner_b,
+            FEB,
+            [(1000, tax("l10n_ph_tax_purchase_vat_12") | tax("l10n_ph_tax_purchase_wc158_1"))],
+            other,
+        )
+        moves.action_post()
+        run = self.env["ipwb.finance.run"]._run_pipeline(
+            companies=self.company | other, date_from=PERIOD[0], date_to=PERIOD[1]
+        )
+        self.assertEqual(run.state, "succeeded", run.error)
+        self.assertEqual(run.reconciliation, "ok", run.differences)
+        # each company's own figures, reconciled key by key with that company's books
+        self.assertEqual(self._gold_vat()[("2025-01", "31", "tax_base")], Decimal("10000.00"))
+        self.assertEqual(self._gold_vat(other)[("2025-01", "31", "tax_base")], Decimal("4000.00"))
+        self.assertEqual(self._gold_vat(other)[("2025-02", "42", "balance")], Decimal("120.00"))
+        books = odoo_figures.vat_lines(self.env, self.company | other, *PERIOD)
+        self.assertEqual({key[0] for key in books}, {self.company.id, other.id})
+        ewt = self._read(marts.gold_ewt, *PERIOD)
+        self.assertEqual(ewt, odoo_figures.ewt_2307(self.env, self.company | other, *PERIOD))
+        self.assertEqual(
+            ewt[(other.id, "2025-Q1", "789456123", "WC158")], (Decimal("1000.00"), Decimal("10.00"))
+        )
+        # the BI tool sees who files what
+        rows = self._query(
+            "SELECT DISTINCT company_id, company_name, company_tin FROM {} ORDER BY company_id",
+            sql.Identifier("bi", "vat_return_quarterly"),
+        )
+        self.assertEqual(
+            [tuple(r.values()) for r in rows],
+            [(self.company.id, "Test Company", "123456789"), (other.id, "PH Second Co", "987654321")],
+        )

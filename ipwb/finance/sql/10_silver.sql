@@ -2,6 +2,18 @@
 -- The latest version of each record (highest load_seq) wins; tombstones drop the record.
 -- {bronze}/{silver} are schema identifiers composed by ipwb.finance.warehouse.build.
 
+DROP TABLE IF EXISTS {silver}.fin_companies;
+CREATE TABLE {silver}.fin_companies AS
+SELECT b.source_id AS company_id,
+       b.payload ->> 'name' AS name,
+       left(regexp_replace(coalesce(b.payload ->> 'vat', ''), '\D', '', 'g'), 9) AS tin,
+       nullif(b.payload ->> 'vat', '') AS vat,
+       coalesce(nullif(b.payload ->> 'branch_code', ''), '000') AS branch_code,
+       b.payload ->> 'currency' AS currency
+FROM (SELECT DISTINCT ON (source_id) * FROM {bronze}.odoo_res_company ORDER BY source_id, load_seq DESC) b
+WHERE NOT b.is_deleted;
+ALTER TABLE {silver}.fin_companies ADD PRIMARY KEY (company_id);
+
 DROP TABLE IF EXISTS {silver}.fin_partners;
 CREATE TABLE {silver}.fin_partners AS
 SELECT b.source_id AS partner_id,
@@ -37,6 +49,7 @@ ALTER TABLE {silver}.fin_taxes ADD PRIMARY KEY (tax_id);
 DROP TABLE IF EXISTS {silver}.fin_invoices;
 CREATE TABLE {silver}.fin_invoices AS
 SELECT m.source_id AS move_id,
+       (m.payload ->> 'company_id')::bigint AS company_id,
        m.version AS move_version,
        m.payload ->> 'name' AS number,
        m.payload ->> 'move_type' AS move_type,
@@ -68,6 +81,7 @@ DROP TABLE IF EXISTS {silver}.fin_invoice_lines;
 CREATE TABLE {silver}.fin_invoice_lines AS
 SELECT l.source_id AS line_id,
        i.move_id,
+       i.company_id,
        i.date,
        i.period_month,
        i.move_type,
@@ -94,13 +108,13 @@ ALTER TABLE {silver}.fin_invoice_lines ADD PRIMARY KEY (line_id);
 -- the tax amount itself (role 'tax', from tax_line_id). Amounts are balances (debit +).
 DROP TABLE IF EXISTS {silver}.fin_tax_amounts;
 CREATE TABLE {silver}.fin_tax_amounts AS
-SELECT l.line_id, l.move_id, l.date, l.period_month, l.move_type, l.partner_id,
+SELECT l.line_id, l.move_id, l.company_id, l.date, l.period_month, l.move_type, l.partner_id,
        t.tax_id, 'base'::text AS role, l.balance AS amount
 FROM {silver}.fin_invoice_lines l
 CROSS JOIN LATERAL jsonb_array_elements_text(l.tax_ids) AS x(tax_id_text)
 JOIN {silver}.fin_taxes t ON t.tax_id = x.tax_id_text::bigint
 UNION ALL
-SELECT l.line_id, l.move_id, l.date, l.period_month, l.move_type, l.partner_id,
+SELECT l.line_id, l.move_id, l.company_id, l.date, l.period_month, l.move_type, l.partner_id,
        l.tax_line_id, 'tax'::text, l.balance
 FROM {silver}.fin_invoice_lines l
 WHERE l.tax_line_id IS NOT NULL;
@@ -110,7 +124,7 @@ ALTER TABLE {silver}.fin_tax_amounts ADD PRIMARY KEY (line_id, tax_id, role);
 -- balance, negated for '-' tags, negated again when the line's tax_tag_invert is set.
 DROP TABLE IF EXISTS {silver}.fin_tax_tag_amounts;
 CREATE TABLE {silver}.fin_tax_tag_amounts AS
-SELECT l.line_id, l.move_id, l.date, l.period_month, l.partner_id,
+SELECT l.line_id, l.move_id, l.company_id, l.date, l.period_month, l.partner_id,
        tag ->> 'name' AS tag_name,
        substr(tag ->> 'name', 2) AS tag_formula,
        (l.balance
@@ -124,6 +138,7 @@ ALTER TABLE {silver}.fin_tax_tag_amounts ADD PRIMARY KEY (line_id, tag_name);
 DROP TABLE IF EXISTS {silver}.fin_payments;
 CREATE TABLE {silver}.fin_payments AS
 SELECT b.source_id AS payment_id,
+       (b.payload ->> 'company_id')::bigint AS company_id,
        b.payload ->> 'name' AS number,
        (b.payload ->> 'date')::date AS date,
        b.payload ->> 'payment_type' AS payment_type,
@@ -144,6 +159,7 @@ ALTER TABLE {silver}.fin_payments ADD PRIMARY KEY (payment_id);
 DROP TABLE IF EXISTS {silver}.fin_expenses;
 CREATE TABLE {silver}.fin_expenses AS
 SELECT b.source_id AS expense_id,
+       (b.payload ->> 'company_id')::bigint AS company_id,
        b.payload ->> 'name' AS description,
        (b.payload ->> 'date')::date AS date,
        date_trunc('month', (b.payload ->> 'date')::date)::date AS period_month,
