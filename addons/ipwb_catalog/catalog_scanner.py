@@ -20,6 +20,8 @@ from .models.ipwb_schema import layer_from_schema
 
 _logger = logging.getLogger(__name__)
 
+#: tables created per ORM create (flushed and uncached in between) on a first scan
+CREATE_CHUNK = 2000
 #: context for the scanner's writes: no chatter noise for thousands of mirrored records
 QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True, "active_test": False}
 
@@ -266,8 +268,19 @@ class CatalogScanner:
         return mapping.get(field, field) in changed or (field == "ordinal" and "name" in changed)
 
     def _create_tables(self, tables):
-        if not tables:
-            return
+        """Create new tables and their columns, :data:`CREATE_CHUNK` tables at a time.
+
+        Each chunk is flushed and dropped from the ORM cache: a first scan of 100k tables
+        (1M columns) in one ``create`` holds every record in memory and exceeds Odoo's
+        memory limit.
+        """
+        for start in range(0, len(tables), CREATE_CHUNK):
+            self._create_table_chunk(tables[start : start + CREATE_CHUNK])
+            if len(tables) > CREATE_CHUNK:
+                self.env.flush_all()
+                self.env.invalidate_all()
+
+    def _create_table_chunk(self, tables):
         vals_list = []
         for table in tables:
             vals = self.table_values(table)

@@ -10,6 +10,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
 from odoo.tools import SQL
 
+from .. import catalog_scanner
 from .common import WarehouseSchema
 
 WRITES = re.compile(
@@ -104,6 +105,19 @@ class TestCatalogScan(TransactionCase):
         self.assertEqual(amount_edge.source, "view")
         self.assertEqual(amount_edge.source_table_id, orders)
         self.assertEqual(amount_edge.target_column_id, self.column(view, "amount"))
+
+    def test_first_scan_creates_in_chunks(self):
+        """A large first scan creates tables chunk by chunk (flushed, uncached): same result."""
+        self.wh.execute(
+            ";".join(f"CREATE TABLE {{schema}}.t{i} (id int PRIMARY KEY, v{i} text)" for i in range(5))
+        )
+        with patch.object(catalog_scanner, "CREATE_CHUNK", 2):
+            summary = self.scan()
+        self.assertEqual(summary["tables_created"], 5)
+        for i in range(5):
+            table = self.table(f"t{i}")
+            self.assertEqual(table.column_ids.mapped("name"), ["id", f"v{i}"])
+        self.assertEqual(self.scan()["tables_created"], 0)
 
     def test_second_scan_writes_nothing(self):
         self.wh.execute(
