@@ -224,6 +224,8 @@ class IpwbFinanceRun(models.Model):
                     pipeline.action_promote()
             except UserError as exc:
                 _logger.warning("finance pipeline left validated: %s", exc)
+        # runs of the single-action pipeline of earlier versions have no pipeline run: gone
+        self.sudo().search([("pipeline_run_id", "=", False)]).unlink()
         # the single-action cron of earlier versions: the pipeline's own schedule replaces it
         old_cron = self.env.ref("ipwb_finance_bir.ir_cron_finance_pipeline", raise_if_not_found=False)
         if old_cron:
