@@ -49,7 +49,7 @@ export class LineageGraph extends Component {
         this.drag = null;
         this.dims = {NODE_WIDTH, HEADER_HEIGHT, ROW_HEIGHT, MORE_WIDTH, MORE_HEIGHT};
         this.state = useState({
-            layout: {nodes: [], more: [], edges: [], moreEdges: [], lanes: [], width: 0, height: 0},
+            layout: {nodes: [], groups: [], more: [], edges: [], moreEdges: [], lanes: [], width: 0, height: 0},
             columnPaths: [],
             selected: null,
             root: null,
@@ -136,7 +136,7 @@ export class LineageGraph extends Component {
     }
 
     relayout() {
-        const layout = layoutGraph(this.nodes, this.edges, this.more, this.columns);
+        const layout = layoutGraph(this.nodes, this.edges, this.more, this.columns, this.state.root);
         const degree = {};
         for (const edge of layout.edges) {
             degree[edge.source] = (degree[edge.source] || 0) + 1;

@@ -27,14 +27,64 @@ export function moreId(entry) {
     return `more:${entry.direction}:${entry.node}`;
 }
 
+/** a table's leaf neighbours (linked to nothing else drawn) are packed in a grid from this many */
+export const GROUP_MIN = 12;
+const GAP_X = 16;
+const GAP_Y = 12;
+const GROUP_PAD = 10;
+
 /**
- * Places table nodes (with their column rows when expanded) and "+k more" nodes.
+ * Leaf tables grouped by the one table they are linked to (and the side): a hub's hundreds of
+ * direct neighbours become one compact grid instead of a column thousands of pixels tall.
+ * Expanded tables (columns shown, "+k more" pending, or linked twice) are never grouped.
+ */
+export function leafGroups(nodes, edges, more, columns, rootId) {
+    const links = new Map();
+    const link = (id, other, direction) => links.set(id, [...(links.get(id) || []), [other, direction]]);
+    for (const edge of edges) {
+        link(edge.target, edge.source, "downstream");
+        link(edge.source, edge.target, "upstream");
+    }
+    const pending = new Set([...more.values()].map((entry) => entry.node));
+    const groups = new Map();
+    for (const node of [...nodes.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+        const own = links.get(node.id) || [];
+        if (own.length !== 1 || columns.has(node.id) || pending.has(node.id) || node.id === rootId) {
+            continue;
+        }
+        const [parent, direction] = own[0];
+        const id = `group:${direction}:${parent}`;
+        if (!groups.has(id)) {
+            groups.set(id, {id, parent, direction, members: []});
+        }
+        groups.get(id).members.push(node.id);
+    }
+    return [...groups.values()]
+        .filter((group) => group.members.length >= GROUP_MIN)
+        .map((group) => {
+            const n = group.members.length;
+            const ratio = (HEADER_HEIGHT + GAP_Y) / (NODE_WIDTH + GAP_X);
+            const cols = Math.max(1, Math.round(Math.sqrt(n * ratio * 0.6)));
+            const rows = Math.ceil(n / cols);
+            return {
+                ...group,
+                cols,
+                rows,
+                width: cols * (NODE_WIDTH + GAP_X) - GAP_X + 2 * GROUP_PAD,
+                height: rows * (HEADER_HEIGHT + GAP_Y) - GAP_Y + 2 * GROUP_PAD,
+            };
+        });
+}
+
+/**
+ * Places table nodes (with their column rows when expanded), leaf grids and "+k more" nodes.
  * @param {Map} nodes table nodes by id
  * @param {Map} edges table edges by key ({source, target})
  * @param {Map} more "+k more" entries by key ({node, direction, offset, hidden})
  * @param {Map} columns expanded tables → {columns: [...]}
+ * @param {String} rootId the table the graph was opened on (never grouped)
  */
-export function layoutGraph(nodes, edges, more, columns) {
+export function layoutGraph(nodes, edges, more, columns, rootId = null) {
     const graph = new dagre.graphlib.Graph();
     graph.setGraph({rankdir: "LR", nodesep: 16, ranksep: 80, marginx: 30, marginy: 40});
     graph.setDefaultEdgeLabel(() => ({}));
@@ -42,17 +92,36 @@ export function layoutGraph(nodes, edges, more, columns) {
         const cols = columns.get(id);
         return cols ? HEADER_HEIGHT + cols.columns.length * ROW_HEIGHT + 8 : HEADER_HEIGHT;
     };
+    const drawn = [...edges.values()].filter((e) => nodes.has(e.source) && nodes.has(e.target));
+    const groups = leafGroups(nodes, drawn, more, columns, rootId);
+    const groupOf = new Map();
+    for (const group of groups) {
+        for (const member of group.members) {
+            groupOf.set(member, group);
+        }
+    }
     for (const node of nodes.values()) {
-        graph.setNode(node.id, {width: NODE_WIDTH, height: heightOf(node.id)});
+        if (!groupOf.has(node.id)) {
+            graph.setNode(node.id, {width: NODE_WIDTH, height: heightOf(node.id)});
+        }
     }
     // Layers become columns: an edge skipping a layer (bronze → gold) spans two ranks, so
     // every gold table lines up whatever its distance from the root.
     const rankOf = (id) => LAYER_ORDER.indexOf(nodes.get(id)?.layer);
-    const drawn = [...edges.values()].filter((e) => nodes.has(e.source) && nodes.has(e.target));
+    const minlen = (source, target) => {
+        const [from, to] = [rankOf(source), rankOf(target)];
+        return from >= 0 && to >= 0 && from < 4 && to < 4 ? Math.max(1, to - from) : 1;
+    };
     for (const edge of drawn) {
-        const [from, to] = [rankOf(edge.source), rankOf(edge.target)];
-        const span = from >= 0 && to >= 0 && from < 4 && to < 4 ? Math.max(1, to - from) : 1;
-        graph.setEdge(edge.source, edge.target, {minlen: span});
+        if (!groupOf.has(edge.source) && !groupOf.has(edge.target)) {
+            graph.setEdge(edge.source, edge.target, {minlen: minlen(edge.source, edge.target)});
+        }
+    }
+    for (const group of groups) {
+        graph.setNode(group.id, {width: group.width, height: group.height});
+        const [from, to] = group.direction === "downstream" ? [group.parent, group.id] : [group.id, group.parent];
+        const [a, b] = group.direction === "downstream" ? [group.parent, group.members[0]] : [group.members[0], group.parent];
+        graph.setEdge(from, to, {minlen: minlen(a, b)});
     }
     for (const entry of more.values()) {
         if (!nodes.has(entry.node)) {
@@ -68,9 +137,33 @@ export function layoutGraph(nodes, edges, more, columns) {
     }
     dagre.layout(graph);
     const path = (points) => points.map((p, i) => `${i ? "L" : "M"}${p.x},${p.y}`).join(" ");
+    const placedGroups = groups.map((group) => {
+        const pos = graph.node(group.id);
+        const [from, to] = group.direction === "downstream" ? [group.parent, group.id] : [group.id, group.parent];
+        return {
+            ...group,
+            count: group.members.length,
+            x: pos.x - group.width / 2,
+            y: pos.y - group.height / 2,
+            path: path(graph.edge(from, to).points),
+        };
+    });
+    const slots = new Map();
+    for (const group of placedGroups) {
+        group.members.forEach((member, i) => {
+            const [col, row] = [Math.floor(i / group.rows), i % group.rows];
+            slots.set(member, {
+                x: group.x + GROUP_PAD + col * (NODE_WIDTH + GAP_X),
+                y: group.y + GROUP_PAD + row * (HEADER_HEIGHT + GAP_Y),
+            });
+        });
+    }
     const placed = [...nodes.values()].map((node) => {
-        const pos = graph.node(node.id);
         const height = heightOf(node.id);
+        if (slots.has(node.id)) {
+            return {...node, ...slots.get(node.id), height};
+        }
+        const pos = graph.node(node.id);
         return {...node, x: pos.x - NODE_WIDTH / 2, y: pos.y - height / 2, height};
     });
     const moreNodes = [...more.values()]
@@ -83,7 +176,8 @@ export function layoutGraph(nodes, edges, more, columns) {
         key: `${edge.source}→${edge.target}`,
         source: edge.source,
         target: edge.target,
-        path: path(graph.edge(edge.source, edge.target).points),
+        // an edge into a leaf grid is drawn once, to the grid
+        path: graph.hasEdge(edge.source, edge.target) ? path(graph.edge(edge.source, edge.target).points) : null,
     }));
     const moreEdges = moreNodes.map((entry) => {
         const [from, to] = entry.direction === "downstream" ? [entry.node, entry.id] : [entry.id, entry.node];
@@ -92,6 +186,7 @@ export function layoutGraph(nodes, edges, more, columns) {
     const info = graph.graph();
     return {
         nodes: placed,
+        groups: placedGroups,
         more: moreNodes,
         edges: tableEdges,
         moreEdges,

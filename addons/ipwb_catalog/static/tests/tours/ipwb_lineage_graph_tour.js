@@ -31,6 +31,10 @@ registry.category("web_tour.tours").add("ipwb_catalog_lineage_graph_tour", {
             trigger: `.o_ipwb_lineage_more[data-node='${HUB}'][data-direction='upstream']:contains('+95 more')`,
         },
         {
+            content: "The hub's 25 shown marts are packed in one grid",
+            trigger: `.o_ipwb_lineage_group[data-parent='${HUB}'][data-direction='downstream'][data-count='25']`,
+        },
+        {
             content: "Tables sit in their layer lanes",
             trigger: ".o_ipwb_lineage_lane[data-layer='gold']:contains('gold · 25')",
         },
@@ -170,10 +174,11 @@ registry.category("web_tour.tours").add("ipwb_catalog_lineage_graph_tour", {
             trigger: ".o_ipwb_lineage_zoom",
             run() {
                 const fit = zoomOf();
-                check(fit > 0 && fit < memo.first, `fit after expanding ${fit}% (first view ${memo.first}%)`);
+                check(fit > 0 && fit <= memo.first, `fit after expanding ${fit}% (first view ${memo.first}%)`);
                 const svg = document.querySelector(".o_ipwb_lineage_svg").getBoundingClientRect();
                 const all = document.querySelector(".o_ipwb_lineage_viewport").getBoundingClientRect();
-                check(all.top >= svg.top - 1 && all.bottom <= svg.bottom + 1, "the whole graph is on screen");
+                const inside = all.top >= svg.top - 1 && all.bottom <= svg.bottom + 1;
+                check(inside && all.left >= svg.left - 1 && all.right <= svg.right + 1, "the whole graph is on screen");
                 const label = document.querySelector(".o_ipwb_lineage_node text").getBoundingClientRect();
                 check(label.height >= 5, `labels are still drawn ${label.height}px high when zoomed out`);
             },
