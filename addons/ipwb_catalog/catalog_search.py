@@ -11,15 +11,18 @@ layer, +20 owned by the searching user, usage ``min(19, ceil(log2(1 + usage_coun
 the last 90 days). They reorder hits inside a tier only.
 
 Speed (issue #3: p95 < 50 ms at 100k tables / 1M columns): a query matching every table (a
-column name such as ``amount``) must not rank every match. The candidates are gathered by a
-few index-served subqueries (trigram GIN for ``ILIKE`` and ``%`` / ``<%``), each LIMITed to
-:data:`CANDIDATES`: exact, prefix and any match of table names/text, the same for column
-names/text, and the same again among boosted tables (gold/platinum, owned, used) so a boost is
-never lost to the limit. Only those candidates are scored (their best column by a LATERAL
-lookup on ``table_id``), ranked, and counted for the facets. A tier with more matches than
-:data:`CANDIDATES` is therefore sampled: ``total`` and the facet counts are over the ranked
-candidate window, not over every match in the catalog. Record rules apply: every candidate
-subquery is restricted to ``_search``'s query, so restricted tables stay hidden.
+column name such as ``amount``) must not rank every match. The candidates are gathered by
+index-served subqueries (trigram GIN for ``ILIKE`` and ``%`` / ``<%``, thresholds set per
+query), each LIMITed to :data:`CANDIDATES`: exact, prefix and substring of table and column
+names; fuzzy names and description/comment/tag text only when those name tiers found fewer
+tables than the page size (below every name hit, they could not reach the page); and the
+boosted tables (gold/platinum, owned, used) on their own, so a boost is never lost to a limit.
+Only the candidates are scored (their best matching column among the candidate columns),
+ranked and counted for the facets: a crowded tier is sampled, and ``total`` and the facet
+counts are over the ranked candidate window, not over every match in the catalog. An empty
+query lists boosted tables, then the others by name, from two index-ordered LIMITed scans.
+Record rules apply: every candidate subquery is restricted to ``_search``'s query, so
+restricted tables stay hidden.
 """
 
 import math
@@ -153,14 +156,16 @@ def _score_sql(q, has_trigram):
     table_filters = (
         SQL("(t.name ILIKE %(q)s OR t.full_name ILIKE %(q)s)", q=exact),
         SQL("(t.name ILIKE %(q)s OR t.full_name ILIKE %(q)s)", q=prefix),
-        SQL("(t.full_name ILIKE %s OR %s)", anywhere, near_t),
+        SQL("t.full_name ILIKE %s", anywhere),
+        near_t,
         SQL("(t.description ILIKE %(any)s OR t.comment ILIKE %(any)s)", any=anywhere),
         SQL("t.id IN (%s)", tag_ids),
     )
     column_filters = (
         SQL("c.name ILIKE %s", exact),
         SQL("c.name ILIKE %s", prefix),
-        SQL("(c.name ILIKE %s OR %s)", anywhere, near_c),
+        SQL("c.name ILIKE %s", anywhere),
+        near_c,
         text_c,
     )
     return table_score, column_score, table_filters, column_filters
@@ -181,37 +186,58 @@ def _boosted(alias, uid):
     )
 
 
-def _candidates(env, visible, table_filters, column_filters):
-    """UNION of LIMITed, index-served candidate subqueries: ``(table id, matching column id)``.
+def _candidates(env, visible, table_filters, column_filters, limit):
+    """CTEs ``strong`` and ``cand``: ``(table id, matching column id)`` from LIMITed subqueries.
 
-    Boosted (gold, owned, used) tables have their own subqueries, so a boost is never lost to
-    the LIMIT of a crowded tier.
+    The name tiers (exact, prefix, substring of tables and columns) always run; fuzzy and text
+    matches rank below every name hit, so they are searched only when the name tiers found
+    fewer than ``limit`` tables (otherwise they could not reach the page). Boosted (gold,
+    owned, used) tables have their own subqueries, so a boost is never lost to the LIMIT of a
+    crowded tier.
     """
     boosted = _boosted("t", env.uid)
-    any_table = SQL("(%s)", SQL(" OR ").join(table_filters[2:]))
-    any_column = SQL("(%s)", SQL(" OR ").join(column_filters[2:]))
-    parts = [
-        SQL("SELECT t.id, NULL::int AS column_id FROM ipwb_table t WHERE %s AND t.id IN %s", cond, visible)
-        for cond in (*table_filters, SQL("%s AND %s", boosted, any_table))
-    ]
-    parts += [
-        SQL(
-            "SELECT c.table_id, c.id FROM ipwb_column c WHERE c.active AND %s AND c.table_id IN %s",
-            cond,
+
+    def tables(condition):
+        return SQL(
+            "(SELECT t.id, NULL::int AS column_id FROM ipwb_table t WHERE %s AND t.id IN %s LIMIT %s)",
+            condition,
             visible,
+            CANDIDATES,
         )
-        for cond in column_filters
-    ]
-    parts.append(
-        SQL(
-            "SELECT c.table_id, c.id FROM ipwb_table t JOIN ipwb_column c ON c.table_id = t.id"
-            " WHERE %s AND c.active AND %s AND t.id IN %s",
-            boosted,
-            any_column,
+
+    def columns(condition):
+        return SQL(
+            "(SELECT c.table_id, c.id FROM ipwb_column c"
+            " WHERE c.active AND %s AND c.table_id IN %s LIMIT %s)",
+            condition,
             visible,
+            CANDIDATES,
+        )
+
+    strong = [tables(cond) for cond in table_filters[:3]] + [columns(cond) for cond in column_filters[:3]]
+    weak = [tables(cond) for cond in table_filters[3:]] + [columns(cond) for cond in column_filters[3:]]
+    weak.append(tables(SQL("%s AND (%s)", boosted, SQL(" OR ").join(table_filters[2:]))))
+    weak.append(
+        SQL(
+            "(SELECT c.table_id, c.id FROM ipwb_table t JOIN ipwb_column c ON c.table_id = t.id"
+            " WHERE %s AND c.active AND (%s) AND t.id IN %s LIMIT %s)",
+            boosted,
+            SQL(" OR ").join(column_filters[2:]),
+            visible,
+            CANDIDATES,
         )
     )
-    return SQL(" UNION ").join(SQL("(%s LIMIT %s)", part, CANDIDATES) for part in parts)
+    return SQL(
+        """strong AS MATERIALIZED (%(strong)s),
+           cand AS MATERIALIZED (
+               SELECT * FROM strong
+               UNION
+               SELECT w.* FROM (%(weak)s) w WHERE (SELECT count(DISTINCT s.id) FROM strong s) < %(limit)s
+           )""",
+        strong=SQL(" UNION ").join(strong),
+        weak=SQL(" UNION ").join(weak),
+        limit=limit,
+    )
 
 
 def catalog_search(Table, query, facets, limit):
@@ -279,7 +305,7 @@ def catalog_search(Table, query, facets, limit):
         )
         env.cr.execute(
             SQL(
-                """WITH cand AS MATERIALIZED (%(candidates)s),
+                """WITH %(candidates)s,
                    cols AS (
                        SELECT DISTINCT ON (c.table_id) c.table_id, c.id, %(column_score)s AS score
                          FROM ipwb_column c
@@ -299,7 +325,7 @@ def catalog_search(Table, query, facets, limit):
                     WHERE own > 0 OR column_score > 0
                     ORDER BY score DESC, full_name, id
                     LIMIT %(window)s""",
-                candidates=_candidates(env, visible, table_filters, column_filters),
+                candidates=_candidates(env, visible, table_filters, column_filters, limit),
                 table_score=table_score,
                 column_score=column_score,
                 similarities=similarities,

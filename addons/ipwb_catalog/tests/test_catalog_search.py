@@ -140,6 +140,14 @@ class TestCatalogSearch(TransactionCase):
             # "customer" is an exact name, a prefix of customer_address and in two columns
             self.assertEqual(self.names("customer", facets=facets)[0], "customer")
 
+    def test_fuzzy_and_text_searched_only_below_a_page_of_name_hits(self):
+        # "customer": exact customer, prefix customer_address, columns customer_id/customer_ref
+        hits, full = self.search("customer", limit=50)
+        self.assertIn("kustomer", [h["name"] for h in hits])
+        hits, page = self.search("customer", limit=2)
+        self.assertNotIn("kustomer", [h["name"] for h in hits])
+        self.assertLess(page["total"], full["total"], "the fuzzy kustomer is not even searched")
+
     def test_empty_query_lists_boosted_then_by_name(self):
         for table in self.t.values():
             table.write({"domain": self.wh.name})
