@@ -6,6 +6,11 @@
 - :mod:`ipwb.finance.reconcile`  compares gold figures with Odoo's own and lists differences.
 - :mod:`ipwb.finance.bi`         the read-only BI role and the ``bi`` views a Superset reads.
 - :mod:`ipwb.finance.scaffold`   the new-domain template: spec YAML, SQL and checks for a model set.
+- :mod:`ipwb.finance.odoo_source` the ``odoo_extract`` step kind: any Odoo model into bronze.
 
 Nothing here imports Odoo: the addon ``ipwb_finance_bir`` reads Odoo and hands plain rows over.
 """
+
+from ipwb.finance import odoo_source
+
+__all__ = ["odoo_source"]

@@ -7,6 +7,9 @@ returns the text of every file a domain needs, keyed by its path under ``specs/`
 - ``tables/<domain>/<table>.yaml`` for each silver table and the gold monthly mart,
 - ``sql/<domain>/*.sql``: bronze tables (the finance layout: versioned ``jsonb`` rows with
   tombstones), silver (latest version, typed columns) and gold (monthly counts and sums),
+- the pipeline's first step per model is an ``odoo_extract`` step
+  (:mod:`ipwb.finance.odoo_source`): the selected fields of the Odoo records into bronze,
+  watermark on ``write_date``, idempotent,
 - ``checks/<domain>.yaml``: Guardian checks (``ipwb.guardian.checks`` format).
 
 Everything is derived from the field list, so the files agree with each other; names are
@@ -23,6 +26,7 @@ from typing import Any
 import yaml
 
 from ipwb.errors import SpecError
+from ipwb.finance import odoo_source
 from ipwb.specs import dumps, loads
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -96,10 +100,15 @@ def _dump(data: Any, kind: str | None = None) -> str:
     return dumps(loads(text, kind)) if kind is not None else text
 
 
-def _bronze_sql(model: SourceModel) -> str:
+def _bronze_table(domain: str, model: SourceModel) -> str:
+    return f"bronze.{domain}_{model.table}"
+
+
+def _bronze_sql(domain: str, model: SourceModel) -> str:
     return (
         f"-- Bronze rows of {model.model}: one jsonb row per record version, tombstones for deletions.\n"
-        f"CREATE TABLE IF NOT EXISTS bronze.odoo_{model.table} (\n"
+        f"-- The pipeline's {odoo_source.KIND} step creates and loads it.\n"
+        f"CREATE TABLE IF NOT EXISTS {_bronze_table(domain, model)} (\n"
         "    source_id bigint NOT NULL,\n"
         "    version text NOT NULL,\n"
         "    source_write_date timestamp,\n"
@@ -122,9 +131,8 @@ def _silver_sql(domain: str, model: SourceModel) -> str:
         if fld.name != "id"
     ]
     columns.append("    b.source_write_date AS updated_at")
-    latest = (
-        f"SELECT DISTINCT ON (source_id) * FROM bronze.odoo_{model.table} ORDER BY source_id, load_seq DESC"  # noqa: S608
-    )
+    bronze = _bronze_table(domain, model)
+    latest = f"SELECT DISTINCT ON (source_id) * FROM {bronze} ORDER BY source_id, load_seq DESC"  # noqa: S608
     lines = [
         f"-- Silver {model.model}: the latest version of each record, typed; tombstones dropped.",
         f"DROP TABLE IF EXISTS {target};",
@@ -187,23 +195,25 @@ def scaffold(
     tables: list[str] = []
     for model in models:
         silver = f"{domain}_{model.table}"
-        files[f"sql/{domain}/bronze_{model.table}.sql"] = _bronze_sql(model)
+        files[f"sql/{domain}/bronze_{model.table}.sql"] = _bronze_sql(domain, model)
         files[f"sql/{domain}/silver_{model.table}.sql"] = _silver_sql(domain, model)
         gold, gold_sql, gold_columns = _gold(domain, model)
         files[f"sql/{domain}/gold_{model.table}_monthly.sql"] = gold_sql
         steps += [
             {
-                "id": f"bronze_{model.table}",
-                "kind": "sql",
-                "description": f"Bronze table of {model.model} (loaded by the Odoo extractor).",
-                "config": {"file": f"sql/{domain}/bronze_{model.table}.sql",
-                           "target": f"bronze.odoo_{model.table}", "materialization": "incremental"},
+                "id": f"extract_{model.table}",
+                "kind": odoo_source.KIND,
+                "description": f"Changed {model.model} records since the watermark into bronze (JSON rows).",
+                "config": {"model": model.model, "fields": [f.name for f in model.fields],
+                           "target": _bronze_table(domain, model)},
+                "retries": 2,
+                "retry_backoff_s": 60,
             },
             {
                 "id": f"silver_{model.table}",
                 "kind": "sql",
                 "description": f"Typed, deduplicated {model.model}.",
-                "depends_on": [f"bronze_{model.table}"],
+                "depends_on": [f"extract_{model.table}"],
                 "config": {"file": f"sql/{domain}/silver_{model.table}.sql", "target": f"silver.{silver}",
                            "materialization": "table"},
             },

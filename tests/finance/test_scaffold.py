@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -9,8 +10,10 @@ import psycopg2
 import pytest
 import yaml
 
-from ipwb.errors import SpecError
+from ipwb.errors import ConfigurationError, SpecError
+from ipwb.finance import odoo_source
 from ipwb.finance.scaffold import SourceField, SourceModel, scaffold
+from ipwb.finance.warehouse import SourceRow, Watermark
 from ipwb.guardian.checks import checks_from_data
 from ipwb.specs import dumps, load_file, validate_paths
 
@@ -64,7 +67,7 @@ def test_generated_sql_runs_bronze_to_gold(scratch_db: str) -> None:
                     "amount_total": total,
                 }
                 cur.execute(
-                    "INSERT INTO bronze.odoo_sale_order (source_id, version, is_deleted, payload)"
+                    "INSERT INTO bronze.sales_orders_sale_order (source_id, version, is_deleted, payload)"
                     " VALUES (%s, %s, %s, %s)",
                     (source_id, version, deleted, json.dumps(payload)),
                 )
@@ -102,3 +105,35 @@ def test_bad_input_is_refused_with_every_problem(
     with pytest.raises(SpecError) as caught:
         scaffold(domain, owner, models)
     assert any(expected in problem for problem in caught.value.problems), caught.value.problems
+
+
+def test_pipeline_starts_with_the_odoo_extraction() -> None:
+    files = scaffold("sales_orders", "sales-analytics", [ORDERS])
+    spec = yaml.safe_load(files["pipelines/sales_orders.yaml"])
+    first = spec["steps"][0]
+    assert (first["id"], first["kind"]) == ("extract_sale_order", "odoo_extract")
+    assert first["config"]["model"] == "sale.order"
+    assert first["config"]["target"] == "bronze.sales_orders_sale_order"
+    assert spec["steps"][1]["depends_on"] == ["extract_sale_order"]
+
+
+def test_odoo_source_loads_versions_once_and_tombstones(scratch_db: str) -> None:
+    target = "bronze.sales_orders_sale_order"
+    day = datetime.datetime(2025, 3, 4, 10, 0)
+    rows = [SourceRow(1, day, {"name": "S1"}), SourceRow(2, day, {"name": "S2"})]
+    conn = psycopg2.connect(scratch_db)
+    try:
+        odoo_source.ensure_table(conn, target)
+        odoo_source.ensure_table(conn, target)  # idempotent
+        assert odoo_source.upsert_rows(conn, target, rows) == 2
+        assert odoo_source.upsert_rows(conn, target, rows) == 0
+        assert odoo_source.upsert_rows(conn, target, [SourceRow(1, day, {"name": "S1 bis"})]) == 1
+        assert odoo_source.upsert_rows(conn, target, [SourceRow(2, None, {"id": 2}, deleted=True)]) == 1
+        assert odoo_source.live_ids(conn, target) == {1}
+        odoo_source.set_watermark(conn, target, day, 2)
+        odoo_source.set_watermark(conn, target, day - datetime.timedelta(days=1), 9)  # never backwards
+        assert odoo_source.get_watermark(conn, target) == Watermark(target, day, 2)
+        with pytest.raises(ConfigurationError):
+            odoo_source.ensure_table(conn, "silver.not_bronze")
+    finally:
+        conn.close()

@@ -3,12 +3,16 @@
 import json
 import os
 import tempfile
+import uuid
+
+from psycopg2 import sql
 
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
 
 from ipwb.specs import validate_paths
+from ipwb.warehouse.connection import connect
 
 from ..wizards.ipwb_domain_template import SPECS_DIR_PARAM
 
@@ -71,3 +75,97 @@ class TestDomainTemplate(TransactionCase):
                 wizard.action_write_files()
             with self.assertRaises(UserError):  # engineers preview, administrators write
                 self._wizard(self.engineer).action_write_files()
+
+    def test_scaffolded_domain_extracts_odoo_into_bronze(self):
+        domain = f"tpl_{uuid.uuid4().hex[:8]}"
+        with tempfile.TemporaryDirectory() as root:
+            params = self.env["ir.config_parameter"].sudo()
+            params.set_param(SPECS_DIR_PARAM, root)
+            wizard = self._wizard(self.admin, domain_name=domain)
+            wizard.action_write_files()
+            with self.assertRaisesRegex(UserError, "make both directories the same"):
+                wizard.action_create_pipeline()
+            params.set_param("ipwb_pipeline.specs_dir", root)
+            with self.assertRaises(UserError):  # engineers preview, administrators create
+                self._wizard(self.engineer, domain_name=domain).action_create_pipeline()
+            action = wizard.action_create_pipeline()
+            pipeline = self.env["ipwb.pipeline"].browse(action["res_id"])
+            self.addCleanup(self._drop, domain)
+            first = pipeline.step_ids.sorted("sequence")[0]
+            self.assertEqual((first.name, first.kind), ("extract_res_partner", "odoo_extract"))
+            self.assertEqual(
+                set(self.env["ipwb.dq.check"].search([("domain", "=", domain)]).mapped("check_type")),
+                {"unique", "freshness", "not_null"},
+            )
+            pipeline.action_validate()
+            run = self._run(pipeline)
+            self.assertEqual(run.state, "succeeded", run.error)
+            partners = self.env["res.partner"].with_context(active_test=False).search_count([])
+            extract = run.step_run_ids.filtered(lambda s: s.step_name == "extract_res_partner")
+            self.assertEqual(extract.rows_affected, partners, extract.log)
+            self.assertEqual(self._count(f"bronze.{domain}_res_partner"), partners)
+            self.assertEqual(self._count(f"silver.{domain}_res_partner"), partners)
+            # a re-run reads the overlap again and adds nothing; a change adds one version
+            again = self._run(pipeline)
+            self.assertEqual(again.state, "succeeded", again.error)
+            extract = again.step_run_ids.filtered(lambda s: s.step_name == "extract_res_partner")
+            self.assertEqual(extract.rows_affected, 0, extract.log)
+            self.env["res.partner"].search([], limit=1).email = f"{domain}@example.com"
+            self.env.flush_all()
+            third = self._run(pipeline)
+            extract = third.step_run_ids.filtered(lambda s: s.step_name == "extract_res_partner")
+            self.assertEqual(extract.rows_affected, 1, extract.log)
+            self.assertEqual(self._count(f"bronze.{domain}_res_partner"), partners + 1)
+
+    def test_extraction_of_unknown_model_or_field_fails_clearly(self):
+        code = f"tpl_{uuid.uuid4().hex[:8]}"
+        pipeline = self.env["ipwb.pipeline"].create({"name": code, "code": code})
+        for model, names, expected in (
+            ("no.such.model", ["name"], "no Odoo model no.such.model"),
+            ("res.partner", ["name", "no_such_field"], "no stored field no_such_field"),
+        ):
+            pipeline.step_ids.unlink()
+            config = json.dumps({"model": model, "fields": names, "target": f"bronze.{code}"})
+            self.env["ipwb.pipeline.step"].create(
+                {"pipeline_id": pipeline.id, "name": "extract", "kind": "odoo_extract", "config": config}
+            )
+            pipeline.action_validate()
+            run = self._run(pipeline)
+            step = run.step_run_ids
+            self.assertEqual((run.state, step.state), ("failed", "failed"))
+            self.assertIn(expected, step.error)
+        self.assertFalse(self._warehouse(f"SELECT to_regclass('bronze.{code}')")[0][0], "nothing created")
+
+    def _run(self, pipeline):
+        run = pipeline._enqueue("manual")
+        self.env["ipwb.pipeline.run"].sudo()._cron_process_runs()
+        run.invalidate_recordset()
+        return run
+
+    def _warehouse(self, statement):
+        conn = connect(self.env["ipwb.pipeline.step.run"]._writer_config())
+        try:
+            with conn.cursor() as cur:
+                cur.execute(statement)
+                rows = cur.fetchall() if cur.description else None
+            conn.commit()
+        finally:
+            conn.close()
+        return rows
+
+    def _count(self, table):
+        schema, name = table.split(".")
+        return self._warehouse(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, name)))[0][0]
+
+    def _drop(self, domain):
+        for schema, name in (
+            ("gold", f"{domain}_res_partner_monthly"),
+            ("silver", f"{domain}_res_partner"),
+            ("bronze", f"{domain}_res_partner"),
+        ):
+            self._warehouse(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(schema, name)))
+        self._warehouse(
+            sql.SQL("DELETE FROM bronze.odoo_watermark WHERE target = {}").format(
+                sql.Literal(f"bronze.{domain}_res_partner")
+            )
+        )

@@ -3,6 +3,8 @@
 import json
 import os
 
+import yaml
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -128,6 +130,62 @@ class IpwbDomainTemplate(models.TransientModel):
                 "next": self._reopen(),
             },
         }
+
+    def action_create_pipeline(self):
+        """Import the written domain: its pipeline (from the spec file) and Guardian checks.
+
+        The pipeline reads its SQL files from the pipelines' specs directory, so the files
+        must have been written there (Write files, with both directories the same).
+        """
+        self.ensure_one()
+        if not self.env.user.has_group("ipwb_catalog.group_ipwb_admin"):
+            raise UserError(self.env._("Only workbench administrators can create scaffolded pipelines."))
+        files = self._generate()
+        root = os.path.realpath(self.specs_dir or "")
+        name = f"pipelines/{self.domain_name}.yaml"
+        if not self.specs_dir or not os.path.isfile(os.path.join(root, name)):
+            raise UserError(self.env._("Write the files first: %s does not exist.", name))
+        pipeline_dir = self.env["ipwb.pipeline.step.run"]._specs_dir()
+        if os.path.realpath(pipeline_dir) != root:
+            raise UserError(
+                self.env._(
+                    "Pipelines read their SQL files from %(pipelines)s, the files were written to "
+                    "%(root)s: make both directories the same.",
+                    pipelines=pipeline_dir,
+                    root=root,
+                )
+            )
+        with open(os.path.join(root, name), encoding="utf-8") as handle:
+            pipeline = self.env["ipwb.pipeline"].import_spec_text(handle.read(), source=name)
+        self._create_checks(yaml.safe_load(files[f"checks/{self.domain_name}.yaml"])["checks"])
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "ipwb.pipeline",
+            "res_id": pipeline.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def _create_checks(self, checks):
+        """Guardian checks of the generated checks file (those not declared yet)."""
+        Check = self.env["ipwb.dq.check"]
+        created = Check
+        for check in checks:
+            if Check.search_count([("name", "=", check["name"]), ("table_ref", "=", check["table"])]):
+                continue
+            created |= Check.create(
+                {
+                    "name": check["name"],
+                    "table_ref": check["table"],
+                    "check_type": check["type"],
+                    "column_name": check.get("column") or False,
+                    "max_age_hours": check.get("max_age_hours") or 0,
+                    "blocking": check.get("blocking", True),
+                    "severity": check.get("severity", "error"),
+                    "domain": self.domain_name,
+                }
+            )
+        return created
 
     def _reopen(self):
         return {
