@@ -26,6 +26,7 @@ restricted tables stay hidden.
 """
 
 import math
+from collections import Counter
 
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -348,6 +349,7 @@ def catalog_search(Table, query, facets, limit):
             "owner_id",
             "tag_ids",
             "comment",
+            "description",
             "usage_count",
         ]
     )
@@ -386,39 +388,33 @@ def catalog_search(Table, query, facets, limit):
     return {"query": q, "total": facets_out.pop("__total"), "results": results, "facets": facets_out}
 
 
+def _top(counter):
+    """The 20 most frequent values, most frequent first, then by value."""
+    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:20]
+
+
 def _facets(Table, ids):
-    """``{facet: [[value, label, count], …]}`` over the matched tables, counted in SQL."""
+    """``{facet: [[value, label, count], …]}`` over the matched tables (one read of the window)."""
     env = Table.env
     out = {"__total": len(ids)}
     if not ids:
         return out | {key: [] for key in ("layer", "domain", "owner_id", "tag_ids", "kind")}
-    layer_labels = dict(Table._fields["layer"]._description_selection(env))
-    kind_labels = dict(Table._fields["kind"]._description_selection(env))
-    for key, labels in (("layer", layer_labels), ("kind", kind_labels), ("domain", {})):
-        env.cr.execute(
-            SQL(
-                "SELECT %s, count(*) FROM ipwb_table JOIN unnest(%s::int[]) AS w(id) USING (id)"
-                " WHERE %s IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
-                SQL.identifier(key),
-                list(ids),
-                SQL.identifier(key),
-            )
-        )
-        out[key] = [[value, labels.get(value, value), n] for value, n in env.cr.fetchall()]
-    env.cr.execute(
-        SQL(
-            "SELECT owner_id, count(*) FROM ipwb_table JOIN unnest(%s::int[]) AS w(id) USING (id)"
-            " WHERE owner_id IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
-            list(ids),
-        )
-    )
-    owners = env.cr.fetchall()
+    env.cr.execute(SQL("SELECT layer, kind, domain, owner_id FROM ipwb_table WHERE id = ANY(%s)", list(ids)))
+    counters = [Counter(), Counter(), Counter(), Counter()]
+    for row in env.cr.fetchall():
+        for counter, value in zip(counters, row, strict=True):
+            if value is not None:
+                counter[value] += 1
+    layers, kinds, domains, owners = (_top(counter) for counter in counters)
+    for key, top in (("layer", layers), ("kind", kinds)):
+        labels = dict(Table._fields[key]._description_selection(env))
+        out[key] = [[value, labels.get(value, value), n] for value, n in top]
+    out["domain"] = [[value, value, n] for value, n in domains]
     names = {u.id: u.name for u in env["res.users"].browse([o for o, _n in owners])}
     out["owner_id"] = [[owner, names.get(owner), n] for owner, n in owners]
     env.cr.execute(
         SQL(
-            "SELECT r.ipwb_tag_id, count(*) FROM ipwb_table_ipwb_tag_rel r"
-            " JOIN unnest(%s::int[]) AS w(id) ON w.id = r.ipwb_table_id"
+            "SELECT ipwb_tag_id, count(*) FROM ipwb_table_ipwb_tag_rel WHERE ipwb_table_id = ANY(%s)"
             " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
             list(ids),
         )
