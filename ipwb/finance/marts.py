@@ -269,3 +269,26 @@ def gold_ewt(
         )
         for r in rows
     }
+
+
+def drop_domain_tables(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> None:
+    """Drop the domain's own tables, views and sequence from its schemas (the schemas stay:
+    other domains may share them). For resetting a test or sandbox warehouse."""
+    gold = dataclasses.replace(schemas, staging=False).gold
+    with conn.cursor() as cur:
+        for view in BI_VIEWS:
+            cur.execute(sql.SQL("DROP VIEW IF EXISTS {}").format(sql.Identifier(schemas.bi, view)))
+        for schema in (gold, schemas.gold_stage):
+            for table in GOLD_TABLES:
+                cur.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(schema, table)))
+        for table in (*SILVER_TABLES, "fin_vat_tag_map", "fin_vat_aggregate_map"):
+            cur.execute(
+                sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(schemas.silver, table))
+            )
+        for table in (*(f"odoo_{entity}" for entity in ENTITIES), "fin_watermark"):
+            cur.execute(
+                sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(schemas.bronze, table))
+            )
+        cur.execute(
+            sql.SQL("DROP SEQUENCE IF EXISTS {}").format(sql.Identifier(schemas.bronze, "fin_load_seq"))
+        )

@@ -274,7 +274,7 @@ def test_staged_gold_is_published_only_when_asked(conn: psycopg2.extensions.conn
     conn.rollback()
     assert marts.gold_vat_lines(conn, SCHEMAS, datetime.date(2025, 3, 1), datetime.date(2025, 3, 31)) == march
     # the domain's own tables can be dropped, the shared schemas stay
-    wh.drop_domain_tables(conn, SCHEMAS)
+    marts.drop_domain_tables(conn, SCHEMAS)
     conn.commit()
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname IN ('bronze', 'silver', 'gold')")

@@ -95,7 +95,7 @@ class TestFinancePipeline(TestPhCommon):
         # the pipeline writes the shared schemas of this throwaway warehouse: start empty
         self.schemas = wh.FinanceSchemas()
         self.conn = connect(extract.writer_config(self.env))
-        wh.drop_domain_tables(self.conn, self.schemas)
+        marts.drop_domain_tables(self.conn, self.schemas)
         self.conn.commit()
         self.addCleanup(self.conn.close)
         self.addCleanup(self.conn.rollback)
