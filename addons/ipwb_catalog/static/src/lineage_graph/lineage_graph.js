@@ -287,7 +287,7 @@ export class LineageGraph extends Component {
 
     /** Label font size in drawing units: zoomed far out, labels grow to stay legible. */
     get labelSize() {
-        return this.detailed ? 12 : Math.min(26, 10 / this.state.view.k);
+        return this.detailed ? 12 : Math.min(30, 10 / this.state.view.k);
     }
 
     label(node) {

@@ -64,7 +64,7 @@ export function leafGroups(nodes, edges, more, columns, rootId) {
         .map((group) => {
             const n = group.members.length;
             const ratio = (HEADER_HEIGHT + GAP_Y) / (NODE_WIDTH + GAP_X);
-            const cols = Math.max(1, Math.round(Math.sqrt(n * ratio * 0.6)));
+            const cols = Math.max(1, Math.round(Math.sqrt(n * ratio * 1.5)));
             const rows = Math.ceil(n / cols);
             return {
                 ...group,

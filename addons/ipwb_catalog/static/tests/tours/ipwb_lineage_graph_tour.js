@@ -14,6 +14,13 @@ function check(condition, message) {
     }
 }
 const memo = {};
+/** click the hub's "+k more" node of ``direction`` while it reads each of ``counts`` in turn */
+const loadPages = (direction, counts) =>
+    counts.map((count) => ({
+        content: `Load the next ${direction} page (+${count} more)`,
+        trigger: `.o_ipwb_lineage_more[data-node='${HUB}'][data-direction='${direction}']:contains('+${count} more')`,
+        run: "click",
+    }));
 
 registry.category("web_tour.tours").add("ipwb_catalog_lineage_graph_tour", {
     steps: () => [
@@ -164,13 +171,24 @@ registry.category("web_tour.tours").add("ipwb_catalog_lineage_graph_tour", {
                 check(viewport() !== memo.transform, `pan left ${viewport()}`);
             },
         },
+        ...loadPages("upstream", [95, 70, 45, 20]),
+        ...loadPages("downstream", [250, 225, 200, 175, 150, 125, 100, 75, 50, 25]),
+        {
+            // marts 049, 139 and 229 feed the drawn lgt_kpi_049: linked twice, they leave the grid
+            content: "Every neighbour of the hub is drawn: 422 tables, the leaves in two grids",
+            trigger:
+                ".o_ipwb_lineage_graph:has(.o_ipwb_lineage_count[data-count='422'])" +
+                `:has(.o_ipwb_lineage_group[data-parent='${HUB}'][data-count='120'])` +
+                `:has(.o_ipwb_lineage_group[data-parent='${HUB}'][data-count='297'])` +
+                `:not(:has(.o_ipwb_lineage_more[data-node='${HUB}']))`,
+        },
         {
             content: "Fit the graph again",
             trigger: ".o_ipwb_lineage_fit",
             run: "click",
         },
         {
-            content: "Fitted: the whole (now taller) graph is shown",
+            content: "Fitted: the whole graph of 422 tables is shown, labels still drawn",
             trigger: ".o_ipwb_lineage_zoom",
             run() {
                 const fit = zoomOf();
