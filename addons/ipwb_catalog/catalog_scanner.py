@@ -22,6 +22,8 @@ _logger = logging.getLogger(__name__)
 
 #: tables created per ORM create (flushed and uncached in between) on a first scan
 CREATE_CHUNK = 2000
+#: tables created or archived by one scan above which the catalog tables are analysed
+ANALYZE_AFTER = 1000
 #: context for the scanner's writes: no chatter noise for thousands of mirrored records
 QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True, "active_test": False}
 
@@ -187,6 +189,11 @@ class CatalogScanner:
         for update in (*plan.update, *plan.reactivate):
             self._apply_table_update(update)
         self._create_tables(plan.create)
+        if len(plan.create) + len(plan.archive) >= ANALYZE_AFTER:
+            # fresh planner statistics now, not at the next autovacuum: the catalog search's
+            # plans over stale counts (say 0 rows before a first scan of 10k tables) were 10x slower
+            self.env.flush_all()
+            self.env.cr.execute(SQL("ANALYZE ipwb_table, ipwb_column"))
         return plan
 
     def _apply_schemas(self, plan):

@@ -119,6 +119,16 @@ class TestCatalogScan(TransactionCase):
             self.assertEqual(table.column_ids.mapped("name"), ["id", f"v{i}"])
         self.assertEqual(self.scan()["tables_created"], 0)
 
+    def test_large_scan_analyzes_the_catalog(self):
+        self.wh.execute("CREATE TABLE {schema}.a (id int); CREATE TABLE {schema}.b (id int)")
+        with patch.object(catalog_scanner, "ANALYZE_AFTER", 2), recorded_queries(self.env) as queries:
+            self.scan()
+        self.assertIn("ANALYZE ipwb_table, ipwb_column", queries)
+        self.wh.execute("DROP TABLE {schema}.a")
+        with patch.object(catalog_scanner, "ANALYZE_AFTER", 2), recorded_queries(self.env) as queries:
+            self.scan()  # one table archived: below the threshold
+        self.assertNotIn("ANALYZE ipwb_table, ipwb_column", queries)
+
     def test_second_scan_writes_nothing(self):
         self.wh.execute(
             "CREATE TABLE {schema}.t (id int PRIMARY KEY, note text);"
