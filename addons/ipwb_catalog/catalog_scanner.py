@@ -190,11 +190,28 @@ class CatalogScanner:
             self._apply_table_update(update)
         self._create_tables(plan.create)
         if len(plan.create) + len(plan.archive) >= ANALYZE_AFTER:
-            # fresh planner statistics now, not at the next autovacuum: the catalog search's
-            # plans over stale counts (say 0 rows before a first scan of 10k tables) were 10x slower
-            self.env.flush_all()
-            self.env.cr.execute(SQL("ANALYZE ipwb_table, ipwb_column"))
+            self._tidy_search_indexes()
         return plan
+
+    def _tidy_search_indexes(self):
+        """After a large scan: planner statistics and trigram indexes ready for the search now.
+
+        Until the next autovacuum, the catalog search ran 10-20x slower (p95 300+ ms at 10k
+        tables): its plans used stale row counts, and every GIN trigram lookup scanned the
+        indexes' pending lists of freshly inserted names linearly.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(SQL("ANALYZE ipwb_table, ipwb_column"))
+        self.env.cr.execute(
+            SQL(
+                """SELECT gin_clean_pending_list(i.indexrelid)
+                     FROM pg_index i
+                     JOIN pg_class c ON c.oid = i.indexrelid
+                     JOIN pg_am am ON am.oid = c.relam
+                    WHERE am.amname = 'gin'
+                      AND i.indrelid IN ('ipwb_table'::regclass, 'ipwb_column'::regclass)"""
+            )
+        )
 
     def _apply_schemas(self, plan):
         new = self.Schema.create(

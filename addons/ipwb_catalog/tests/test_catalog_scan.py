@@ -124,6 +124,7 @@ class TestCatalogScan(TransactionCase):
         with patch.object(catalog_scanner, "ANALYZE_AFTER", 2), recorded_queries(self.env) as queries:
             self.scan()
         self.assertIn("ANALYZE ipwb_table, ipwb_column", queries)
+        self.assertTrue(any("gin_clean_pending_list" in query for query in queries))
         self.wh.execute("DROP TABLE {schema}.a")
         with patch.object(catalog_scanner, "ANALYZE_AFTER", 2), recorded_queries(self.env) as queries:
             self.scan()  # one table archived: below the threshold
