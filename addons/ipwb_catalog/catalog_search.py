@@ -26,10 +26,11 @@ restricted tables stay hidden.
 """
 
 import math
-from collections import Counter
 
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from .catalog_facets import facet_domain, facets_of
 
 #: longest query searched; longer input is cut (never an error)
 MAX_QUERY = 200
@@ -38,7 +39,6 @@ MAX_LIMIT = 200
 FACET_WINDOW = 2000
 #: rows taken by each candidate subquery before ranking
 CANDIDATES = 250
-FACETS = ("layer", "domain", "owner_id", "tag_ids", "kind", "connection_id")
 #: highest usage boost
 MAX_USAGE_BOOST = 19
 #: gold/platinum (+20), owned (+20) and usage together
@@ -66,23 +66,6 @@ def like_escape(text):
     '50\\%\\_off\\\\'
     """
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _facet_domain(env, facets):
-    domain = []
-    for key, given in facets.items():
-        if key not in FACETS:
-            raise UserError(env._("Unknown catalog facet %s.", key))
-        values = [v for v in (given if isinstance(given, list | tuple) else [given]) if v is not None]
-        if not values:
-            continue
-        if key in ("owner_id", "tag_ids", "connection_id"):
-            try:
-                values = [int(v) for v in values]
-            except (TypeError, ValueError):
-                raise UserError(env._("Facet %s takes record ids.", key)) from None
-        domain.append((key, "in", values))
-    return domain
 
 
 def _score_sql(q, has_trigram):
@@ -253,7 +236,7 @@ def catalog_search(Table, query, facets, limit):
         raise UserError(env._("The result limit must be a number.")) from None
     for model in ("ipwb.table", "ipwb.column", "ipwb.tag"):
         env[model].flush_model()
-    visible = Table._search(_facet_domain(env, facets or {})).subselect()
+    visible = Table._search(facet_domain(env, facets or {})).subselect()
     boost = SQL(
         "(CASE WHEN t.layer IN ('gold', 'platinum') THEN 20 ELSE 0 END"
         " + CASE WHEN t.owner_id = %s THEN 20 ELSE 0 END"
@@ -335,7 +318,7 @@ def catalog_search(Table, query, facets, limit):
             )
         )
     rows = env.cr.fetchall()
-    facets_out = _facets(Table, [row[0] for row in rows])
+    facets_out = facets_of(Table, [row[0] for row in rows])
     rows = rows[:limit]
     tables = Table.browse([row[0] for row in rows])
     tables.fetch(
@@ -386,40 +369,3 @@ def catalog_search(Table, query, facets, limit):
             }
         )
     return {"query": q, "total": facets_out.pop("__total"), "results": results, "facets": facets_out}
-
-
-def _top(counter):
-    """The 20 most frequent values, most frequent first, then by value."""
-    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:20]
-
-
-def _facets(Table, ids):
-    """``{facet: [[value, label, count], …]}`` over the matched tables (one read of the window)."""
-    env = Table.env
-    out = {"__total": len(ids)}
-    if not ids:
-        return out | {key: [] for key in ("layer", "domain", "owner_id", "tag_ids", "kind")}
-    env.cr.execute(SQL("SELECT layer, kind, domain, owner_id FROM ipwb_table WHERE id = ANY(%s)", list(ids)))
-    counters = [Counter(), Counter(), Counter(), Counter()]
-    for row in env.cr.fetchall():
-        for counter, value in zip(counters, row, strict=True):
-            if value is not None:
-                counter[value] += 1
-    layers, kinds, domains, owners = (_top(counter) for counter in counters)
-    for key, top in (("layer", layers), ("kind", kinds)):
-        labels = dict(Table._fields[key]._description_selection(env))
-        out[key] = [[value, labels.get(value, value), n] for value, n in top]
-    out["domain"] = [[value, value, n] for value, n in domains]
-    names = {u.id: u.name for u in env["res.users"].browse([o for o, _n in owners])}
-    out["owner_id"] = [[owner, names.get(owner), n] for owner, n in owners]
-    env.cr.execute(
-        SQL(
-            "SELECT ipwb_tag_id, count(*) FROM ipwb_table_ipwb_tag_rel WHERE ipwb_table_id = ANY(%s)"
-            " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
-            list(ids),
-        )
-    )
-    tags = env.cr.fetchall()
-    tag_names = {t.id: t.name for t in env["ipwb.tag"].browse([t for t, _n in tags])}
-    out["tag_ids"] = [[tag, tag_names.get(tag), n] for tag, n in tags]
-    return out
