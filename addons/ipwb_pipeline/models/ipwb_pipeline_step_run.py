@@ -101,7 +101,8 @@ class IpwbPipelineStepRun(models.Model):
 
     def _execute_kind(self, params):
         """Run the step through the method its kind registered; returns an outcome dict:
-        ``rows_affected``, ``log``, ``response``, ``llm_usd``, ``after_commit`` (callable)."""
+        ``rows_affected``, ``log``, ``response``, ``llm_usd``, ``after_commit`` (callable),
+        ``failed`` (an error message: the step failed but what it wrote is kept)."""
         self.ensure_one()
         method = STEP_EXECUTORS.get(self.kind)
         if not method or not hasattr(self, method):
@@ -267,9 +268,8 @@ class IpwbPipelineStepRun(models.Model):
                 failures.append(check.name)
         log = "\n".join(lines)
         if failures:
-            error = IpwbError(self.env._("blocking check(s) failed: %s", ", ".join(failures)))
-            error.log = log
-            raise error
+            # reported, not raised: the failing results stay stored (Guardian's gates read them)
+            return {"log": log, "failed": self.env._("blocking check(s) failed: %s", ", ".join(failures))}
         return {"log": log}
 
     def _evaluate_check(self, check):

@@ -336,22 +336,20 @@ def run_one_step(run, scheduler, step_run, params, lock):
         message = str(exc) or exc.__class__.__name__
         if not isinstance(exc, (IpwbError, UserError)):
             _logger.info("pipeline step %s failed", step_run.step_name, exc_info=True)
-        elapsed = time.time() - started
-        new = scheduler.fail(step_run.step_name, time.time(), message)
-        step_run._store_status(new)
-        step_run.write(
-            {
-                "date_end": fields.Datetime.now(),
-                "duration": elapsed,
-                "error": message,
-                "log": (step_run.log or "") + (getattr(exc, "log", "") or ""),
-            }
-        )
-        step_run._record_cost(elapsed)
-        run._sync_states(scheduler, {s.step_name: s for s in run.step_run_ids})
-        verb = env._("will retry") if new.state is StepState.RETRYING else env._("failed")
-        run._commit_run(
-            lock, {"heartbeat": fields.Datetime.now()}, f"step {step_run.step_name} {verb}: {message}"
+        log = getattr(exc, "log", "") or ""
+        _record_failure(run, scheduler, step_run, started=started, message=message, log=log, lock=lock)
+        return
+    if outcome.get("failed"):
+        # a step that reports its failure (instead of raising) keeps what it wrote:
+        # a quality gate's failing results are the evidence Guardian's gates read
+        _record_failure(
+            run,
+            scheduler,
+            step_run,
+            started=started,
+            message=outcome["failed"],
+            log=outcome.get("log", ""),
+            lock=lock,
         )
         return
     elapsed = time.time() - started
@@ -374,6 +372,27 @@ def run_one_step(run, scheduler, step_run, params, lock):
     )
     if outcome.get("after_commit"):
         outcome["after_commit"]()
+
+
+def _record_failure(run, scheduler, step_run, *, started, message, log, lock):
+    """Mark a step attempt failed (or retrying), with its error and log, and commit."""
+    env = run.env
+    elapsed = time.time() - started
+    new = scheduler.fail(step_run.step_name, time.time(), message)
+    step_run._store_status(new)
+    step_run.write(
+        {
+            "date_end": fields.Datetime.now(),
+            "duration": elapsed,
+            "error": message,
+            "log": (step_run.log or "") + log,
+        }
+    )
+    step_run._record_cost(elapsed)
+    run._sync_states(scheduler, {s.step_name: s for s in run.step_run_ids})
+    verb = env._("will retry") if new.state is StepState.RETRYING else env._("failed")
+    message_line = f"step {step_run.step_name} {verb}: {message}"
+    run._commit_run(lock, {"heartbeat": fields.Datetime.now()}, message_line)
 
 
 def sync_states(scheduler, by_name):

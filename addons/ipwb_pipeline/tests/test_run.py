@@ -213,6 +213,9 @@ class TestRuns(PipelineCase):
         self.assertIn("id_not_null", gate.error)
         self.assertIn("FAIL id_not_null", gate.log)
         self.assertEqual(self.steps_of(run)["publish"].state, "skipped")
+        # the failing result is kept as evidence (Guardian's promotion gate reads stored results)
+        results = self.env["ipwb.dq.result"].search([("check_id.name", "=", "id_not_null")])
+        self.assertEqual(results.mapped("status"), ["fail"])
         # fixed data: the gate passes
         self.wh(f"DELETE FROM {self.table} WHERE id IS NULL")
         run.action_rerun_failed()
