@@ -140,8 +140,15 @@ BUILTIN_KINDS: tuple[StepKind, ...] = (
     ),
     StepKind(
         "server_action",
-        "An Odoo server action, by XML id (module.record)",
-        _object({"action": {"type": "string", "pattern": rf"^{IDENTIFIER}\.\w+$"}}, required=("action",)),
+        "An Odoo server action, by XML id (module.record); `targets` lists the tables it writes",
+        _object(
+            {
+                "action": {"type": "string", "pattern": rf"^{IDENTIFIER}\.\w+$"},
+                # an action's writes cannot be read from SQL: declared so Guardian gates them
+                "targets": {"type": "array", "items": _TABLE_REF, "minItems": 1, "uniqueItems": True},
+            },
+            required=("action",),
+        ),
     ),
 )
 

@@ -6,7 +6,8 @@ covered by an unexpired waiver.
 
 The tables a step writes: the targets of its SQL (``INSERT``, ``CREATE TABLE … AS``,
 ``UPDATE``, ``MERGE``) as :func:`ipwb.pipeline.sqlstep.script_lineage` (the engine's
-``extract_lineage``) finds them, plus the ``target`` its config declares (any kind). The
+``extract_lineage``) finds them, plus the ``target`` / ``targets`` its config declares (any
+kind; a server action's writes can only be declared). The
 verdict per table is ``ipwb.guardian.gate.evaluate_target`` — the same call (and facts)
 as the promotion of an ``ipwb.table``. A SQL step whose tables cannot be determined blocks
 too: the gate fails closed.
@@ -26,6 +27,9 @@ def step_targets(step):
     declared = config.get("target")
     if isinstance(declared, str) and declared.strip():
         targets.add(declared.strip().lower())
+    declared_list = config.get("targets")
+    if isinstance(declared_list, list):
+        targets.update(t.strip().lower() for t in declared_list if isinstance(t, str) and t.strip())
     if step.kind != "sql":
         return targets, problems
     script = config.get("sql") or ""

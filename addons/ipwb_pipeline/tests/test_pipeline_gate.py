@@ -135,3 +135,11 @@ class TestPipelineGate(PipelineCase):
         message = self._refused(pipeline)
         self.assertIn(f"{self.gold_ref} (written by load)", message)
         self.assertIn(f"{other} (written by publish)", message)
+
+    def test_server_action_declared_targets_are_gated(self):
+        pipeline = self._validated(
+            [("publish", "server_action", {"action": "ipwb_pipeline.noop", "targets": [self.gold_ref]}, [])]
+        )
+        message = self._refused(pipeline)
+        self.assertIn(f"{self.gold_ref} (written by publish)", message)
+        self.assertIn("no owner", message)
