@@ -251,7 +251,7 @@ def catalog_search(Table, query, facets, limit):
         boosted = _boosted("t", env.uid)
         env.cr.execute(
             SQL(
-                """SELECT id, score, NULL::int, 0::float, 0::float FROM (
+                """SELECT id, score, NULL::int, 0::float, 0::float, 0 FROM (
                        (SELECT t.id, t.full_name, %(boost)s::float AS score FROM ipwb_table t
                          WHERE %(boosted)s AND t.id IN %(visible)s
                          ORDER BY score DESC, t.full_name LIMIT %(window)s)
@@ -304,7 +304,8 @@ def catalog_search(Table, query, facets, limit):
                          LEFT JOIN cols ON cols.table_id = t.id
                         WHERE t.id IN (SELECT id FROM cand)
                    )
-                   SELECT id, GREATEST(own, column_score) + boost AS score, column_id, column_score, own
+                   SELECT id, GREATEST(own, column_score) + boost AS score, column_id, column_score, own,
+                          (SELECT count(DISTINCT s.id) FROM strong s)
                      FROM scored
                     WHERE own > 0 OR column_score > 0
                     ORDER BY score DESC, full_name, id
@@ -319,6 +320,11 @@ def catalog_search(Table, query, facets, limit):
         )
     rows = env.cr.fetchall()
     facets_out = facets_of(Table, [row[0] for row in rows])
+    # more matches exist than were counted: a candidate limit reached, the fuzzy/text tiers
+    # skipped (a page of name hits), or the listing window full
+    more = bool(rows) and (
+        len(rows) >= (FACET_WINDOW if not q else CANDIDATES) or bool(q and rows[0][5] >= limit)
+    )
     rows = rows[:limit]
     tables = Table.browse([row[0] for row in rows])
     tables.fetch(
@@ -340,7 +346,8 @@ def catalog_search(Table, query, facets, limit):
     columns.fetch(["name", "data_type", "description", "is_primary_key"])
 
     results = []
-    for (table_id, score, column_id, column_score, own_score), table in zip(rows, tables, strict=True):
+    for row, table in zip(rows, tables, strict=True):
+        table_id, score, column_id, column_score, own_score = row[:5]
         column = env["ipwb.column"].browse(column_id) if column_id else None
         results.append(
             {
@@ -368,4 +375,5 @@ def catalog_search(Table, query, facets, limit):
                 },
             }
         )
-    return {"query": q, "total": facets_out.pop("__total"), "results": results, "facets": facets_out}
+    total = facets_out.pop("__total")
+    return {"query": q, "total": total, "more": more, "results": results, "facets": facets_out}

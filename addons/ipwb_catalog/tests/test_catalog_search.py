@@ -137,6 +137,7 @@ class TestCatalogSearch(TransactionCase):
             self.assertEqual(hits[0]["name"], "invoice")
             self.assertEqual(hits[0]["column"]["name"], "id")
             self.assertLessEqual(result["total"], 2)
+            self.assertTrue(result["more"], "a candidate limit was reached")
             # "customer" is an exact name, a prefix of customer_address and in two columns
             self.assertEqual(self.names("customer", facets=facets)[0], "customer")
 
@@ -147,6 +148,7 @@ class TestCatalogSearch(TransactionCase):
         hits, page = self.search("customer", limit=2)
         self.assertNotIn("kustomer", [h["name"] for h in hits])
         self.assertLess(page["total"], full["total"], "the fuzzy kustomer is not even searched")
+        self.assertEqual((page["more"], full["more"]), (True, False))
 
     def test_empty_query_lists_boosted_then_by_name(self):
         for table in self.t.values():

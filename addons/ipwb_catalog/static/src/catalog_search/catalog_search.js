@@ -28,6 +28,7 @@ export class CatalogSearch extends Component {
             results: [],
             facetCounts: {},
             total: 0,
+            more: false,
             loading: false,
         });
         this.requestId = 0;
@@ -50,6 +51,7 @@ export class CatalogSearch extends Component {
         this.state.results = result.results;
         this.state.facetCounts = result.facets;
         this.state.total = result.total;
+        this.state.more = result.more;
         this.state.loading = false;
     }
 
