@@ -34,7 +34,17 @@ def _model(step_run, config):
         raise UserError(
             env._("Step %(step)s: there is no Odoo model %(model)s.", step=step_run.step_name, model=name)
         )
-    Model = env[name].sudo().with_context(active_test=False)
+    # read with the pipeline owner's rights (model ACLs, record rules, field groups): a
+    # pipeline must not copy into the warehouse what its owner could not read in Odoo
+    owner = step_run.run_id.pipeline_id.owner_id
+    if not owner:
+        raise UserError(
+            env._(
+                "Step %(step)s: the pipeline needs an owner, whose access rights the extraction uses.",
+                step=step_run.step_name,
+            )
+        )
+    Model = env[name].with_user(owner).with_context(active_test=False)
     names = list(config.get("fields") or [])
     unknown = [f for f in names if f not in Model._fields or not Model._fields[f].store]
     if unknown or "write_date" not in Model._fields:
@@ -44,6 +54,16 @@ def _model(step_run, config):
                 step=step_run.step_name,
                 model=name,
                 fields=", ".join(unknown or ["write_date"]),
+            )
+        )
+    hidden = [f for f in names if not Model._fields[f].is_accessible(Model.env)]
+    if not Model.has_access("read") or hidden:
+        raise UserError(
+            env._(
+                "Step %(step)s: the pipeline owner %(owner)s may not read %(what)s.",
+                step=step_run.step_name,
+                owner=owner.display_name,
+                what=", ".join(f"{name}.{f}" for f in hidden) if hidden else name,
             )
         )
     return Model, [Model._fields[f] for f in names if f != "id"]

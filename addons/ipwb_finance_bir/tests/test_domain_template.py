@@ -78,6 +78,8 @@ class TestDomainTemplate(TransactionCase):
 
     def test_scaffolded_domain_extracts_odoo_into_bronze(self):
         domain = f"tpl_{uuid.uuid4().hex[:8]}"
+        # the extraction reads with the pipeline owner's rights: credit_limit is an accounting field
+        self.admin.groups_id = [(4, self.env.ref("account.group_account_readonly").id)]
         with tempfile.TemporaryDirectory() as root:
             params = self.env["ir.config_parameter"].sudo()
             params.set_param(SPECS_DIR_PARAM, root)
@@ -99,7 +101,7 @@ class TestDomainTemplate(TransactionCase):
             )
             pipeline.action_validate()
             run = self._run(pipeline)
-            self.assertEqual(run.state, "succeeded", run.error)
+            self.assertEqual(run.state, "succeeded", run.step_run_ids.mapped("error"))
             partners = self.env["res.partner"].with_context(active_test=False).search_count([])
             extract = run.step_run_ids.filtered(lambda s: s.step_name == "extract_res_partner")
             self.assertEqual(extract.rows_affected, partners, extract.log)
@@ -134,6 +136,27 @@ class TestDomainTemplate(TransactionCase):
             step = run.step_run_ids
             self.assertEqual((run.state, step.state), ("failed", "failed"))
             self.assertIn(expected, step.error)
+        self.assertFalse(self._warehouse(f"SELECT to_regclass('bronze.{code}')")[0][0], "nothing created")
+
+    def test_extraction_reads_with_the_pipeline_owners_rights(self):
+        """A Data Engineer's pipeline cannot copy what the engineer could not read in Odoo."""
+        code = f"tpl_{uuid.uuid4().hex[:8]}"
+        pipeline = self.env["ipwb.pipeline"].create(
+            {"name": code, "code": code, "owner_id": self.engineer.id}
+        )
+        for model, names, expected in (
+            ("ir.config_parameter", ["key", "value"], "may not read ir.config_parameter"),
+            ("ipwb.connection", ["name", "password"], "may not read ipwb.connection.password"),
+        ):
+            pipeline.step_ids.unlink()
+            config = json.dumps({"model": model, "fields": names, "target": f"bronze.{code}"})
+            self.env["ipwb.pipeline.step"].create(
+                {"pipeline_id": pipeline.id, "name": "extract", "kind": "odoo_extract", "config": config}
+            )
+            pipeline.action_validate()
+            run = self._run(pipeline)
+            self.assertEqual(run.state, "failed")
+            self.assertIn(expected, run.step_run_ids.error)
         self.assertFalse(self._warehouse(f"SELECT to_regclass('bronze.{code}')")[0][0], "nothing created")
 
     def _run(self, pipeline):
