@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ipwb.errors import IpwbError
 from ipwb.pipeline.schedule import plan_cron
@@ -354,11 +354,15 @@ class IpwbPipeline(models.Model):
     # -- schedules (ir.cron owned by the pipeline) ---------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_owner_assignment(vals.get("owner_id"))
         pipelines = super().create(vals_list)
         pipelines._sync_cron()
         return pipelines
 
     def write(self, vals):
+        if "owner_id" in vals and any(p.owner_id.id != vals["owner_id"] for p in self):
+            self._check_owner_assignment(vals["owner_id"])
         result = super().write(vals)
         if {"schedule", "state", "active", "name", "owner_id"} & set(vals):
             self._sync_cron()
@@ -369,6 +373,27 @@ class IpwbPipeline(models.Model):
         result = super().unlink()
         crons.unlink()
         return result
+
+    @api.model
+    def _may_assign_owner(self, owner_id):
+        """Runs execute with the owner's rights (cron user, Odoo extraction): only a Workbench
+        administrator may make someone else the owner of a pipeline."""
+        return (
+            not owner_id
+            or owner_id == self.env.uid
+            or self.env.su
+            or self.env.user.has_group("ipwb_catalog.group_ipwb_admin")
+        )
+
+    @api.model
+    def _check_owner_assignment(self, owner_id):
+        if not self._may_assign_owner(owner_id):
+            raise AccessError(
+                self.env._(
+                    "Only a Workbench administrator may make another user the owner of a pipeline:"
+                    " its runs use the owner's access rights."
+                )
+            )
 
     def _sync_cron(self):
         """Create/update/archive each pipeline's schedule cron (active only in production)."""

@@ -162,8 +162,8 @@ def import_spec_text(Pipeline, text, source="pipeline.yaml"):
         "params_json": json.dumps([to_data(p) for p in spec.params]),
         "spec_key_order": json.dumps(list(spec.key_order)),
     }
-    if owner:
-        values["owner_id"] = owner.id
+    if owner and Pipeline._may_assign_owner(owner.id):
+        values["owner_id"] = owner.id  # else the importer owns it; owner_label keeps the spec's
     pipeline = Pipeline.with_context(active_test=False).search([("code", "=", spec.name)], limit=1)
     if pipeline:
         values.pop("name")

@@ -30,6 +30,16 @@ class TestPipeline(PipelineCase):
             self.env["ipwb.pipeline"].with_user(self.user).create({"name": "X", "code": "x_pipeline"})
         with self.assertRaises(AccessError):
             pipeline.step_ids.with_user(self.user).write({"retries": 3})
+        # runs use the owner's rights: an engineer cannot hand a pipeline to someone else
+        admin = new_test_user(self.env, "ipwb_pl_admin", groups="ipwb_catalog.group_ipwb_admin")
+        with self.assertRaises(AccessError):
+            pipeline.with_user(self.engineer).write({"owner_id": admin.id})
+        with self.assertRaises(AccessError):
+            self.env["ipwb.pipeline"].with_user(self.engineer).create(
+                {"name": "Y", "code": "y_pipeline", "owner_id": admin.id}
+            )
+        pipeline.with_user(admin).write({"owner_id": self.user.id})
+        self.assertEqual(pipeline.owner_id, self.user)
 
     def test_bad_technical_names_refused(self):
         for bad in ("Sales", "1sales", "sales-daily", "sales/../../etc", "s"):
