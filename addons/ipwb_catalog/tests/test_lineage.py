@@ -8,6 +8,7 @@ from odoo.tests.common import TransactionCase
 
 from ipwb.sql.lineage import ColumnEdge, LineageResult, extract_lineage
 from ipwb.sql.lineage_graph import LineageGraph
+from ipwb.testing.bolt_peer import BoltPeer
 
 from .common import WarehouseSchema
 
@@ -111,6 +112,24 @@ class TestLineageStore(TransactionCase):
         with self.assertRaisesRegex(UserError, "Neo4j") as caught:
             self.Edge._mirror_to_neo4j()
         self.assertNotIn("not-logged", str(caught.exception))
+
+    def test_neo4j_mirror_through_a_bolt_peer(self):
+        params = self.env["ir.config_parameter"]
+        with BoltPeer(password="peer-pw-5d1e") as peer:
+            params.set_param("ipwb_catalog.neo4j_uri", peer.uri)
+            params.set_param("ipwb_catalog.neo4j_password", "peer-pw-5d1e")
+            report = self.Edge._mirror_to_neo4j()
+            self.assertFalse(report.skipped)
+            self.assertTrue(peer.transactions[-1].explicit)
+            self.assertEqual(report.statements, len(peer.transactions[-1].runs))
+            feeds = {(key[1][1], key[2][1]) for key in peer.graph.rels if key[0] == "FEEDS"}
+            self.assertLessEqual({(e.source, e.target) for e in self.result.tables}, feeds)
+            origins = {props["origin"] for props in peer.graph.rels.values() if props}
+            self.assertEqual(origins, {self.env.cr.dbname})
+            params.set_param("ipwb_catalog.neo4j_password", "bad-pw-82c0")
+            with self.assertRaisesRegex(UserError, "unauthorized") as caught:
+                self.Edge._mirror_to_neo4j()
+            self.assertNotIn("bad-pw-82c0", str(caught.exception))
 
 
 @tagged("post_install", "-at_install")
