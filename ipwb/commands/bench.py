@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from dataclasses import asdict
 
 from ipwb.commands import bench_catalog, bench_catalog_odoo, bench_guardian, sql
+from ipwb.commands.odoo_login import add_odoo_arguments, odoo_session
 from ipwb.dag.benchmark import bench_pipeline
 from ipwb.errors import ConfigurationError
 from ipwb.integrations.odoo_rpc import OdooJsonRpc
@@ -28,15 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     pipeline.add_argument("--seed", type=int, default=42, help="random DAG seed (default 42)")
     pipeline.add_argument("--repeat", type=int, default=3, help="best of N timings (default 3)")
     pipeline.add_argument("--json", action="store_true", help="print the figures as JSON")
-    pipeline.add_argument(
-        "--odoo-url", help="also run an N-step no-op pipeline through a running workbench's worker (JSON-RPC)"
-    )
-    pipeline.add_argument("--odoo-db", help="the workbench's Odoo database (with --odoo-url)")
-    pipeline.add_argument("--odoo-login", default="admin", help="a Data Engineer login (default admin)")
-    pipeline.add_argument(
-        "--password-env",
-        default="IPWB_BENCH_PASSWORD",
-        help="environment variable holding that login's password (default IPWB_BENCH_PASSWORD)",
+    add_odoo_arguments(
+        pipeline,
+        url_help="also run an N-step no-op pipeline through a running workbench's worker (JSON-RPC)",
+        login_help="a Data Engineer login",
     )
     pipeline.add_argument(
         "--odoo-steps", type=int, default=100, help="steps of the pipeline run through Odoo (default 100)"
@@ -73,13 +68,6 @@ def run_pipeline(args: argparse.Namespace) -> int:
 
 def _odoo_session(args: argparse.Namespace) -> OdooJsonRpc | None:
     """A logged-in JSON-RPC session when --odoo-url is given (checked before any timing)."""
-    if not args.odoo_url:
-        return None
-    password = os.environ.get(args.password_env)
-    if not args.odoo_db or not password:
-        raise ConfigurationError(f"--odoo-url needs --odoo-db and the password in ${args.password_env}")
-    if args.odoo_steps < 1:
+    if args.odoo_url and args.odoo_steps < 1:
         raise ConfigurationError("--odoo-steps must be at least 1")
-    session = OdooJsonRpc(args.odoo_url)
-    session.authenticate(args.odoo_db, args.odoo_login, password)
-    return session
+    return odoo_session(args)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
 
+from ipwb.commands.odoo_login import add_odoo_arguments, odoo_session
 from ipwb.errors import ConfigurationError
 from ipwb.warehouse.connection import WarehouseConfig
 
@@ -58,13 +58,10 @@ def add_bench_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     bench.add_argument("--dsn", required=True)
     bench.add_argument("--rows", type=int, default=10_000)
     bench.add_argument("--repeat", type=int, default=5)
-    bench.add_argument("--odoo-url", help="also time the same result through a running workbench (JSON-RPC)")
-    bench.add_argument("--odoo-db", help="the workbench's Odoo database (with --odoo-url)")
-    bench.add_argument("--odoo-login", default="admin", help="a Workbench user login (default admin)")
-    bench.add_argument(
-        "--password-env",
-        default="IPWB_BENCH_PASSWORD",
-        help="environment variable holding that login's password (default IPWB_BENCH_PASSWORD)",
+    add_odoo_arguments(
+        bench,
+        url_help="also time the same result through a running workbench (JSON-RPC)",
+        login_help="a Workbench user login",
     )
     bench.add_argument(
         "--connection-id", type=int, help="ipwb.connection to run on (default: the default one)"
@@ -116,17 +113,12 @@ def bench_command(args: argparse.Namespace) -> int:
     from ipwb.warehouse.execbench import run_bench  # noqa: PLC0415
 
     config = WarehouseConfig.from_dsn(args.dsn)
-    if not args.odoo_url:
+    session = odoo_session(args)
+    if session is None:
         print(run_bench(config, rows=args.rows, repeat=args.repeat).describe())
         return 0
-    from ipwb.integrations.odoo_rpc import OdooJsonRpc  # noqa: PLC0415
     from ipwb.warehouse.odoo_execbench import run_odoo_bench  # noqa: PLC0415
 
-    password = os.environ.get(args.password_env)
-    if not args.odoo_db or not password:
-        raise ConfigurationError(f"--odoo-url needs --odoo-db and the password in ${args.password_env}")
-    session = OdooJsonRpc(args.odoo_url)
-    session.authenticate(args.odoo_db, args.odoo_login, password)
     report = run_odoo_bench(
         config, session, rows=args.rows, repeat=args.repeat, connection_id=args.connection_id
     )
