@@ -14,6 +14,7 @@ import yaml
 from ipwb.dbt import DbtModel, generate_project, run_dbt
 from ipwb.errors import ConfigurationError, SpecError
 from ipwb.guardian.checks import CheckSpec
+from ipwb.testing.warehouse import seeded_warehouse
 from ipwb.warehouse.connection import WarehouseConfig
 
 SETUP = """
@@ -62,11 +63,7 @@ CHECKS = [
 
 @pytest.fixture
 def warehouse(scratch_db: str) -> Iterator[WarehouseConfig]:
-    conn = psycopg2.connect(scratch_db)
-    with conn, conn.cursor() as cur:
-        cur.execute(SETUP)
-    conn.close()
-    yield WarehouseConfig.from_dsn(scratch_db)
+    yield seeded_warehouse(scratch_db, SETUP)
 
 
 def test_generated_tests_run_for_real_and_count_failures(warehouse: WarehouseConfig, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from ipwb.dbt import DbtModel, generate_project, load_manifest, manifest_lineage
 from ipwb.errors import ConfigurationError, SpecError
 from ipwb.guardian.checks import CheckSpec
 from ipwb.pipeline.dbtstep import DbtStepError, run_dbt
+from ipwb.testing.warehouse import seeded_warehouse
 from ipwb.warehouse.connection import WarehouseConfig
 
 SETUP = """
@@ -52,11 +53,7 @@ CHECKS = [CheckSpec("customer set", "silver.silver_orders", "not_null", "custome
 
 @pytest.fixture
 def warehouse(scratch_db: str) -> Iterator[WarehouseConfig]:
-    conn = psycopg2.connect(scratch_db)
-    with conn, conn.cursor() as cur:
-        cur.execute(SETUP)
-    conn.close()
-    yield WarehouseConfig.from_dsn(scratch_db)
+    yield seeded_warehouse(scratch_db, SETUP)
 
 
 def _rows(config: WarehouseConfig, sql: str) -> list[tuple[object, ...]]:

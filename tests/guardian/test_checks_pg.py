@@ -22,6 +22,7 @@ from ipwb.guardian import validate_paths
 from ipwb.guardian.checks import CheckSpec, checks_from_data, generate
 from ipwb.guardian.runner import run_checks
 from ipwb.guardian.scoring import DEFAULT_WEIGHTS, score, score_by_domain, score_by_table
+from ipwb.testing.warehouse import seeded_warehouse
 from ipwb.warehouse.connection import WarehouseConfig
 
 SETUP = """
@@ -91,11 +92,7 @@ CHECKS = [
 
 @pytest.fixture(scope="module")
 def warehouse(module_db: str) -> Iterator[WarehouseConfig]:
-    conn = psycopg2.connect(module_db)
-    with conn, conn.cursor() as cur:
-        cur.execute(SETUP)
-    conn.close()
-    yield WarehouseConfig.from_dsn(module_db)
+    yield seeded_warehouse(module_db, SETUP)
 
 
 def snapshot(config: WarehouseConfig) -> list[tuple[object, ...]]:

@@ -11,7 +11,6 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from ipwb.cli import main
@@ -21,6 +20,7 @@ from ipwb.guardian import validate_paths
 from ipwb.guardian.checks import CheckSpec
 from ipwb.guardian.gate import PromotionTarget, evaluate
 from ipwb.guardian.outcomes import TestOutcome, load_outcomes, read_results
+from ipwb.testing.warehouse import seeded_warehouse
 from ipwb.warehouse.connection import WarehouseConfig
 
 SILVER = """name: silver_people
@@ -103,11 +103,7 @@ def lines(report, code: str) -> list[str]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def warehouse(scratch_db: str) -> Iterator[WarehouseConfig]:
-    conn = psycopg2.connect(scratch_db)
-    with conn, conn.cursor() as cur:
-        cur.execute(SETUP)
-    conn.close()
-    yield WarehouseConfig.from_dsn(scratch_db)
+    yield seeded_warehouse(scratch_db, SETUP)
 
 
 def keep(project: Path, where: Path) -> Path:

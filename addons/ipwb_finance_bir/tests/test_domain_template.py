@@ -120,12 +120,32 @@ class TestDomainTemplate(TransactionCase):
             self.assertEqual(self._count(f"bronze.{domain}_res_partner"), partners + 1)
 
     def test_extraction_of_unknown_model_or_field_fails_clearly(self):
+        self._assert_extraction_refused(
+            self.env["res.users"],
+            (
+                ("no.such.model", ["name"], "no Odoo model no.such.model"),
+                ("res.partner", ["name", "no_such_field"], "no stored field no_such_field"),
+            ),
+        )
+
+    def test_extraction_reads_with_the_pipeline_owners_rights(self):
+        """A Data Engineer's pipeline cannot copy what the engineer could not read in Odoo."""
+        self._assert_extraction_refused(
+            self.engineer,
+            (
+                ("ir.config_parameter", ["key", "value"], "may not read ir.config_parameter"),
+                ("ipwb.connection", ["name", "password"], "may not read ipwb.connection.password"),
+            ),
+        )
+
+    def _assert_extraction_refused(self, owner, cases):
+        """Each (model, fields, expected error) fails the run's odoo_extract step; nothing is created."""
         code = f"tpl_{uuid.uuid4().hex[:8]}"
-        pipeline = self.env["ipwb.pipeline"].create({"name": code, "code": code})
-        for model, names, expected in (
-            ("no.such.model", ["name"], "no Odoo model no.such.model"),
-            ("res.partner", ["name", "no_such_field"], "no stored field no_such_field"),
-        ):
+        values = {"name": code, "code": code}
+        if owner:
+            values["owner_id"] = owner.id
+        pipeline = self.env["ipwb.pipeline"].create(values)
+        for model, names, expected in cases:
             pipeline.step_ids.unlink()
             config = json.dumps({"model": model, "fields": names, "target": f"bronze.{code}"})
             self.env["ipwb.pipeline.step"].create(
@@ -136,27 +156,6 @@ class TestDomainTemplate(TransactionCase):
             step = run.step_run_ids
             self.assertEqual((run.state, step.state), ("failed", "failed"))
             self.assertIn(expected, step.error)
-        self.assertFalse(self._warehouse(f"SELECT to_regclass('bronze.{code}')")[0][0], "nothing created")
-
-    def test_extraction_reads_with_the_pipeline_owners_rights(self):
-        """A Data Engineer's pipeline cannot copy what the engineer could not read in Odoo."""
-        code = f"tpl_{uuid.uuid4().hex[:8]}"
-        pipeline = self.env["ipwb.pipeline"].create(
-            {"name": code, "code": code, "owner_id": self.engineer.id}
-        )
-        for model, names, expected in (
-            ("ir.config_parameter", ["key", "value"], "may not read ir.config_parameter"),
-            ("ipwb.connection", ["name", "password"], "may not read ipwb.connection.password"),
-        ):
-            pipeline.step_ids.unlink()
-            config = json.dumps({"model": model, "fields": names, "target": f"bronze.{code}"})
-            self.env["ipwb.pipeline.step"].create(
-                {"pipeline_id": pipeline.id, "name": "extract", "kind": "odoo_extract", "config": config}
-            )
-            pipeline.action_validate()
-            run = self._run(pipeline)
-            self.assertEqual(run.state, "failed")
-            self.assertIn(expected, run.step_run_ids.error)
         self.assertFalse(self._warehouse(f"SELECT to_regclass('bronze.{code}')")[0][0], "nothing created")
 
     def _run(self, pipeline):
