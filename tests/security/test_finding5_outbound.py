@@ -1,0 +1,69 @@
+"""Issue #19 finding 5: no server-side request forgery through steps or model settings.
+
+- an ``n8n_webhook`` step calling the workbench itself on loopback (its login page) fails on
+  the outbound policy, and nothing of the page is stored in the run;
+- a Workbench User cannot read what webhooks answered (step-run ``response``);
+- an AI Orchestrator pointing an administrator-keyed LLM model at another ``api_base`` does not
+  take the key along.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import pytest
+
+from .conftest import Workbench
+from .scenarios import HTML_MARKERS, create_pipeline, refusal, run_now, stored_text
+from .workbench import ACCESS_ERROR, REFUSALS
+
+pytestmark = [pytest.mark.odoo]
+
+
+@pytest.fixture(scope="module")
+def loopback_run(workbench: Workbench) -> dict[str, Any]:
+    """A Data Engineer's pipeline GETting the workbench's own login page, run once."""
+    engineer = workbench.as_role("de")
+    url = f"http://127.0.0.1:{workbench.server.port}/web/login"
+    config = {"url": url, "method": "GET", "payload": {}, "timeout_s": 10}
+    pipeline_id = create_pipeline(engineer, "sec_f5_ssrf", [("probe", "n8n_webhook", config)])
+    engineer.call("ipwb.pipeline", "action_validate", [pipeline_id])
+    return run_now(workbench, engineer, pipeline_id)
+
+
+def test_webhook_step_to_loopback_fails_and_stores_nothing_of_the_page(loopback_run: dict[str, Any]) -> None:
+    assert [step["state"] for step in loopback_run["steps"]] == ["failed"], loopback_run
+    text = stored_text(loopback_run).lower()
+    leaked = [marker for marker in HTML_MARKERS if marker in text]
+    assert not leaked, f"the run stored the loopback page ({leaked}):\n{text[:2000]}"
+
+
+def test_workbench_user_cannot_read_webhook_responses(
+    workbench: Workbench, loopback_run: dict[str, Any]
+) -> None:
+    step_ids = [step["id"] for step in loopback_run["steps"]]
+    error = workbench.as_role("user").error_of("ipwb.pipeline.step.run", "read", step_ids, ["response"])
+    assert refusal(error) == ACCESS_ERROR, f"a Workbench User read step-run responses ({error})"
+
+
+def test_orchestrator_changing_api_base_does_not_keep_the_admin_key(workbench: Workbench) -> None:
+    key = f"sk-security-suite-{secrets.token_hex(8)}"
+    model_id = workbench.admin.call(
+        "ipwb.llm.model",
+        "create",
+        {
+            "name": f"sec-f5-{secrets.token_hex(3)}",
+            "litellm_model": "openai/gpt-4o-mini",
+            "api_base": "https://llm.example.com/v1",
+            "api_key": key,
+        },
+    )
+    elsewhere = f"http://127.0.0.1:{workbench.server.port}/v1"
+    error = workbench.as_role("ai").error_of("ipwb.llm.model", "write", [model_id], {"api_base": elsewhere})
+    after = workbench.admin.call("ipwb.llm.model", "read", [model_id], ["api_base", "api_key"])[0]
+    if after["api_base"] == elsewhere:
+        assert after["api_key"] != key, "the administrator's key now goes to the new api_base"
+    else:
+        assert refusal(error) in REFUSALS, (error, after)
+        assert after["api_base"] == "https://llm.example.com/v1"
