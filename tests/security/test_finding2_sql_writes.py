@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import json
+
 import psycopg2
 import pytest
 
@@ -38,8 +40,16 @@ def test_validate_refuses_destructive_sql_steps(
     workbench: Workbench, pg_admin_dsn: str, statement: str
 ) -> None:
     engineer = workbench.as_role("de")
-    pipeline_id = create_pipeline(engineer, "sec_f2_ddl", [("harm", "sql", {"sql": statement})])
-    error = engineer.error_of("ipwb.pipeline", "action_validate", [pipeline_id])
+    pipeline_id = create_pipeline(engineer, "sec_f2_ddl", [])
+    step = {
+        "pipeline_id": pipeline_id,
+        "name": "harm",
+        "kind": "sql",
+        "config": json.dumps({"sql": statement}),
+    }
+    error = engineer.error_of("ipwb.pipeline.step", "create", step)  # refused at save, or else
+    if error is None:
+        error = engineer.error_of("ipwb.pipeline", "action_validate", [pipeline_id])  # at Validate
     assert refusal(error) in REFUSALS, f"Validate accepted {statement!r} ({error})"
     assert pipeline_state(workbench, pipeline_id) == "draft"
     assert _schema_exists(workbench, pg_admin_dsn, "gold")

@@ -28,7 +28,7 @@ VALIDATION_ERROR = "odoo.exceptions.ValidationError"
 REFUSALS = frozenset({ACCESS_ERROR, USER_ERROR, VALIDATION_ERROR, "odoo.exceptions.MissingError"})
 SESSION_EXPIRED = "odoo.http.SessionExpiredException"
 
-_CSRF = re.compile(r"""csrf_token\s*:\s*["']([0-9a-f]+o[0-9]+)["']""")
+_CSRF = re.compile(r"""csrf_token\s*:\s*["']([0-9a-f]+o[0-9]*)["']""")
 
 
 class RpcError(Exception):
