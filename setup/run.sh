@@ -95,7 +95,9 @@ if [ -z "${IPWB_BI_READER_PASSWORD:-}" ]; then
     (umask 077 && echo "IPWB_BI_READER_PASSWORD=$IPWB_BI_READER_PASSWORD" >>"$IPWB_LOCAL/secrets.env")
 fi
 export IPWB_BI_READER_PASSWORD
-"$IPWB_VENV/bin/ipwb" finance bi-role --dsn "$IPWB_PG_ADMIN_DSN dbname=$warehouse_db" \
+# the admin password goes through libpq's PGPASSWORD, never on the command line (ps shows it)
+PGPASSWORD="$IPWB_PG_ADMIN_PASSWORD" "$IPWB_VENV/bin/ipwb" finance bi-role \
+    --dsn "host=$IPWB_PG_HOST port=$IPWB_PG_PORT user=$IPWB_PG_ADMIN_USER dbname=$warehouse_db" \
     --password-env IPWB_BI_READER_PASSWORD || die "could not provision the BI role ipwb_bi_reader"
 
 [ "$serve" = 1 ] || {

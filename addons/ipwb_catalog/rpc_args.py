@@ -15,6 +15,9 @@ type and a size; choices are compared as text only; record ids are ``int4`` ids 
 that exist. ``None``/``False`` mean "not given" where an argument is optional.
 """
 
+import math
+
+from odoo import models
 from odoo.exceptions import UserError
 
 #: PostgreSQL ``integer`` (ids, offsets)
@@ -141,14 +144,94 @@ def _param_value(env, name, item):
     return item
 
 
+def check_ids(records, what):
+    """Refuse a recordset whose ids (from the client, as ``browse`` took them) are not
+    ``int4`` record ids; returns it."""
+    for value in records._ids:
+        record_id(records.env, value, what, required=True)
+    return records
+
+
 def check_records(records, what, *, single=False):
     """Refuse a recordset whose ids (from the client) are not ``int4`` ids of existing
     records, or (``single``) that is not exactly one record."""
     env = records.env
     if single and len(records._ids) != 1:
         raise UserError(env._("%(what)s must be exactly one record.", what=what))
-    for value in records._ids:
-        record_id(env, value, what, required=True)
+    check_ids(records, what)
     if len(records.exists()) != len(set(records._ids)):
         raise UserError(env._("%(what)s does not exist (any more).", what=what))
     return records
+
+
+def check_vals_list(model, vals_list):
+    """``create``'s argument: a list of value mappings (each checked by :func:`check_vals`)."""
+    if not isinstance(vals_list, list | tuple):
+        raise UserError(model.env._("The records to create must be a list of values."))
+    for vals in vals_list:
+        check_vals(model, vals)
+    return vals_list
+
+
+def check_vals(model, vals):
+    """Refuse ``create``/``write`` values the ORM would fail on with a traceback: unknown
+    fields, text with NUL, numbers out of ``int4``/non-finite floats, values of the wrong
+    type, selection values that do not exist, malformed x2many commands.
+
+    For the models the UI writes to directly (``orm.write``/``orm.create``); ``False``/``None``
+    (clearing a field) is always accepted."""
+    env = model.env
+    if not isinstance(vals, dict):
+        raise UserError(env._("The values to save must be a mapping of field names to values."))
+    for name, value in vals.items():
+        field = model._fields.get(name) if isinstance(name, str) else None
+        if field is None:
+            raise UserError(env._("%(model)s has no field %(field)s.", model=model._description, field=name))
+        if value is None or value is False:
+            continue
+        _check_field_value(model, field, value)
+
+
+def _check_field_value(model, field, value):
+    env = model.env
+    what = field._description_string(env)
+    kind = field.type
+    if kind in ("char", "text", "html"):
+        text(env, value, what, field.size or MAX_SQL)
+    elif kind == "integer":
+        whole_number(env, value, what, -INT4_MAX - 1, INT4_MAX)
+    elif kind in ("float", "monetary"):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise UserError(env._("%s must be a number.", what))
+    elif kind == "boolean":
+        if not isinstance(value, bool | int):
+            raise UserError(env._("%s must be true or false.", what))
+    elif kind == "selection":
+        choice(env, value, what, [key for key, _label in field._description_selection(env)])
+    elif kind == "many2one":
+        if not isinstance(value, models.BaseModel):
+            record_id(env, value, what, required=True)
+    elif kind in ("many2many", "one2many"):
+        _check_commands(model.env[field.comodel_name], value, what)
+    elif kind in ("date", "datetime"):
+        try:
+            field.convert_to_cache(value, model)
+        except (TypeError, ValueError, OverflowError):
+            raise UserError(env._("%s must be a date.", what)) from None
+
+
+def _check_commands(comodel, value, what):
+    """x2many commands: ``(0, _, vals)``, ``(1, id, vals)``, ``(2|3|4, id)``, ``(5,)``, ``(6, _, ids)``."""
+    env = comodel.env
+    if not isinstance(value, list | tuple):
+        raise UserError(env._("%s must be a list of commands.", what))
+    for command in value:
+        if not isinstance(command, list | tuple) or not command:
+            raise UserError(env._("%s must be a list of commands.", what))
+        code = whole_number(env, command[0], what, 0, 6)
+        if code in (1, 2, 3, 4):
+            record_id(env, command[1] if len(command) > 1 else None, what, required=True)
+        if code == 6:
+            id_list(env, command[2] if len(command) > 2 else None, what)
+        elif code in (0, 1):
+            check_vals(comodel, command[2] if len(command) > 2 else None)

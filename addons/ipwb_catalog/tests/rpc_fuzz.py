@@ -18,9 +18,11 @@ from collections.abc import Callable
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from psycopg2 import IntegrityError
 
 from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.service.model import _as_validation_error
 from odoo.tools import mute_logger
 
 #: what a public method may raise for bad input
@@ -60,10 +62,10 @@ def arg(*plausible):
 
 
 def ids(*plausible):
-    """Record ids as the client sends them (``browse`` takes them as they come)."""
+    """Record ids as the client sends them (``browse`` takes them as they come; a lone
+    boolean or float is refused by ``call_kw``'s own ``browse`` before any method runs)."""
     shapes = st.one_of(
         st.none(),
-        st.booleans(),
         st.integers(),
         st.sampled_from(HUGE_INTS),
         st.text(max_size=5),
@@ -98,11 +100,18 @@ def keywords(**strategies):
 
 
 def call(case, entry, args, kwargs, user):
-    """Call ``entry`` as ``user`` in a savepoint; return the exception raised, if any."""
+    """Call ``entry`` as ``user`` in a savepoint; return the exception raised, if any.
+
+    As the RPC service does (``odoo.service.model.retrying``), a unique-constraint violation
+    reaches the client as a ``ValidationError``."""
     env = case.env(user=user)
     try:
-        with env.cr.savepoint(), mute_logger("odoo.sql_db", "odoo.addons"):
-            call_kw(env[entry.model], entry.method, list(args), dict(kwargs))
+        with mute_logger("odoo.sql_db", "odoo.addons"):
+            try:
+                with env.cr.savepoint():
+                    call_kw(env[entry.model], entry.method, list(args), dict(kwargs))
+            except IntegrityError as exc:
+                raise _as_validation_error(env, exc) from exc
     except ALLOWED as exc:
         return exc
     return None

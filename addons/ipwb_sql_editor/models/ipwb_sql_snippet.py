@@ -59,11 +59,12 @@ class IpwbSqlSnippet(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
+        for vals in rpc_args.check_vals_list(self, vals_list):
             self._check_may_share(vals)
         return super().create(vals_list)
 
     def write(self, vals):
+        rpc_args.check_vals(rpc_args.check_ids(self, self.env._("The snippet")), vals)
         self._check_may_share(vals)
         return super().write(vals)
 
