@@ -23,6 +23,15 @@ die() {
     exit 1
 }
 
+# The "running" banner of setup/run.sh: where the admin password is kept, never the password
+# itself (standard output ends up in captured logs).  Arguments: HTTP port, Odoo database,
+# warehouse database, PostgreSQL port.
+run_banner() {
+    printf '\n\033[1;32m%s\033[0m\n' "InsightPulse Workbench is running: http://localhost:$1"
+    printf '  login: admin   password: IPWB_ODOO_ADMIN_PASSWORD in %s\n' "$IPWB_LOCAL/secrets.env"
+    printf '  database: %s   warehouse: %s on 127.0.0.1:%s   stop: Ctrl+C\n\n' "$2" "$3" "$4"
+}
+
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
         die "need root for: $* (run as root or install sudo)"

@@ -95,14 +95,10 @@ if [ -z "${IPWB_BI_READER_PASSWORD:-}" ]; then
     (umask 077 && echo "IPWB_BI_READER_PASSWORD=$IPWB_BI_READER_PASSWORD" >>"$IPWB_LOCAL/secrets.env")
 fi
 export IPWB_BI_READER_PASSWORD
-"$IPWB_VENV/bin/ipwb" finance bi-role --dsn "$IPWB_PG_ADMIN_DSN dbname=$warehouse_db" \
+# the admin password goes through libpq's PGPASSWORD, never on the command line (ps shows it)
+PGPASSWORD="$IPWB_PG_ADMIN_PASSWORD" "$IPWB_VENV/bin/ipwb" finance bi-role \
+    --dsn "host=$IPWB_PG_HOST port=$IPWB_PG_PORT user=$IPWB_PG_ADMIN_USER dbname=$warehouse_db" \
     --password-env IPWB_BI_READER_PASSWORD || die "could not provision the BI role ipwb_bi_reader"
-
-banner() {
-    printf '\n\033[1;32m%s\033[0m\n' "InsightPulse Workbench is running: http://localhost:$http_port"
-    printf '  login: admin   password: %s   (kept in .local/secrets.env)\n' "$IPWB_ODOO_ADMIN_PASSWORD"
-    printf '  database: %s   warehouse: %s on 127.0.0.1:%s   stop: Ctrl+C\n\n' "$odoo_db" "$warehouse_db" "$IPWB_PG_PORT"
-}
 
 [ "$serve" = 1 ] || {
     log "prepared; not serving (--no-serve)"
@@ -114,7 +110,7 @@ odoo_pid=$!
 trap 'kill "$odoo_pid" 2>/dev/null; wait "$odoo_pid" 2>/dev/null' INT TERM EXIT
 for _ in $(seq 1 120); do
     if curl -fsS -o /dev/null "http://127.0.0.1:$http_port/web/login" 2>/dev/null; then
-        banner
+        run_banner "$http_port" "$odoo_db" "$warehouse_db" "$IPWB_PG_PORT"
         break
     fi
     kill -0 "$odoo_pid" 2>/dev/null || die "Odoo stopped while starting; see the log above"

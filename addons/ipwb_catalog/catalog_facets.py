@@ -7,23 +7,27 @@ from collections import Counter
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from . import rpc_args
+
 FACETS = ("layer", "domain", "owner_id", "tag_ids", "kind", "connection_id")
+#: facets whose values are record ids (the others are texts)
+ID_FACETS = ("owner_id", "tag_ids", "connection_id")
 
 
 def facet_domain(env, facets):
     """The search domain of the selected facets; unknown facets and non-id values are refused."""
+    if not isinstance(facets, dict):
+        raise UserError(env._("The catalog facets must be a mapping of facet names to values."))
     domain = []
-    for key, given in facets.items():
-        if key not in FACETS:
-            raise UserError(env._("Unknown catalog facet %s.", key))
+    for given_key, given in facets.items():
+        key = rpc_args.choice(env, given_key, env._("A catalog facet"), FACETS)
         values = [v for v in (given if isinstance(given, list | tuple) else [given]) if v is not None]
         if not values:
             continue
-        if key in ("owner_id", "tag_ids", "connection_id"):
-            try:
-                values = [int(v) for v in values]
-            except (TypeError, ValueError):
-                raise UserError(env._("Facet %s takes record ids.", key)) from None
+        if key in ID_FACETS:
+            values = rpc_args.id_list(env, values, env._("Facet %s", key))
+        else:
+            values = rpc_args.text_list(env, values, env._("Facet %s", key), 1000, rpc_args.MAX_NAME)
         domain.append((key, "in", values))
     return domain
 

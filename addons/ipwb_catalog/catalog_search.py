@@ -30,7 +30,9 @@ import math
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from . import rpc_args
 from .catalog_facets import facet_domain, facets_of
+from .rpc_args import INT4_MAX
 
 #: longest query searched; longer input is cut (never an error)
 MAX_QUERY = 200
@@ -230,10 +232,8 @@ def catalog_search(Table, query, facets, limit):
     if not isinstance(query, str):
         raise UserError(env._("The catalog search takes text."))
     q = " ".join(query.replace("\x00", " ").split())[:MAX_QUERY]
-    try:
-        limit = max(1, min(int(limit or 20), MAX_LIMIT))
-    except (TypeError, ValueError):
-        raise UserError(env._("The result limit must be a number.")) from None
+    limit = rpc_args.whole_number(env, limit, env._("The result limit"), 1, INT4_MAX, default=20)
+    limit = min(limit, MAX_LIMIT)
     for model in ("ipwb.table", "ipwb.column", "ipwb.tag"):
         env[model].flush_model()
     visible = Table._search(facet_domain(env, facets or {})).subselect()

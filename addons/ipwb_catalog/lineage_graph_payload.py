@@ -12,6 +12,8 @@ the client draws as "+k more" nodes and loads on demand.
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from . import rpc_args
+
 #: neighbours per node and direction in one payload
 PAGE = 25
 #: nodes / table edges / columns / column edges per payload
@@ -21,6 +23,8 @@ MAX_COLUMNS = 200
 MAX_COLUMN_EDGES = 1500
 #: names the client may pass as "already shown"
 MAX_KNOWN = 5000
+#: names one request may carry at all (more is refused, not cut)
+MAX_NAMES = 4 * MAX_KNOWN
 LAYER_NAMES = ("bronze", "silver", "gold", "platinum")
 DIRECTIONS = {"upstream": ("target_table", "source_table"), "downstream": ("source_table", "target_table")}
 
@@ -48,12 +52,19 @@ class LineageGraphPayload:
     def names(self, values, limit, what):
         if not isinstance(values, list | tuple) or not all(isinstance(v, str) and v for v in values):
             raise UserError(self.env._("The lineage graph expects a list of table names (%s).", what))
+        label = self.env._("The lineage graph's names (%s)", what)
+        values = rpc_args.text_list(self.env, values, label, MAX_NAMES, rpc_args.MAX_NAME)
         return list(dict.fromkeys(values))[:limit]
 
     def direction(self, direction):
-        if direction not in DIRECTIONS:
+        if not isinstance(direction, str) or direction not in DIRECTIONS:
             raise UserError(self.env._("Direction must be upstream or downstream."))
         return direction
+
+    def offset(self, offset):
+        return rpc_args.whole_number(
+            self.env, offset, self.env._("The lineage page offset"), 0, rpc_args.INT4_MAX, default=0
+        )
 
     # --- queries -----------------------------------------------------------------------------
     def _page(self, names, direction, offset, limit):

@@ -44,8 +44,12 @@ class WarehouseConfig:
         """
         try:
             params = psycopg2.extensions.parse_dsn(dsn)
-        except psycopg2.ProgrammingError as exc:
-            raise ConfigurationError(f"Invalid connection string: {exc}".strip()) from None
+        except psycopg2.ProgrammingError:
+            # libpq's detail quotes the text around the error, which may be a password
+            raise ConfigurationError(
+                "Invalid connection string: expected key=value pairs or a postgresql:// URI"
+                " (its text is not repeated here: it may hold a password)"
+            ) from None
         if "dbname" not in params:
             raise ConfigurationError("The connection string names no database (dbname)")
         fields = {

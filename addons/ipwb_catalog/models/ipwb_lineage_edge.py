@@ -17,6 +17,7 @@ from ipwb.errors import IpwbError
 from ipwb.integrations.neo4j_lineage import Neo4jLineageMirror
 from ipwb.sql.lineage import ColumnEdge, TableEdge
 
+from .. import rpc_args
 from ..lineage_graph_payload import MAX_KNOWN, PAGE, LineageGraphPayload
 
 SOURCES = [
@@ -219,9 +220,7 @@ class IpwbLineageEdge(models.Model):
     def _depth(self, depth):
         if depth is None or depth is False:
             return MAX_DEPTH
-        depth = int(depth)
-        if depth < 1:
-            raise UserError(self.env._("The lineage depth must be at least 1."))
+        depth = rpc_args.whole_number(self.env, depth, self.env._("The lineage depth"), 1, rpc_args.INT4_MAX)
         return min(depth, MAX_DEPTH)
 
     @api.model
@@ -333,8 +332,7 @@ class IpwbLineageEdge(models.Model):
         """The next page of ``table_name``'s neighbours in ``direction`` (a "+k more" node)."""
         payload = LineageGraphPayload(self)
         (name,) = payload.names([table_name], 1, "table")
-        if not isinstance(offset, int) or offset < 0:
-            raise UserError(self.env._("The lineage page offset must be a non-negative number."))
+        offset = payload.offset(offset)
         known = payload.names(known or [], MAX_KNOWN, "known")
         return payload.graph([name], 1, (payload.direction(direction),), offset, known)
 

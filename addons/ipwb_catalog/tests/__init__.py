@@ -6,6 +6,7 @@ from . import (
     test_connection,
     test_lineage,
     test_lineage_graph,
+    test_rpc_fuzz,
     test_security,
     test_tour,
 )

@@ -1,5 +1,7 @@
 # Copyright 2026 InsightPulse
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo.addons.ipwb_catalog import rpc_args
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -54,6 +56,7 @@ class IpwbGenieConversation(models.Model):
         return self.search_read([("user_id", "=", self.env.uid)], ["name", "write_date"], limit=50)
 
     def genie_load(self):
+        rpc_args.check_records(self, self.env._("The conversation"), single=True)
         self.ensure_one()
         return {
             "id": self.id,
@@ -64,7 +67,8 @@ class IpwbGenieConversation(models.Model):
     @api.model
     def genie_ask(self, conversation_id, question):
         """Answer ``question`` in conversation ``conversation_id`` (False: a new one)."""
-        question = (question or "").strip()
+        conversation_id = rpc_args.record_id(self.env, conversation_id, self.env._("The conversation"))
+        question = rpc_args.text(self.env, question, self.env._("The question"), 4 * MAX_QUESTION).strip()
         if not question:
             raise UserError(self.env._("Ask a question first."))
         if len(question) > MAX_QUESTION:
@@ -74,6 +78,7 @@ class IpwbGenieConversation(models.Model):
         conversation = (
             self.browse(conversation_id) if conversation_id else self.create({"name": question[:60]})
         )
+        rpc_args.check_records(conversation, self.env._("The conversation"), single=True)
         conversation.ensure_one()
         conversation.check_access("write")  # someone else's conversation: AccessError
         connection = conversation.connection_id or self.env["ipwb.connection"]._get_default()

@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import time
 
+from odoo.addons.ipwb_catalog import rpc_args
+
 from odoo import fields, models
 from odoo.exceptions import UserError
 
@@ -62,9 +64,10 @@ class IpwbGenieMessage(models.Model):
 
     def genie_run_sql(self, sql):
         """Re-run an edited query of this answer, read-only through the engine."""
+        rpc_args.check_records(self, self.env._("The answer"), single=True)
         self.ensure_one()
         self.conversation_id.check_access("write")
-        sql = (sql or "").strip()
+        sql = rpc_args.sql_text(self.env, sql).strip()
         if not sql:
             raise UserError(self.env._("There is no SQL to run."))
         connection = self.conversation_id.connection_id or self.env["ipwb.connection"]._get_default()
@@ -95,9 +98,10 @@ class IpwbGenieMessage(models.Model):
 
     def genie_open_in_editor(self, sql):
         """Open ``sql`` in the SQL editor, through a private snippet kept for this answer."""
+        rpc_args.check_records(self, self.env._("The answer"), single=True)
         self.ensure_one()
         self.conversation_id.check_access("write")
-        sql = (sql or "").strip()
+        sql = rpc_args.sql_text(self.env, sql).strip()
         if not sql:
             raise UserError(self.env._("There is no SQL to open."))
         question = self.conversation_id.message_ids.filtered(lambda m: m.role == "user" and m.id < self.id)[

@@ -4,6 +4,8 @@ import json
 import re
 from datetime import timedelta
 
+from odoo.addons.ipwb_catalog import rpc_args
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -228,6 +230,7 @@ class IpwbPipeline(models.Model):
         )
 
     def action_validate(self):
+        rpc_args.check_records(self, self.env._("The pipeline"))
         for pipeline in self:
             problems = pipeline._validation_problems()
             if problems:
@@ -319,6 +322,7 @@ class IpwbPipeline(models.Model):
 
     def action_run_now(self):
         """Queue a run and trigger the worker cron: the run never executes in this request."""
+        rpc_args.check_records(self, self.env._("The pipeline"))
         self._check_runnable()
         runs = self._enqueue("manual")
         if len(runs) == 1:

@@ -10,6 +10,8 @@ same names delegate to it and stay the extension points.
 
 import json
 
+from odoo.addons.ipwb_catalog import rpc_args
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -318,6 +320,7 @@ class IpwbPipelineRun(models.Model):
     @api.model
     def canvas_status(self, pipeline_id):
         """Latest run of a pipeline with its step states (polled by the canvas)."""
+        pipeline_id = rpc_args.record_id(self.env, pipeline_id, self.env._("The pipeline"), required=True)
         run = self.search([("pipeline_id", "=", pipeline_id)], order="id desc", limit=1)
         if not run:
             return {"run": False, "steps": {}}

@@ -3,6 +3,8 @@
 import json
 import re
 
+from odoo.addons.ipwb_catalog import rpc_args
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -77,7 +79,7 @@ class IpwbPipelineStep(models.Model):
         for step in self:
             try:
                 config = json.loads(step.config or "{}")
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise ValidationError(
                     self.env._(
                         "Configuration of step %(step)s is not JSON: %(error)s", step=step.name, error=exc
@@ -195,12 +197,14 @@ class IpwbPipelineStep(models.Model):
     # -- lifecycle -----------------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        rpc_args.check_vals_list(self, vals_list)
         steps = super().create(vals_list)
         if not self.env.context.get("ipwb_pipeline_sync"):
             steps.mapped("pipeline_id")._structure_changed()
         return steps
 
     def write(self, vals):
+        rpc_args.check_vals(rpc_args.check_ids(self, self.env._("The step")), vals)
         result = super().write(vals)
         layout_only = set(vals) <= {"position_x", "position_y", "sequence"}
         if not layout_only and not self.env.context.get("ipwb_pipeline_sync"):

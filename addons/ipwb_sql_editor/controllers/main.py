@@ -11,6 +11,7 @@ import io
 import json
 import tempfile
 
+from odoo.addons.ipwb_catalog import rpc_args
 from werkzeug.wsgi import wrap_file
 
 from odoo import http
@@ -30,15 +31,21 @@ class IpwbSqlExportController(http.Controller):
         if fmt not in _MIMETYPES:
             return request.make_response("Unknown export format", status=404)
         service = request.env["ipwb.sql.service"]
-        if connection_id and not str(connection_id).isdigit():
+        env = request.env
+        # form fields are text: a connection id is ASCII digits (its range is checked by
+        # _get_connection); a UserError from the checks answers 400 with its message
+        if connection_id and not (connection_id.isascii() and connection_id.isdigit()):
             return request.make_response("connection_id must be a number", status=400)
         connection = service._get_connection(int(connection_id) if connection_id else None)
+        sql = rpc_args.sql_text(env, sql)
+        filename = rpc_args.text(env, filename, env._("The file name"), rpc_args.MAX_NAME)
         try:
             values = json.loads(params) if params else {}
-        except ValueError:
+        except (ValueError, RecursionError):
             return request.make_response("params must be a JSON object", status=400)
         if not isinstance(values, dict):
             return request.make_response("params must be a JSON object", status=400)
+        values = rpc_args.sql_params(env, values)
         spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - closed by the response
         if fmt == "csv":
             text = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=True)

@@ -8,6 +8,8 @@ for the connection, else from the warehouse's ``pg_catalog`` read through the en
 connection's role; the client does not know which.
 """
 
+from odoo.addons.ipwb_catalog import rpc_args
+
 from odoo import api, models
 from odoo.exceptions import UserError
 
@@ -19,6 +21,8 @@ from .sql_completion import COLUMNS_SQL, TABLES_SQL, referenced_tables
 #: tables listed for completion at most (a warehouse with more is cut, alphabetically)
 COMPLETION_MAX_TABLES = 50_000
 COMPLETION_TIMEOUT_S = 10.0
+#: tables whose columns one completion request asks for at most
+COMPLETION_MAX_COLUMN_TABLES = 50
 #: catalog table kinds as pg_class.relkind letters (what the warehouse path returns)
 _CATALOG_KINDS = {
     "table": "r",
@@ -57,7 +61,9 @@ class IpwbSqlCompletion(models.AbstractModel):
         """Columns of the tables ``sql`` references (or of ``tables``, "schema.name" or
         "name"): fetched lazily per statement, never for the whole warehouse."""
         connection = self.env["ipwb.sql.service"]._get_connection(connection_id)
-        wanted = list(tables or referenced_tables(sql or ""))[:50]
+        sql = rpc_args.sql_text(self.env, sql)
+        tables = rpc_args.text_list(self.env, tables, self.env._("The tables"), 1000, rpc_args.MAX_NAME)
+        wanted = list(dict.fromkeys(tables or referenced_tables(sql)))[:COMPLETION_MAX_COLUMN_TABLES]
         if not wanted:
             return {"columns": {}}
         catalog = self._catalog_completion_columns(connection, wanted)

@@ -14,6 +14,8 @@ import logging
 import time
 import uuid
 
+from odoo.addons.ipwb_catalog import rpc_args
+
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -41,6 +43,8 @@ _logger = logging.getLogger(__name__)
 USER_GROUP = "ipwb_catalog.group_ipwb_user"
 #: system parameter holding the export row cap
 EXPORT_CAP_PARAM = "ipwb_sql_editor.export_max_rows"
+#: longest run token (the editor sends 32 hex digits)
+MAX_TOKEN = 64
 
 
 class IpwbSqlService(models.AbstractModel):
@@ -57,10 +61,11 @@ class IpwbSqlService(models.AbstractModel):
     def _get_connection(self, connection_id=None):
         """The connection the current user asked for (the default one when none), checked."""
         self._check_user()
+        connection_id = rpc_args.record_id(self.env, connection_id, self.env._("The warehouse connection"))
         Connection = self.env["ipwb.connection"]
         if not connection_id:
             return Connection._get_default()
-        connection = Connection.browse(int(connection_id)).exists()
+        connection = Connection.browse(connection_id).exists()
         if not connection:
             raise UserError(self.env._("This warehouse connection does not exist (any more)."))
         connection.check_access("read")
@@ -79,7 +84,19 @@ class IpwbSqlService(models.AbstractModel):
         ``token`` names the run so that :meth:`cancel` can stop it.
         """
         connection = self._get_connection(connection_id)
-        return self._run(connection, sql or "", params or {}, offset=int(offset or 0), token=token)
+        sql, params, offset, token = self._run_args(sql, params, offset, token)
+        return self._run(connection, sql, params, offset=offset, token=token)
+
+    @api.model
+    def _run_args(self, sql, params, offset, token):
+        """The checked arguments of a run from the client (see :mod:`.rpc_args`)."""
+        env = self.env
+        return (
+            rpc_args.sql_text(env, sql),
+            rpc_args.sql_params(env, params),
+            rpc_args.whole_number(env, offset, env._("The offset"), 0, rpc_args.INT4_MAX, default=0),
+            rpc_args.text(env, token, env._("The run token"), MAX_TOKEN, default=None),
+        )
 
     def _run(self, connection, sql, params, *, offset=0, token=None, source="editor"):
         started = time.perf_counter()
@@ -234,6 +251,7 @@ class IpwbSqlService(models.AbstractModel):
 
         Another user's token is never found: the lookup is by (token, current user)."""
         self._check_user()
+        token = rpc_args.text(self.env, token, self.env._("The run token"), MAX_TOKEN, default=None)
         return self._cancel_for_user(self.env.uid, token)
 
     @api.model
@@ -272,8 +290,9 @@ class IpwbSqlService(models.AbstractModel):
     def format(self, sql):
         """Pretty-printed SQL (sqlglot, ``{{name}}`` kept), or the syntax error's position."""
         self._check_user()
+        sql = rpc_args.sql_text(self.env, sql)
         try:
-            return {"sql": format_sql(sql or ""), "error": None}
+            return {"sql": format_sql(sql), "error": None}
         except IpwbError as exc:
             return {
                 "sql": None,
@@ -288,7 +307,10 @@ class IpwbSqlService(models.AbstractModel):
     def parameters(self, sql):
         """``{{name}}`` parameters of ``sql`` in order of first use."""
         self._check_user()
-        return list(parameter_names(sql or ""))
+        try:
+            return list(parameter_names(rpc_args.sql_text(self.env, sql)))
+        except IpwbError as exc:
+            raise UserError(self.env._("Could not read the parameters: %s", exc)) from None
 
     # ------------------------------------------------------------------ lineage
     def _capture_lineage(self, connection, statement, entry):

@@ -1,5 +1,7 @@
 # Copyright 2026 InsightPulse
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo.addons.ipwb_catalog import rpc_args
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
@@ -57,11 +59,12 @@ class IpwbSqlSnippet(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
+        for vals in rpc_args.check_vals_list(self, vals_list):
             self._check_may_share(vals)
         return super().create(vals_list)
 
     def write(self, vals):
+        rpc_args.check_vals(rpc_args.check_ids(self, self.env._("The snippet")), vals)
         self._check_may_share(vals)
         return super().write(vals)
 
@@ -71,18 +74,13 @@ class IpwbSqlSnippet(models.Model):
 
     def run(self, params=None, offset=0, token=None):
         """Run the snippet with ``params`` ({name: value}) bound; same result as the editor."""
+        rpc_args.check_records(self, self.env._("The snippet"), single=True)
         self.ensure_one()
         self.check_access("read")
         service = self.env["ipwb.sql.service"]
+        _sql, params, offset, token = service._run_args("", params, offset, token)
         connection = service._get_connection(self.connection_id.id)
-        return service._run(
-            connection,
-            self.statement,
-            dict(params or {}),
-            offset=int(offset or 0),
-            token=token,
-            source="snippet",
-        )
+        return service._run(connection, self.statement, params, offset=offset, token=token, source="snippet")
 
     def action_open_in_editor(self):
         self.ensure_one()

@@ -1,5 +1,6 @@
 from . import (
     test_query_history,
+    test_rpc_fuzz,
     test_sql_approval,
     test_sql_bench,
     test_sql_export,
