@@ -90,7 +90,8 @@ class TestPipelineRights(PipelineCase):
 
     def test_spec_import_of_someone_elses_pipeline_takes_it_over(self):
         pipeline = self._whoami_pipeline(owner_id=self.admin.id)
-        text = pipeline.spec_yaml.replace("who", "who_renamed")
+        text = pipeline.spec_yaml.replace("- id: who\n", "- id: who_renamed\n")
+        self.assertIn("who_renamed", text)
         imported = self.Pipeline.with_user(self.engineer).import_spec_text(text)
         self.assertEqual(imported, pipeline)
         self.assertEqual(pipeline.owner_id, self.engineer)
@@ -109,6 +110,7 @@ class TestPipelineRights(PipelineCase):
             pipeline.action_run_now()
         run = pipeline._enqueue("manual")  # e.g. queued before its owner changed
         self.Run._cron_process_runs()
+        run.invalidate_recordset()
         self.assertEqual(run.state, "failed")
         self.assertIn("superuser", run.error)
         self.assertEqual(self.steps_of(run)["who"].state, "skipped")
