@@ -13,6 +13,7 @@
     "data": [
         "security/ipwb_finance_bir_security.xml",
         "security/ir.model.access.csv",
+        "data/ipwb_finance_pipeline_user.xml",
         "data/ipwb_bir_form_data.xml",
         "views/ipwb_bir_form_views.xml",
         "views/ipwb_finance_run_views.xml",

@@ -85,7 +85,9 @@ def _shell(odoo_databases: OdooDatabases, database: str, script: str) -> subproc
 
 SETUP = """
 import json
-pipeline = env["ipwb.pipeline"].create({{"name": "IT", "code": "it_pipeline"}})
+# a run uses its owner's rights, never the superuser's (the shell's OdooBot): a real owner
+pipeline = env["ipwb.pipeline"].create({{"name": "IT", "code": "it_pipeline",
+                                         "owner_id": env.ref("base.user_admin").id}})
 steps = {steps!r}
 made = {{}}
 for seq, (name, sql, deps) in enumerate(steps, 1):
@@ -302,7 +304,8 @@ def n8n_webhook(tmp_path: pathlib.Path) -> Iterator[str]:
 
 N8N_RUN = """
 import json
-pipeline = env["ipwb.pipeline"].create({{"name": "n8n", "code": "it_n8n"}})
+pipeline = env["ipwb.pipeline"].create({{"name": "n8n", "code": "it_n8n",
+                                         "owner_id": env.ref("base.user_admin").id}})
 env["ipwb.pipeline.step"].create({{"pipeline_id": pipeline.id, "name": "notify", "kind": "n8n_webhook",
     "config": json.dumps({{"url": {url!r}, "payload": {{"table": "gold.sales"}}, "timeout_s": 10}})}})
 pipeline.action_validate()

@@ -4,7 +4,7 @@ import datetime
 import logging
 import os
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ipwb.errors import IpwbError
@@ -19,6 +19,7 @@ _logger = logging.getLogger(__name__)
 
 PIPELINE_CODE = "finance_bir"
 PIPELINE_XMLID = "ipwb_finance_bir.pipeline_finance_bir"
+TECHNICAL_USER_XMLID = "ipwb_finance_bir.user_finance_pipeline"
 SPEC_PATH = os.path.normpath(
     os.path.join(os.path.dirname(__file__), "..", "..", "..", "specs", "pipelines", f"{PIPELINE_CODE}.yaml")
 )
@@ -184,14 +185,44 @@ class IpwbFinanceRun(models.Model):
         if not finance_run.company_ids:
             finance_run.company_ids = self._companies_from_params(params)
         if step == "extract":
-            return pipeline_steps.extract_bronze(finance_run)
+            return pipeline_steps.extract_bronze(finance_run, self._reader_companies(finance_run))
         if step == "build_silver":
             return pipeline_steps.build_silver(finance_run)
         if step == "build_gold":
             return pipeline_steps.build_gold(finance_run)
         if step == "reconcile":
-            return pipeline_steps.reconcile(finance_run, params)
+            return pipeline_steps.reconcile(finance_run, params, self._reader_companies(finance_run))
         raise UserError(self.env._("Unknown finance step %s.", step))
+
+    @api.model
+    def _reader_companies(self, finance_run):
+        """The run's companies in the environment of the user the step runs as (the
+        pipeline owner), never sudo: Odoo's rights and record rules apply to the reads.
+        Every company must be one of that user's companies (an administrator grants them)."""
+        companies = finance_run.company_ids.with_env(self.env)
+        missing = companies - self.env.user.company_ids if not self.env.su else companies.browse()
+        if missing:
+            raise UserError(
+                self.env._(
+                    "The finance pipeline runs as %(user)s, who may not read company %(companies)s: "
+                    "an administrator adds it to that user's allowed companies.",
+                    user=self.env.user.login,
+                    companies=", ".join(missing.sudo().mapped("name")),
+                )
+            )
+        return companies.with_context(active_test=False, allowed_company_ids=companies.ids)
+
+    @api.model
+    def _technical_user(self):
+        """The finance pipeline's owner (data/ipwb_finance_pipeline_user.xml)."""
+        return self.env.ref(TECHNICAL_USER_XMLID)
+
+    @api.model
+    def _grant_companies(self, companies):
+        """Let the technical user read these (Philippine) companies: an administrator's
+        decision, taken at install for existing ones and by the demo-data generator."""
+        user = self._technical_user().sudo()
+        user.write({"company_ids": [Command.link(company.id) for company in companies]})
 
     @api.model
     def _create_for(self, pipeline_run):
@@ -199,14 +230,19 @@ class IpwbFinanceRun(models.Model):
 
     @api.model
     def _sync_finance_pipeline(self):
-        """Install/upgrade: the finance pipeline is imported from its spec and validated
-        (a pipeline in production stays there when the Guardian gate still passes)."""
+        """Install/upgrade: the finance pipeline is imported from its spec, owned by its
+        technical user (who may read the Philippine companies) and validated (a pipeline in
+        production stays there when the Guardian gate still passes; superuser code: the
+        two-person rule of promotions applies to people, not to this install step)."""
         with open(SPEC_PATH, encoding="utf-8") as handle:
             text = handle.read()
         Pipeline = self.env["ipwb.pipeline"].sudo()
         existing = Pipeline.with_context(active_test=False).search([("code", "=", PIPELINE_CODE)])
         was_production = existing.state == "production"
         pipeline = Pipeline.import_spec_text(text, source=SPEC_PATH)
+        # its runs use the rights of its technical user, never the superuser's
+        pipeline.owner_id = self._technical_user()
+        self._grant_companies(self._default_companies())
         pipeline.action_validate()
         if not self.env.ref(PIPELINE_XMLID, raise_if_not_found=False):
             self.env["ir.model.data"].create(

@@ -111,6 +111,8 @@ def _day(rng, year, month):
 def generate(env, seed=20250101, year=None, invoices_per_month=6, bills_per_month=5):
     """Create (once) the demo company and its year; returns a short summary."""
     company, created = _company(env)
+    # the finance pipeline reads this company as its technical user (an admin's decision)
+    env["ipwb.finance.run"]._grant_companies(company)
     env = env(context=dict(env.context, allowed_company_ids=[company.id], tracking_disable=True))
     company = company.with_env(env)
     posted = [("company_id", "=", company.id), ("state", "=", "posted")]

@@ -6,6 +6,12 @@ Reads the records written since the target's watermark (minus an overlap), as JS
 the configured fields, and loads them with :mod:`ipwb.finance.odoo_source` (new versions
 only, tombstones for deleted records) through the warehouse writer role; the watermark
 moves forward in the same warehouse transaction.
+
+The step runs with the pipeline owner's rights (the worker executes it as the owner) and
+never extracts secrets, whatever those rights: :func:`secret_problems` applies the engine's
+denylist (:mod:`ipwb.security.secrets`: ``ir.*`` models, API keys, mail/payment/auth
+servers, fields named after a secret, administrator-only fields) when a step is saved and
+again when it runs.
 """
 
 from odoo.exceptions import UserError
@@ -13,6 +19,7 @@ from odoo.exceptions import UserError
 from ipwb.errors import IpwbError
 from ipwb.finance import odoo_source
 from ipwb.finance.warehouse import SourceRow
+from ipwb.security.secrets import secret_extraction_problems
 from ipwb.warehouse.connection import connect
 
 from .extract import CHUNK, OVERLAP
@@ -27,9 +34,27 @@ def _value(record, field):
     return None if value is False else value
 
 
+def secret_problems(env, model, field_names):
+    """Translated reasons why extracting ``field_names`` of ``model`` is refused (secrets)."""
+    groups = {}
+    if model in env:
+        fields = env[model]._fields
+        groups = {name: fields[name].groups for name in field_names if name in fields and fields[name].groups}
+    # engine messages name the model/field; callers wrap them in a translated sentence
+    return secret_extraction_problems(model, [str(name) for name in field_names], groups)
+
+
+def check_secrets(env, step_name, model, field_names):
+    """UserError naming the model/fields when the extraction would copy a secret."""
+    problems = secret_problems(env, model, field_names)
+    if problems:
+        raise UserError(env._("Step %(step)s: %(problems)s", step=step_name, problems="; ".join(problems)))
+
+
 def _model(step_run, config):
     env = step_run.env
     name = config.get("model") or ""
+    check_secrets(env, step_run.step_name, name, list(config.get("fields") or []))
     if name not in env:
         raise UserError(
             env._("Step %(step)s: there is no Odoo model %(model)s.", step=step_run.step_name, model=name)

@@ -7,6 +7,11 @@ build_gold (into the staging schema) → reconcile (publishes gold when it equal
 gold quality gates. Each step writes the warehouse in its own transaction, committed when
 the step succeeds; a failing step raises, the worker records the error (and the ``log``
 attribute of the exception) and skips what depends on it.
+
+Odoo is read with the rights of the user the step runs as (the pipeline owner: the finance
+pipeline's technical user), never as superuser: ``companies`` is the run's companies in that
+user's environment (``ipwb.finance.run._reader_companies``), so ACLs, record rules and the
+user's allowed companies apply. Workbench bookkeeping (the finance run record) stays sudo.
 """
 
 import contextlib
@@ -54,16 +59,14 @@ def warehouse(env, schemas=SCHEMAS):
         conn.close()
 
 
-def extract_bronze(finance_run):
+def extract_bronze(finance_run, companies):
     env = finance_run.env
-    companies = finance_run.company_ids
     if not companies:
         raise UserError(env._("No company with a Philippine fiscal country: nothing to extract."))
     reader = config.get("ipwb_warehouse_user")
     with warehouse(env) as conn:
         wh.ensure_bronze(conn, SCHEMAS, readers=[reader] if reader else [])
-        # Odoo is read as superuser: every record of the companies, whatever the user's company
-        companies = companies.sudo().with_context(active_test=False, allowed_company_ids=companies.ids)
+        # read as the step's user, in every company of the run (all of them its companies)
         loaded = extract.extract(companies.env, conn, SCHEMAS, companies)
     finance_run.write(
         {"rows_loaded": sum(loaded.values()), "loaded_detail": json.dumps(loaded, sort_keys=True)}
@@ -91,7 +94,7 @@ def build_gold(finance_run):
     return {"staged": counts}
 
 
-def period(finance_run, params):
+def period(finance_run, params, companies):
     """The reconciled period: the run's ``start_date``/``end_date`` (exclusive) parameters,
     else every posted entry of the companies."""
     start = params.get("start_date") or None
@@ -100,28 +103,21 @@ def period(finance_run, params):
     date_to = datetime.date.fromisoformat(end) - datetime.timedelta(days=1) if end else None
     if date_from and date_to:
         return date_from, date_to
-    groups = (
-        finance_run.env["account.move"]
-        .sudo()
-        ._read_group(
-            [("company_id", "in", finance_run.company_ids.ids), ("state", "=", "posted")],
-            aggregates=["date:min", "date:max"],
-        )
+    groups = companies.env["account.move"]._read_group(
+        [("company_id", "in", companies.ids), ("state", "=", "posted")],
+        aggregates=["date:min", "date:max"],
     )
     low, high = groups[0] if groups else (None, None)
     return date_from or low, date_to or high
 
 
-def reconcile(finance_run, params):
+def reconcile(finance_run, params, companies):
     """Staged gold against Odoo; equal: publish gold and the bi views, register the catalog."""
     env = finance_run.env
     try:
-        date_from, date_to = period(finance_run, params)
+        date_from, date_to = period(finance_run, params, companies)
     except ValueError as exc:
         raise UserError(env._("Finance pipeline: invalid period parameter (%s).", exc)) from None
-    companies = finance_run.company_ids.sudo().with_context(
-        active_test=False, allowed_company_ids=finance_run.company_ids.ids
-    )
     with warehouse(env) as conn:
         differences = []
         if date_from and date_to:

@@ -2,12 +2,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import json
 import os
+import re
 import tempfile
 import uuid
 
 from psycopg2 import sql
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
 
@@ -121,7 +122,7 @@ class TestDomainTemplate(TransactionCase):
 
     def test_extraction_of_unknown_model_or_field_fails_clearly(self):
         self._assert_extraction_refused(
-            self.env["res.users"],
+            self.admin,
             (
                 ("no.such.model", ["name"], "no Odoo model no.such.model"),
                 ("res.partner", ["name", "no_such_field"], "no stored field no_such_field"),
@@ -133,10 +134,100 @@ class TestDomainTemplate(TransactionCase):
         self._assert_extraction_refused(
             self.engineer,
             (
-                ("ir.config_parameter", ["key", "value"], "may not read ir.config_parameter"),
-                ("ipwb.connection", ["name", "password"], "may not read ipwb.connection.password"),
+                ("account.move", ["name"], "may not read account.move"),
+                ("res.partner", ["name", "credit_limit"], "may not read res.partner.credit_limit"),
             ),
         )
+
+    def test_secret_models_and_fields_are_refused_on_save(self):
+        """Whatever the owner's rights (here an administrator's), secrets never leave Odoo."""
+        code = f"tpl_{uuid.uuid4().hex[:8]}"
+        pipeline = self.env["ipwb.pipeline"].create({"name": code, "code": code, "owner_id": self.admin.id})
+        Step = self.env["ipwb.pipeline.step"].with_user(self.admin)
+        for model, names, expected in (
+            ("ir.config_parameter", ["key", "value"], "ir.config_parameter is a technical model"),
+            ("ir.mail_server", ["name"], "ir.mail_server is a technical model"),
+            ("res.users.apikeys", ["name"], "res.users.apikeys holds secrets"),
+            ("iap.account", ["name"], "iap.account holds secrets"),
+            ("res.users", ["login", "password"], "res.users.password holds a secret (password)"),
+            ("res.partner", ["name", "api_key"], "res.partner.api_key holds a secret (key)"),
+            ("res.partner", ["signup_token"], "res.partner.signup_token holds a secret (token)"),
+        ):
+            config = json.dumps({"model": model, "fields": names, "target": f"bronze.{code}"})
+            with (
+                self.subTest(model=model, fields=names),
+                self.assertRaisesRegex(ValidationError, re.escape(expected)),
+                self.env.cr.savepoint(),
+            ):
+                Step.create(
+                    {"pipeline_id": pipeline.id, "name": "leak", "kind": "odoo_extract", "config": config}
+                )
+        self.assertFalse(pipeline.step_ids)
+
+    def test_secret_extraction_is_refused_at_run_time_too(self):
+        """A step saved before the rule (written in SQL here) still never runs."""
+        code = f"tpl_{uuid.uuid4().hex[:8]}"
+        pipeline = self.env["ipwb.pipeline"].create({"name": code, "code": code, "owner_id": self.admin.id})
+        config = json.dumps({"model": "res.partner", "fields": ["name"], "target": f"bronze.{code}"})
+        step = self.env["ipwb.pipeline.step"].create(
+            {"pipeline_id": pipeline.id, "name": "extract", "kind": "odoo_extract", "config": config}
+        )
+        pipeline.action_validate()
+        leak = json.dumps(
+            {"model": "ir.config_parameter", "fields": ["key", "value"], "target": f"bronze.{code}"}
+        )
+        self.env.cr.execute("UPDATE ipwb_pipeline_step SET config = %s WHERE id = %s", (leak, step.id))
+        step.invalidate_recordset()
+        run = self._run(pipeline)
+        self.assertEqual((run.state, run.step_run_ids.state), ("failed", "failed"))
+        self.assertIn("ir.config_parameter is a technical model", run.step_run_ids.error)
+        self.assertFalse(self._warehouse(f"SELECT to_regclass('bronze.{code}')")[0][0], "nothing created")
+
+    def test_engineer_adding_an_extraction_to_an_admin_pipeline(self):
+        """Issue #19: the engineer's step never reads with the administrator's rights."""
+        code = f"tpl_{uuid.uuid4().hex[:8]}"
+        self.admin.groups_id = [(4, self.env.ref("account.group_account_readonly").id)]
+        pipeline = self.env["ipwb.pipeline"].create({"name": code, "code": code, "owner_id": self.admin.id})
+        Step = self.env["ipwb.pipeline.step"].with_user(self.engineer)
+        secret = json.dumps(
+            {"model": "ir.config_parameter", "fields": ["key", "value"], "target": f"bronze.{code}"}
+        )
+        with (
+            self.assertRaisesRegex(ValidationError, "ir.config_parameter is a technical model"),
+            self.env.cr.savepoint(),
+        ):
+            Step.create(
+                {"pipeline_id": pipeline.id, "name": "leak", "kind": "odoo_extract", "config": secret}
+            )
+        self.assertEqual(pipeline.owner_id, self.admin, "a refused step changes nothing")
+        allowed = json.dumps(
+            {"model": "res.partner", "fields": ["name", "credit_limit"], "target": f"bronze.{code}"}
+        )
+        Step.create(
+            {"pipeline_id": pipeline.id, "name": "extract", "kind": "odoo_extract", "config": allowed}
+        )
+        self.assertEqual(pipeline.owner_id, self.engineer, "whoever changes the steps owns the pipeline")
+        pipeline.with_user(self.engineer).action_validate()
+        run = self._run(pipeline)
+        # the administrator may read credit_limit (accounting), the engineer may not: refused
+        self.assertEqual(run.step_run_ids.state, "failed")
+        self.assertIn("owner ipwb_tpl_de", run.step_run_ids.error)
+        self.assertIn("may not read res.partner.credit_limit", run.step_run_ids.error)
+        self.assertFalse(self._warehouse(f"SELECT to_regclass('bronze.{code}')")[0][0], "nothing created")
+
+    def test_wizard_refuses_secret_models_and_fields(self):
+        config_model = self.env["ir.model"]._get("ir.config_parameter")
+        with self.assertRaisesRegex(UserError, "ir.config_parameter is a technical model"):
+            self._wizard(self.engineer, model_ids=[(6, 0, config_model.ids)], field_names="").action_preview()
+        with self.assertRaisesRegex(
+            UserError, "res.partner.signup_type is restricted to base.group_erp_manager"
+        ):
+            self._wizard(self.engineer, field_names="name, signup_type").action_preview()
+        # "every stored field" leaves the secret ones out
+        wizard = self._wizard(self.engineer, field_names="")
+        wizard.action_preview()
+        self.assertIn("email", wizard.preview)
+        self.assertNotIn("signup_type", wizard.preview)
 
     def _assert_extraction_refused(self, owner, cases):
         """Each (model, fields, expected error) fails the run's odoo_extract step; nothing is created."""

@@ -15,8 +15,8 @@ from unittest.mock import patch
 from odoo.addons.l10n_ph.tests.common import TestPhCommon
 from psycopg2 import sql
 
-from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo import SUPERUSER_ID, Command
+from odoo.exceptions import AccessDenied, AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import config
 
@@ -39,6 +39,9 @@ class TestFinancePipeline(TestPhCommon):
         company = cls.company_data["company"]
         cls.company = company
         cls.env.user.groups_id |= cls.env.ref("ipwb_finance_bir.group_ipwb_finance_manager")
+        # the pipeline runs as its technical user: an administrator lets it read the company
+        cls.finance_user = cls.env.ref("ipwb_finance_bir.user_finance_pipeline")
+        cls.env["ipwb.finance.run"]._grant_companies(company)
 
         def tax(xmlid):
             return cls.env.ref(f"account.{company.id}_{xmlid}")
@@ -350,6 +353,7 @@ class TestFinancePipeline(TestPhCommon):
         other = self.setup_other_company(name="PH Second Co")["company"]
         other.vat = "987-654-321-000"
         self.env.user.company_ids |= other
+        self.env["ipwb.finance.run"]._grant_companies(other)
 
         def tax(xmlid):
             return self.env.ref(f"account.{other.id}_{xmlid}")
@@ -390,3 +394,42 @@ class TestFinancePipeline(TestPhCommon):
             [tuple(r.values()) for r in rows],
             [(self.company.id, "Test Company", "123456789"), (other.id, "PH Second Co", "987654321")],
         )
+
+    def test_pipeline_runs_as_its_technical_user_never_the_superuser(self):
+        pipeline = self.env.ref("ipwb_finance_bir.pipeline_finance_bir")
+        user = self.finance_user
+        self.assertEqual(pipeline.owner_id, user)
+        self.assertNotEqual(user.id, SUPERUSER_ID)
+        self.assertTrue(user.active and not user.share)
+        self.assertFalse(user.has_group("base.group_system"), "it is no administrator")
+        self.assertFalse(user.has_group("base.group_erp_manager"))
+        self.assertFalse(user.has_group("ipwb_catalog.group_ipwb_admin"))
+        for password in ("", "ipwb_finance_pipeline", "admin"):
+            with self.assertRaises(AccessDenied, msg="no password: nobody logs in as it"):
+                user.with_user(user)._check_credentials(
+                    {"type": "password", "login": user.login, "password": password}, {"interactive": True}
+                )
+        seen = []
+        original = type(self.env["ipwb.finance.run"])._reader_companies
+
+        def spy(model, finance_run):
+            seen.append((model.env.uid, model.env.su))
+            return original(model, finance_run)
+
+        with patch.object(type(self.env["ipwb.finance.run"]), "_reader_companies", spy):
+            run = self._run()
+        self.assertEqual(run.state, "succeeded", run.error)
+        self.assertEqual(set(seen), {(user.id, False)}, "extract and reconcile read Odoo as the user")
+        self.assertIn(f"steps run with the rights of {user.login}", run.pipeline_run_id.log)
+
+    def test_company_not_granted_to_the_technical_user_fails_clearly(self):
+        other = self.setup_other_company(name="PH Ungranted Co")["company"]
+        self.env.user.company_ids |= other
+        run = self.env["ipwb.finance.run"]._run_pipeline(
+            companies=other, date_from=PERIOD[0], date_to=PERIOD[1]
+        )
+        step = self._steps(run)["extract_bronze"]
+        self.assertIn(step.state, ("retrying", "failed"))
+        self.assertIn("PH Ungranted Co", step.error)
+        self.assertIn(self.finance_user.login, step.error)
+        run.pipeline_run_id.sudo().action_cancel()

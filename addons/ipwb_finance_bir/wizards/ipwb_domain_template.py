@@ -11,6 +11,8 @@ from odoo.exceptions import UserError
 from ipwb.errors import SpecError
 from ipwb.finance.scaffold import ODOO_TYPES, SourceField, SourceModel, scaffold
 
+from ..services.odoo_extract import secret_problems
+
 #: system parameter naming the specs directory the wizard may write into
 SPECS_DIR_PARAM = "ipwb_finance_bir.domain_template_specs_dir"
 #: fields never worth a warehouse column
@@ -52,10 +54,17 @@ class IpwbDomainTemplate(models.TransientModel):
         wanted = {name.strip() for name in (self.field_names or "").split(",") if name.strip()}
         result = []
         known = set()
+        refused = []
         for model in self.model_ids.sudo():
+            # secrets are never extracted (ipwb.security.secrets): a secret model or a
+            # secret field asked for by name is refused, "every field" leaves them out
+            refused += secret_problems(self.env, model.model, [])
             storable = model.field_id.filtered(
                 lambda f: f.store and f.ttype in ODOO_TYPES and f.name not in SKIPPED_FIELDS
             )
+            secret = {f.name for f in storable if secret_problems(self.env, model.model, [f.name])}
+            refused += secret_problems(self.env, model.model, sorted(wanted & secret))
+            storable = storable.filtered(lambda f, s=secret: f.name not in s)
             chosen = storable.filtered(lambda f: f.name in wanted) if wanted else storable
             known |= set(model.field_id.mapped("name"))
             result.append(
@@ -63,6 +72,10 @@ class IpwbDomainTemplate(models.TransientModel):
                     model.model,
                     tuple(SourceField(f.name, f.ttype, bool(f.required)) for f in chosen.sorted("name")),
                 )
+            )
+        if refused:
+            raise UserError(
+                self.env._("The domain cannot be scaffolded:\n%s", "\n".join(dict.fromkeys(refused)))
             )
         unknown = sorted(wanted - known)
         if unknown:

@@ -13,7 +13,7 @@ from ipwb.errors import IpwbError
 from ipwb.pipeline.schedule import plan_cron
 from ipwb.specs import dumps
 
-from ..services import pipeline_gate, pipeline_schedule, pipeline_spec
+from ..services import pipeline_gate, pipeline_rights, pipeline_schedule, pipeline_spec
 from ..services.pipeline_spec import DEFAULT_BUDGET
 from .ipwb_pipeline_run import RUN_STATES
 
@@ -26,6 +26,12 @@ class IpwbPipeline(models.Model):
 
     Lifecycle draft → validated (the engine's checks pass) → production (a human promotes
     it). A schedule is an ``ir.cron`` owned by the pipeline, active only in production.
+
+    Rights (services/pipeline_rights.py): a run acts with the rights of the pipeline's
+    owner, never the superuser's (no owner, an archived or share owner, or OdooBot: the run
+    is refused). Whoever changes the steps of a pipeline they do not own becomes its owner
+    (Workbench administrators excepted). A step change sends the pipeline back to draft and
+    records its author; someone else must promote it to production.
     """
 
     _name = "ipwb.pipeline"
@@ -98,6 +104,14 @@ class IpwbPipeline(models.Model):
         help="Share of the runs finished in the last 7 days that succeeded, in percent.",
     )
     validation_message = fields.Text(readonly=True, copy=False)
+    steps_changed_by_id = fields.Many2one(
+        "res.users",
+        string="Steps Changed By",
+        readonly=True,
+        copy=False,
+        help="Who last created, edited or deleted a step: someone else must promote the pipeline.",
+    )
+    steps_changed_at = fields.Datetime(string="Steps Changed On", readonly=True, copy=False)
     spec_yaml = fields.Text(string="Spec (YAML)", compute="_compute_spec_yaml")
 
     _sql_constraints = [
@@ -231,12 +245,14 @@ class IpwbPipeline(models.Model):
 
     def action_validate(self):
         rpc_args.check_records(self, self.env._("The pipeline"))
+        self.check_access("write")
         for pipeline in self:
             problems = pipeline._validation_problems()
             if problems:
                 pipeline.validation_message = "\n".join(problems)
                 pipeline._raise_problems(problems)
-            pipeline.write({"state": "validated", "validation_message": False})
+            # state moves only through this action (checked above): written by the system
+            pipeline.sudo().write({"state": "validated", "validation_message": False})
         return True
 
     def action_reset_to_draft(self):
@@ -245,8 +261,10 @@ class IpwbPipeline(models.Model):
     def action_promote(self):
         """Move validated pipelines to production (a human decision, never automatic).
 
-        The Guardian gate must pass (or be waived) for every gold/platinum table they write.
+        The Guardian gate must pass (or be waived) for every gold/platinum table they write,
+        and the promoter must not be the last person who changed the steps (two-person rule).
         """
+        self.check_access("write")
         not_validated = self.filtered(lambda pipeline: pipeline.state != "validated")
         if not_validated:
             raise UserError(
@@ -255,14 +273,19 @@ class IpwbPipeline(models.Model):
                     ", ".join(not_validated.mapped("name")),
                 )
             )
+        pipeline_rights.check_promoter(self)
         pipeline_gate.check_promotion(self)
-        self.write({"state": "production"})
+        self.sudo().write({"state": "production"})
 
     def _structure_changed(self):
-        """A step was added, edited or removed: validated pipelines go back to draft."""
-        to_draft = self.filtered(lambda p: p.state == "validated")
-        if to_draft:
-            to_draft.write({"state": "draft"})
+        """A step was added, edited or removed (in this env): the editor becomes the owner
+        unless a Workbench administrator, the change is recorded, the pipeline goes back to
+        draft (see services/pipeline_rights.py)."""
+        pipeline_rights.steps_changed(self)
+
+    def _run_user(self):
+        """The user a run executes as: the owner, refused when none, archived, share or OdooBot."""
+        return pipeline_rights.run_user(self)
 
     # -- spec import / export (see services/pipeline_spec.py) -------------------------------
     @api.model
@@ -296,10 +319,14 @@ class IpwbPipeline(models.Model):
                 raise UserError(self.env._("Validate pipeline %s before running it.", pipeline.name))
             if not pipeline.step_ids:
                 raise UserError(self.env._("Pipeline %s has no step to run.", pipeline.name))
+            pipeline._run_user()
 
     def _enqueue(self, trigger="manual", params=None):
-        """Create queued runs (one per pipeline) and wake the run worker up."""
-        runs = self.env["ipwb.pipeline.run"]
+        """Create queued runs (one per pipeline) and wake the run worker up.
+
+        Runs are written by the system only: whoever may edit the pipeline may queue it."""
+        self.check_access("write")
+        runs = self.env["ipwb.pipeline.run"].sudo()
         for pipeline in self:
             runs |= runs.create(
                 {
@@ -360,11 +387,13 @@ class IpwbPipeline(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_owner_assignment(vals.get("owner_id"))
+            pipeline_rights.check_system_fields(self.env, vals)
         pipelines = super().create(vals_list)
         pipelines._sync_cron()
         return pipelines
 
     def write(self, vals):
+        pipeline_rights.check_system_fields(self.env, vals)
         if "owner_id" in vals and any(p.owner_id.id != vals["owner_id"] for p in self):
             self._check_owner_assignment(vals["owner_id"])
         result = super().write(vals)

@@ -2,7 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 """Pipeline runs: a snapshot of the pipeline's steps, their states, logs and costs.
 
-Runs never execute inside a web request: the worker cron claims and executes them. The
+Runs never execute inside a web request: the worker cron claims and executes them, each
+step with the rights of the pipeline's owner (never the superuser's). Run records are
+written by the system only: users read them; the actions (Run now, Cancel, Re-run failed,
+Backfill) check the caller's rights, then write with sudo. The
 worker machinery (SKIP LOCKED claims, heartbeat thread, stale-run recovery, the step loop
 and its per-step commits) lives in :mod:`..services.run_worker`; the methods below of the
 same names delegate to it and stay the extension points.
@@ -13,7 +16,7 @@ import json
 from odoo.addons.ipwb_catalog import rpc_args
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ipwb.dag import Graph, Node, RetryPolicy, Scheduler
 from ipwb.errors import IpwbError
@@ -149,7 +152,20 @@ class IpwbPipelineRun(models.Model):
             cron.sudo()._trigger(at=at)
 
     # -- user actions --------------------------------------------------------------------------
+    def _check_operator(self):
+        """Run records are written by the system: the actions below check that the caller may
+        operate the runs' pipelines (write access on them: Data Engineers, administrators),
+        then write with sudo. Returns the runs in sudo."""
+        self.check_access("read")
+        if not self.mapped("pipeline_id").has_access("write"):
+            raise AccessError(self.env._("Only Data Engineers may cancel or re-run pipeline runs."))
+        return self.sudo()
+
     def action_cancel(self):
+        runs = self._check_operator()
+        runs._cancel()
+
+    def _cancel(self):
         for run in self:
             if run.state == "queued":
                 run.write({"state": "cancelled", "date_end": fields.Datetime.now()})
@@ -163,6 +179,9 @@ class IpwbPipelineRun(models.Model):
 
     def action_rerun_failed(self):
         """Partial re-run: failed steps and everything downstream run again, the rest is kept."""
+        return self._check_operator()._rerun_failed()
+
+    def _rerun_failed(self):
         for run in self:
             if run.state != "failed":
                 raise UserError(self.env._("Only a failed run can be re-run from its failed steps."))

@@ -12,6 +12,7 @@ from ipwb.dag import validate_nodes
 from ipwb.dag.graph import Node
 from ipwb.specs import PositionSpec, StepSpec
 
+from ..services.pipeline_rights import LAYOUT_FIELDS
 from .step_kinds import BUILTIN_KIND_SELECTION
 
 STEP_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -24,6 +25,10 @@ class IpwbPipelineStep(models.Model):
 
     ``depends_on_ids`` are steps of the same pipeline this one waits for; a dependency
     cycle is refused on save, naming the cycle.
+
+    Creating, editing (layout excepted) or deleting a step is a change of its pipeline's
+    steps: whoever makes it becomes the pipeline's owner unless they are a Workbench
+    administrator, since runs use the owner's rights (see services/pipeline_rights.py).
     """
 
     _name = "ipwb.pipeline.step"
@@ -195,27 +200,29 @@ class IpwbPipelineStep(models.Model):
         }
 
     # -- lifecycle -----------------------------------------------------------------------------
+    # Every non-layout change, whatever the path (form, canvas, spec import/sync with its
+    # ``ipwb_pipeline_sync`` context, Genie), goes through _structure_changed: the editor
+    # becomes the owner unless a Workbench administrator, the change is recorded and the
+    # pipeline goes back to draft. A context key is never trusted for that (RPC sets any).
     @api.model_create_multi
     def create(self, vals_list):
         rpc_args.check_vals_list(self, vals_list)
         steps = super().create(vals_list)
-        if not self.env.context.get("ipwb_pipeline_sync"):
-            steps.mapped("pipeline_id")._structure_changed()
+        steps.mapped("pipeline_id")._structure_changed()
         return steps
 
     def write(self, vals):
         rpc_args.check_vals(rpc_args.check_ids(self, self.env._("The step")), vals)
+        pipelines = self.mapped("pipeline_id")
         result = super().write(vals)
-        layout_only = set(vals) <= {"position_x", "position_y", "sequence"}
-        if not layout_only and not self.env.context.get("ipwb_pipeline_sync"):
-            self.mapped("pipeline_id")._structure_changed()
+        if not set(vals) <= LAYOUT_FIELDS:
+            (pipelines | self.mapped("pipeline_id"))._structure_changed()
         return result
 
     def unlink(self):
         pipelines = self.mapped("pipeline_id")
         result = super().unlink()
-        if not self.env.context.get("ipwb_pipeline_sync"):
-            pipelines.exists()._structure_changed()
+        pipelines.exists()._structure_changed()
         return result
 
     # -- canvas API ----------------------------------------------------------------------------

@@ -222,6 +222,13 @@ class IpwbPipelineStepRun(models.Model):
         }
 
     def _run_step_server_action(self, config, params):
+        """Run a server action as the step's user (the pipeline owner, see the worker).
+
+        The action's groups must include that user (clear refusal otherwise); Odoo's own
+        ``run()`` then checks the same groups, or write access to the action's model when it
+        has none, and the action executes with that user's rights, never the superuser's.
+        """
+        user = self.env.user
         action = self.env.ref(config.get("action") or "", raise_if_not_found=False)
         if not action or action._name != "ir.actions.server":
             raise UserError(
@@ -231,6 +238,18 @@ class IpwbPipelineStepRun(models.Model):
                     action=config.get("action"),
                 )
             )
+        groups = action.sudo().groups_id
+        if not self.env.su and groups and not (groups & user.groups_id):
+            raise UserError(
+                self.env._(
+                    "Step %(step)s: server action %(action)s is restricted to %(groups)s, and the "
+                    "pipeline owner %(user)s is in none of them.",
+                    step=self.step_name,
+                    action=config.get("action"),
+                    groups=", ".join(groups.mapped("full_name")),
+                    user=user.login,
+                )
+            )
         run = self.run_id
         context = {
             "active_model": run._name,
@@ -238,7 +257,7 @@ class IpwbPipelineStepRun(models.Model):
             "active_ids": run.ids,
             "ipwb_pipeline_params": params,
         }
-        result = action.with_context(**context).run()
+        result = action.with_user(user).with_context(**context).run()
         return {
             "log": f"server action {action.display_name} ran",
             "response": json.dumps(result, default=str) if result else False,

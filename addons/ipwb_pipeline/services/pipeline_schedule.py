@@ -17,6 +17,8 @@ from ipwb.dag import expand_backfill
 from ipwb.errors import IpwbError
 from ipwb.pipeline.schedule import is_due, next_fire, plan_cron
 
+from .pipeline_rights import runner_problem
+
 
 def sync_cron(pipelines):
     """Create/update/archive each pipeline's schedule cron (active only in production)."""
@@ -25,7 +27,8 @@ def sync_cron(pipelines):
     model = env["ir.model"]._get_id(pipelines._name)
     now = fields.Datetime.now()
     for pipeline in pipelines.sudo():
-        if not pipeline.schedule:
+        # the schedule cron runs as the owner, never as root: no valid owner, no schedule
+        if not pipeline.schedule or runner_problem(pipeline):
             if pipeline.cron_id:
                 pipeline.cron_id.active = False
             continue
@@ -37,7 +40,7 @@ def sync_cron(pipelines):
             "code": f"model._cron_scheduled_run({pipeline.id})",
             "interval_number": plan.interval_number,
             "interval_type": plan.interval_type,
-            "user_id": (pipeline.owner_id or env.ref("base.user_root")).id,
+            "user_id": pipeline.owner_id.id,
             "active": pipeline.active and pipeline.state == "production",
         }
         if pipeline.cron_id:
@@ -74,6 +77,7 @@ def backfill(pipeline, start, end, granularity="day"):
     """Queue one parameterised run per period of [start, end] (whole days/weeks/months)."""
     pipeline.ensure_one()
     pipeline._check_runnable()
+    pipeline.check_access("write")
     env = pipeline.env
     try:
         periods = expand_backfill(
@@ -81,7 +85,7 @@ def backfill(pipeline, start, end, granularity="day"):
         )
     except IpwbError as exc:
         raise UserError(env._("Backfill of %(name)s: %(error)s", name=pipeline.name, error=exc)) from None
-    runs = env["ipwb.pipeline.run"]
+    runs = env["ipwb.pipeline.run"].sudo()  # run records are written by the system only
     for params in periods:
         runs |= runs.create(
             {

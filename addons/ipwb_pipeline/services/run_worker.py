@@ -13,6 +13,11 @@ Execution model (never inside a web request):
   marked running and committed, executed, and its outcome committed — so a crash loses at
   most the step in flight. Retries wait their backoff in the worker when short, otherwise
   the run is re-queued with ``not_before`` and the cron is triggered for that time.
+* Each step executes with the rights of the pipeline's owner (``with_user(owner)``, never
+  sudo: ACLs, record rules and field groups apply to what the step does through the ORM);
+  the worker's own bookkeeping (step states, logs, costs, commits) stays in the cron's
+  environment. A pipeline whose owner cannot run it (none, archived, share, OdooBot) fails
+  the run before its first step, with the reason.
 * While a run executes, a heartbeat thread refreshes ``heartbeat`` on its own cursor. A
   run still "running" whose heartbeat is older than ``ipwb_pipeline.stale_after_seconds``
   belonged to a worker that died: the next worker pass fails it, or re-queues it from the
@@ -251,6 +256,20 @@ def _skip_waiting(scheduler, reason):
             scheduler.skip(name, reason)
 
 
+def _runner_or_fail(run, scheduler, by_name, lock):
+    """The pipeline owner the steps run as; None (the run failed with the reason) when the
+    owner cannot run it (none, archived, share, OdooBot)."""
+    try:
+        owner = run.pipeline_id._run_user()
+    except UserError as exc:
+        _skip_waiting(scheduler, str(exc))
+        run._sync_states(scheduler, by_name)
+        run._finish("failed", str(exc), lock=lock)
+        return None
+    run._commit_run(lock, log=run.env._("steps run with the rights of %s", owner.login))
+    return owner
+
+
 def execute_steps(run, lock):
     """Advance the run's scheduler until it finishes, is cancelled, blocked or must wait."""
     env = run.env
@@ -264,6 +283,8 @@ def execute_steps(run, lock):
             scheduler.skip(name, env._("step disabled"))
     run._sync_states(scheduler, by_name)
     run._commit_run(lock, {"heartbeat": fields.Datetime.now()}, env._("run started by %s", run.worker))
+    if not _runner_or_fail(run, scheduler, by_name, lock):
+        return
     params = run._params_dict()
     inline_wait = run._param("ipwb_pipeline.inline_wait_seconds")
     while True:
@@ -329,7 +350,9 @@ def run_one_step(run, scheduler, step_run, params, lock):
     )
     try:
         with env.cr.savepoint():
-            outcome = step_run._execute_kind(params)
+            # the owner's rights, never the worker's (superuser): see the module docstring
+            owner = run.pipeline_id._run_user()
+            outcome = step_run.with_user(owner)._execute_kind(params)
     except Exception as exc:  # pylint: disable=broad-except
         # the savepoint rolled back whatever the step wrote; its "running" state was committed
         env.invalidate_all(flush=False)

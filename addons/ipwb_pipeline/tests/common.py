@@ -79,6 +79,9 @@ class PipelineCase(TransactionCase):
     def make_pipeline(self, steps, **values):
         """steps: list of (name, kind, config dict, deps list, extra values)."""
         code = values.pop("code", f"pl_{uuid.uuid4().hex[:8]}")
+        # runs use the owner's rights and never the superuser's: tests (run as OdooBot) give
+        # their pipelines a real owner, the administrator, unless they name another
+        values.setdefault("owner_id", self.env.ref("base.user_admin").id)
         pipeline = self.Pipeline.create({"name": code, "code": code, **values})
         by_name = {}
         for sequence, (name, kind, config, deps, *extra) in enumerate(steps, 1):

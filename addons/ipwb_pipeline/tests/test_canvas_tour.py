@@ -6,7 +6,10 @@ from odoo.tests import HttpCase, tagged
 @tagged("post_install", "-at_install")
 class TestCanvasTour(HttpCase):
     def test_build_run_and_see_status_on_the_canvas(self):
-        pipeline = self.env["ipwb.pipeline"].create({"name": "Tour pipeline", "code": "tour_pipeline"})
+        # owned by the administrator who builds it (runs never use OdooBot's rights)
+        pipeline = self.env["ipwb.pipeline"].create(
+            {"name": "Tour pipeline", "code": "tour_pipeline", "owner_id": self.env.ref("base.user_admin").id}
+        )
         self.start_tour(
             "/odoo/action-ipwb_pipeline.ipwb_pipeline_canvas_action",
             "ipwb_pipeline_canvas_build",
