@@ -285,8 +285,10 @@ class StatementScope(ScopeBase):
         if first in ("SET", "RESET"):
             if second in ("CONSTRAINTS", "TRANSACTION") or (first == "SET" and second == "TIME"):
                 return True  # deferred constraints, isolation, time zone: this session only
-            if second in ("ROLE", "SESSION"):
+            if second == "ROLE" or (second == "SESSION" and "AUTHORIZATION" in words[2:3]):
                 return True  # SET ROLE / SESSION AUTHORIZATION: the guard's role_change refuses it
+            if second in ("SESSION", "LOCAL") and len(words) > 2:
+                second = f"{second} {words[2]}"  # SET SESSION CHARACTERISTICS … and the like
             self._setting(second.lower(), None, verb=first)
             return True
         if first == "REFRESH":

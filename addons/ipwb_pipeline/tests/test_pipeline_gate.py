@@ -131,7 +131,10 @@ class TestPipelineGate(PipelineCase):
                 (
                     "load",
                     "sql",
-                    {"sql": f"CREATE TABLE {self.gold_ref} AS SELECT * FROM silver.s", "targets": [self.gold_ref]},
+                    {
+                        "sql": f"CREATE TABLE {self.gold_ref} AS SELECT * FROM silver.s",
+                        "targets": [self.gold_ref],
+                    },
                     [],
                 ),
                 ("publish", "sql", {"sql": "SELECT 1", "target": other}, ["load"]),
