@@ -61,6 +61,12 @@ def builtin_rules() -> tuple[Rule, ...]:
             "warning",
             False,
         ),
+        Rule(
+            "security",
+            "G406",
+            "SQL steps write only their declared targets and run no privileged statement",
+            st.writes_within_declared_targets,
+        ),
         Rule("test", "G501", "every gold/platinum table has tests", cov.gold_tested),
         Rule("test", "G502", "at least 80% of silver tables have tests", cov.silver_coverage),
         Rule("test", "G503", "every test of gold/platinum tables passes", cov.gold_tests_pass),

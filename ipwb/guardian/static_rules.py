@@ -9,7 +9,8 @@ Conventions checked (documented in the Guardian readme):
   targets of a pipeline declaring that domain; other domains' tables keep ``L_…``;
 * **SQL style** — no ``SELECT *`` into silver/gold/platinum, every table reference is
   schema-qualified (a layer schema), no comma (implicit cross) joins;
-* **security** — a step writes only into the layer of its declared ``target``; a PII column
+* **security** — a step writes only into the layer of its declared ``target``, and only its
+  declared ``target``/``targets`` (no schemas, roles, grants, functions …: G406); a PII column
   of a gold/platinum table declares ``masking``; a ``restricted`` table declares
   ``access.grants`` or ``access.rls``; forbidden constructs (file/program access …) never.
 """
@@ -23,11 +24,12 @@ from sqlglot import exp
 from ipwb.guardian.context import Context, SqlSource, problem_finding
 from ipwb.guardian.rules import Finding
 from ipwb.guardian.types import AMOUNT_NAME, DATE_NAME, INSTANT_NAME, family, value_fits
-from ipwb.specs.kinds import LAYERS
+from ipwb.specs.kinds import LAYERS, declared_targets
 from ipwb.specs.model import TableSpec
 from ipwb.specs.validate import SpecFile
 from ipwb.sql.classify import classify
 from ipwb.sql.reasons import ReasonCode
+from ipwb.sql.write_scope import ScopeCode, check_write_scope
 
 EXPOSED_LAYERS = ("gold", "platinum")
 
@@ -278,6 +280,22 @@ def forbidden_sql(ctx: Context) -> Iterator[Finding]:
         for reason in classify(source.checkable).reasons:
             if reason.forbidden and reason.code not in _NOT_SECURITY:
                 yield source.finding(reason.line, reason.col, f"step {source.step.id!r}: {reason.message}")
+
+
+def writes_within_declared_targets(ctx: Context) -> Iterator[Finding]:
+    """Every write of a step is one of its declared targets (``target``/``targets``) in a
+    writable layer, and it runs no statement a pipeline may not run (ipwb.sql.write_scope,
+    the same check the Odoo Validate button and the run make). Parse errors are G102's."""
+    for source in _sql_sources(ctx):
+        unparsed = ctx.parsed(source)[1] is not None
+        for problem in check_write_scope(source.text, declared_targets(source.step.config)):
+            if unparsed and problem.code in (ScopeCode.PARSE_ERROR, ReasonCode.PARSE_ERROR):
+                continue
+            yield source.finding(
+                problem.line,
+                problem.col,
+                f"step {source.step.id!r}: {problem.message} [{problem.code.value}]",
+            )
 
 
 def _unmasked_pii(ctx: Context, exposed: bool) -> Iterator[tuple[SpecFile, TableSpec, int, str]]:

@@ -7,6 +7,11 @@ or not at all, under a transaction-local ``statement_timeout``. Run parameters (
 ``start_date``/``end_date`` …) are bound by psycopg2 as ``%(name)s`` placeholders, never
 pasted into the text.
 
+Before anything is sent, the script is checked against the step's declared ``targets``
+(:func:`ipwb.sql.write_scope.check_write_scope`): a write outside them, or a statement a
+pipeline may not run (schemas, roles, grants, functions …), refuses the whole step with
+:class:`~ipwb.sql.write_scope.WriteScopeRefused` and nothing runs.
+
 The table lineage of the script (``INSERT … SELECT``, ``CREATE TABLE … AS`` …) is extracted
 with :func:`ipwb.sql.lineage.extract_lineage`; a script sqlglot cannot follow still runs,
 the reason is returned in :attr:`SqlStepResult.lineage_issues`.
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 import psycopg2
@@ -25,6 +30,7 @@ import psycopg2.errors
 from ipwb.errors import IpwbError, ParameterError, QueryTimeout, WarehouseError
 from ipwb.sql.lineage import DEFAULT_QUERY_TARGET, LineageResult, TableEdge, extract_lineage
 from ipwb.sql.split import split_statements
+from ipwb.sql.write_scope import ensure_write_scope
 from ipwb.warehouse.connection import WarehouseConfig, connect
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -83,15 +89,20 @@ def run_sql_step(
     sql: str,
     params: Mapping[str, object] | None = None,
     *,
+    targets: Collection[str],
     timeout_s: float = 3600,
     on_backend_pid: Callable[[int], None] | None = None,
 ) -> SqlStepResult:
     """Execute ``sql`` in one transaction; return rows affected, timing and lineage.
 
+    ``targets`` are the tables (``schema.table``) the step declares it writes; the script is
+    refused with :class:`~ipwb.sql.write_scope.WriteScopeRefused` before connecting if it
+    writes anything else or runs a statement a pipeline step may not run.
     Raises :class:`ParameterError` for a placeholder without a value,
     :class:`QueryTimeout` past ``timeout_s`` and :class:`WarehouseError` for any other
     server error (the transaction is rolled back: nothing of the step remains).
     """
+    ensure_write_scope(sql, targets)
     wanted = placeholders(sql)
     values = dict(params or {})
     missing = [name for name in wanted if name not in values]

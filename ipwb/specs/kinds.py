@@ -15,12 +15,18 @@ from types import MappingProxyType
 from typing import Any
 
 from ipwb.errors import ConfigurationError
+from ipwb.warehouse import layers
 
-#: warehouse layers, in data-flow order (also the warehouse schema names)
-LAYERS: tuple[str, ...] = ("bronze", "silver", "gold", "platinum")
+#: warehouse layers, in data-flow order (the one list lives in :mod:`ipwb.warehouse.layers`)
+LAYERS: tuple[str, ...] = layers.LAYERS
+#: schemas a step may write: the layers and their ``_stage`` schemas
+WRITABLE_SCHEMAS: tuple[str, ...] = layers.WRITABLE_SCHEMAS
+
 IDENTIFIER = r"[a-z][a-z0-9_]*"
 #: ``layer.table`` references used by steps and domains
 TABLE_REF_PATTERN = rf"^({'|'.join(LAYERS)})\.{IDENTIFIER}$"
+#: a table a step declares it writes: ``schema.table`` (the schema is checked by :func:`_sql_step`)
+WRITE_TARGET_PATTERN = rf"^{IDENTIFIER}\.{IDENTIFIER}$"
 
 
 #: extra config check beyond JSON Schema: returns (path inside config, message) pairs
@@ -39,13 +45,37 @@ class StepKind:
     check: ConfigCheck | None = None
 
 
-def _one_sql_source(config: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+def declared_targets(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """The tables a step declares it writes: its ``target`` and its ``targets``, in order.
+
+    >>> declared_targets({"target": "gold.a", "targets": ["gold_stage.a", "gold.a"]})
+    ('gold.a', 'gold_stage.a')
+    """
+    found: list[str] = []
+    if isinstance(config.get("target"), str):
+        found.append(config["target"])
+    targets = config.get("targets")
+    if isinstance(targets, list):
+        found += [t for t in targets if isinstance(t, str)]
+    return tuple(dict.fromkeys(found))
+
+
+def _sql_step(config: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """One SQL source, and declared ``targets`` only in the schemas a pipeline may write."""
+    problems: list[tuple[tuple[str | int, ...], str]] = [
+        (
+            ("targets", index),
+            f"{target} is not in a schema a pipeline may write ({', '.join(WRITABLE_SCHEMAS)})",
+        )
+        for index, target in enumerate(config.get("targets") or [])
+        if target.split(".", 1)[0] not in WRITABLE_SCHEMAS
+    ]
     given = [k for k in ("sql", "file") if k in config]
-    if len(given) == 1:
-        return []
     if not given:
-        return [((), "an sql step needs `sql` (inline SQL) or `file` (a path under specs/)")]
-    return [(("file",), "give either `sql` or `file`, not both")]
+        problems.append(((), "an sql step needs `sql` (inline SQL) or `file` (a path under specs/)"))
+    elif len(given) > 1:
+        problems.append((("file",), "give either `sql` or `file`, not both"))
+    return problems
 
 
 _lock = threading.Lock()
@@ -88,16 +118,23 @@ _TEXT = {"type": "string", "minLength": 1}
 BUILTIN_KINDS: tuple[StepKind, ...] = (
     StepKind(
         "sql",
-        "SQL executed in the warehouse (exactly one of `sql` or `file`); lineage is recorded",
+        "SQL executed in the warehouse (exactly one of `sql` or `file`); lineage is recorded. It may "
+        "write only its `target` and `targets` (schema.table in a layer or a layer's _stage schema)",
         _object(
             {
                 "sql": _TEXT,
                 "file": _TEXT,
                 "target": _TABLE_REF,
+                # every other table the SQL writes (ipwb.sql.write_scope refuses the rest)
+                "targets": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": WRITE_TARGET_PATTERN},
+                    "uniqueItems": True,
+                },
                 "materialization": {"enum": ["table", "view", "incremental", "none"]},
             }
         ),
-        _one_sql_source,
+        _sql_step,
     ),
     StepKind(
         "dbt",

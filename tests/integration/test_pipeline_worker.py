@@ -93,7 +93,8 @@ made = {{}}
 for seq, (name, sql, deps) in enumerate(steps, 1):
     made[name] = env["ipwb.pipeline.step"].create({{
         "pipeline_id": pipeline.id, "name": name, "kind": "sql", "sequence": seq,
-        "config": json.dumps({{"sql": sql}}), "depends_on_ids": [(6, 0, [made[d].id for d in deps])]}})
+        "config": json.dumps({{"sql": sql, "targets": {targets!r}}}),
+        "depends_on_ids": [(6, 0, [made[d].id for d in deps])]}})
 pipeline.action_validate()
 runs = env["ipwb.pipeline.run"].create([
     {{"pipeline_id": pipeline.id, "params": json.dumps({{"tag": i}})}} for i in range({runs})])
@@ -117,7 +118,8 @@ def test_two_workers_never_execute_a_run_twice(
 ) -> None:
     database = odoo_databases.copy(pipeline_template, "ipwb_it_plq")
     sql = f"INSERT INTO {warehouse_table} (tag, pid) VALUES (%(tag)s, pg_backend_pid()); SELECT pg_sleep(0.4)"
-    setup = odoo_databases.run_script(database, SETUP.format(steps=[("work", sql, [])], runs=12, settings={}))
+    script = SETUP.format(steps=[("work", sql, [])], runs=12, settings={}, targets=[warehouse_table])
+    setup = odoo_databases.run_script(database, script)
     assert setup.ok, setup.explain()
     runs = _result(setup.output)["runs"]
 
@@ -154,7 +156,8 @@ def test_killed_worker_run_is_detected_and_failed(
         "ipwb_pipeline.stale_after_seconds": "4",
         "ipwb_pipeline.max_run_attempts": "1",
     }
-    setup = odoo_databases.run_script(database, SETUP.format(steps=steps, runs=1, settings=settings))
+    script = SETUP.format(steps=steps, runs=1, settings=settings, targets=[])
+    setup = odoo_databases.run_script(database, script)
     assert setup.ok, setup.explain()
     (run_id,) = _result(setup.output)["runs"]
 

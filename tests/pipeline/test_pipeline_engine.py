@@ -18,6 +18,7 @@ import ipwb.pipeline.sqlstep
 from ipwb.errors import ConfigurationError, IntegrationError, ParameterError, QueryTimeout, WarehouseError
 from ipwb.integrations.webhook import call_webhook
 from ipwb.pipeline import check_budget, compute_cost, is_due, plan_cron, run_sql_step
+from ipwb.sql.write_scope import WriteScopeRefused
 from ipwb.warehouse.connection import WarehouseConfig
 
 
@@ -31,40 +32,53 @@ def config(scratch_db: str) -> WarehouseConfig:
     return WarehouseConfig.from_dsn(scratch_db)
 
 
+def _layers(config: WarehouseConfig) -> None:
+    """The layer schemas a step writes into (created as the scratch database's owner)."""
+    with psycopg2.connect(**config.connect_kwargs()) as conn, conn.cursor() as cur:
+        cur.execute("CREATE SCHEMA silver; CREATE SCHEMA gold; CREATE TABLE silver.s (a int, d date)")
+
+
 def test_sql_step_runs_a_script_in_one_transaction(config: WarehouseConfig) -> None:
+    _layers(config)
     script = """
-        CREATE TABLE t (id int, day date);
-        INSERT INTO t SELECT g, %(start_date)s::date FROM generate_series(1, 4) g;
-        UPDATE t SET id = id * 10 WHERE id > 2;
-        SELECT count(*) FROM t;
+        CREATE TABLE silver.t (id int, day date);
+        INSERT INTO silver.t SELECT g, %(start_date)s::date FROM generate_series(1, 4) g;
+        UPDATE silver.t SET id = id * 10 WHERE id > 2;
+        SELECT count(*) FROM silver.t;
     """
-    result = run_sql_step(config, script, {"start_date": "2024-02-01", "unused": 1}, timeout_s=10)
+    result = run_sql_step(
+        config, script, {"start_date": "2024-02-01", "unused": 1}, targets=["silver.t"], timeout_s=10
+    )
     assert (result.rows_affected, result.statements) == (6, 4)
     assert [e.target for e in result.lineage] == []  # generate_series: no table source
     with psycopg2.connect(**config.connect_kwargs()) as conn, conn.cursor() as cur:
-        cur.execute("SELECT sum(id), min(day)::text FROM t")
+        cur.execute("SELECT sum(id), min(day)::text FROM silver.t")
         assert cur.fetchone() == (73, "2024-02-01")
 
 
 def test_failed_statement_rolls_back_the_whole_step(config: WarehouseConfig) -> None:
+    _layers(config)
     with pytest.raises(WarehouseError, match="statement 2 of 2 failed"):
-        run_sql_step(config, "CREATE TABLE kept (id int); SELECT 1 / 0")
+        run_sql_step(config, "CREATE TABLE gold.kept (id int); SELECT 1 / 0", targets=["gold.kept"])
     with psycopg2.connect(**config.connect_kwargs()) as conn, conn.cursor() as cur:
-        cur.execute("SELECT to_regclass('kept')")
+        cur.execute("SELECT to_regclass('gold.kept')")
         assert cur.fetchone() == (None,)
 
 
 def test_timeout_and_missing_parameters(config: WarehouseConfig) -> None:
     with pytest.raises(QueryTimeout, match=r"timeout of 0\.2 s"):
-        run_sql_step(config, "SELECT pg_sleep(2)", timeout_s=0.2)
+        run_sql_step(config, "SELECT pg_sleep(2)", targets=(), timeout_s=0.2)
     with pytest.raises(ParameterError, match="end_date"):
-        run_sql_step(config, "SELECT %(end_date)s")
+        run_sql_step(config, "SELECT %(end_date)s", targets=())
 
 
 def test_lineage_of_a_transform(config: WarehouseConfig) -> None:
-    run_sql_step(config, "CREATE SCHEMA silver; CREATE SCHEMA gold; CREATE TABLE silver.s (a int, d date)")
+    _layers(config)
     result = run_sql_step(
-        config, "CREATE TABLE gold.t AS SELECT a FROM silver.s WHERE d >= %(start)s", {"start": "2024-01-01"}
+        config,
+        "CREATE TABLE gold.t AS SELECT a FROM silver.s WHERE d >= %(start)s",
+        {"start": "2024-01-01"},
+        targets=["gold.t"],
     )
     assert [(e.source, e.target) for e in result.lineage] == [("silver.s", "gold.t")]
     assert result.lineage_result is not None and result.lineage_result.columns
@@ -145,3 +159,32 @@ def test_budget() -> None:
     assert not check_budget(100, 0, "block").exceeded
     with pytest.raises(ConfigurationError):
         check_budget(1, 1, "shout")
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "INSERT INTO silver.s VALUES (1, NULL); DROP SCHEMA gold CASCADE",
+        "INSERT INTO silver.s VALUES (1, NULL); ALTER ROLE CURRENT_USER NOSUPERUSER",
+        "INSERT INTO silver.s VALUES (1, NULL); GRANT ALL ON silver.s TO PUBLIC",
+        "INSERT INTO silver.s VALUES (1, NULL);\nCREATE FUNCTION gold.f() RETURNS int AS 'select 1' LANGUAGE sql",  # noqa: E501
+        "INSERT INTO silver.s VALUES (1, NULL); CREATE TABLE public.leak AS SELECT * FROM silver.s",
+        "INSERT INTO silver.s VALUES (1, NULL); INSERT INTO gold.other SELECT 1",
+    ],
+)
+def test_a_script_outside_its_targets_is_refused_before_anything_runs(
+    config: WarehouseConfig, script: str
+) -> None:
+    _layers(config)
+    with psycopg2.connect(**config.connect_kwargs()) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE gold.other (a int)")
+    with pytest.raises(WriteScopeRefused, match=r"line [12], column \d+ in `") as refused:
+        run_sql_step(config, script, targets=["silver.s"])
+    assert len(refused.value.problems) == 1
+    with psycopg2.connect(**config.connect_kwargs()) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT (SELECT count(*) FROM silver.s), to_regclass('public.leak') IS NULL,"
+            " to_regprocedure('gold.f()') IS NULL, (SELECT count(*) FROM gold.other),"
+            " has_table_privilege('public', 'silver.s', 'SELECT')"
+        )
+        assert cur.fetchone() == (0, True, True, 0, False)  # not even the allowed INSERT ran

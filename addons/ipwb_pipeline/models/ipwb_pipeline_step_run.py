@@ -17,8 +17,10 @@ from ipwb.integrations.webhook import call_webhook
 from ipwb.pipeline.budget import compute_cost
 from ipwb.pipeline.dbtstep import run_dbt
 from ipwb.pipeline.sqlstep import run_sql_step
+from ipwb.specs.kinds import declared_targets
 from ipwb.warehouse.connection import WarehouseConfig
 
+from ..services import sql_scope
 from .step_kinds import BUILTIN_KIND_SELECTION, STEP_EXECUTORS
 
 _logger = logging.getLogger(__name__)
@@ -159,7 +161,11 @@ class IpwbPipelineStepRun(models.Model):
             script = config.get("sql") or ""
         if not script.strip():
             raise UserError(self.env._("SQL step %s has no SQL.", self.step_name))
-        result = run_sql_step(self._writer_config(), script, params, timeout_s=self.timeout_s)
+        # this run's own config snapshot is checked: it may differ from what was validated
+        sql_scope.ensure_in_scope(self, config, script)
+        result = run_sql_step(
+            self._writer_config(), script, params, targets=declared_targets(config), timeout_s=self.timeout_s
+        )
         lines = list(result.log)
         if result.lineage:
             lines.append("lineage: " + ", ".join(f"{e.source} → {e.target}" for e in result.lineage))

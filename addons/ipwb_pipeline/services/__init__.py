@@ -1,1 +1,1 @@
-from . import pipeline_gate, pipeline_schedule, pipeline_spec, run_worker
+from . import pipeline_gate, pipeline_schedule, pipeline_spec, run_worker, sql_scope

@@ -20,6 +20,8 @@ from ipwb.errors import IpwbError
 from ipwb.specs import ParamSpec, PipelineSpec, check_text, dumps
 from ipwb.specs.model import from_data, to_data
 
+from . import sql_scope
+
 #: "file:line:col: " in front of a spec problem
 _PROBLEM_PREFIX = re.compile(r"^[^:]*:(\d+):\d+: ")
 #: "  - id: name" opening a step in a dumped spec
@@ -88,6 +90,7 @@ def validation_problems(pipeline):
         problems.append(text)
     if not spec.steps:
         problems.append(env._("A pipeline needs at least one step."))
+    problems += sql_scope.pipeline_scope_problems(pipeline, spec)
     return problems
 
 

@@ -41,7 +41,7 @@ class TestDbtStep(PipelineCase):
                 (
                     "copy_mart",
                     "sql",
-                    {"sql": f"CREATE TABLE {self.table} AS SELECT * FROM {DAILY}"},
+                    {"sql": f"CREATE TABLE {self.table} AS SELECT * FROM {DAILY}", "targets": [self.table]},
                     ["build_orders"],
                 ),
             ]

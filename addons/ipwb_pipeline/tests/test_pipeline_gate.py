@@ -33,7 +33,7 @@ class TestPipelineGate(PipelineCase):
 
     def _gold_pipeline(self):
         sql = f"INSERT INTO {self.gold_ref} (total) SELECT sum(amount) FROM silver.silver_plg_sales"
-        return self._validated([("load", "sql", {"sql": sql}, [])])
+        return self._validated([("load", "sql", {"sql": sql, "targets": [self.gold_ref]}, [])])
 
     def _refused(self, pipeline):
         with self.assertRaises(UserError) as caught:
@@ -115,7 +115,7 @@ class TestPipelineGate(PipelineCase):
 
     def test_silver_only_pipeline_is_not_gated(self):
         sql = f"INSERT INTO {self.table} SELECT * FROM bronze.bronze_plg_sales"
-        pipeline = self._validated([("load", "sql", {"sql": sql}, [])])
+        pipeline = self._validated([("load", "sql", {"sql": sql, "targets": [self.table]}, [])])
         pipeline.action_promote()
         self.assertEqual(pipeline.state, "production")
         self.assertFalse(
@@ -128,7 +128,15 @@ class TestPipelineGate(PipelineCase):
         other = f"gold.{self.gold}_b"
         pipeline = self._validated(
             [
-                ("load", "sql", {"sql": f"CREATE TABLE {self.gold_ref} AS SELECT * FROM silver.s"}, []),
+                (
+                    "load",
+                    "sql",
+                    {
+                        "sql": f"CREATE TABLE {self.gold_ref} AS SELECT * FROM silver.s",
+                        "targets": [self.gold_ref],
+                    },
+                    [],
+                ),
                 ("publish", "sql", {"sql": "SELECT 1", "target": other}, ["load"]),
             ]
         )

@@ -15,13 +15,19 @@ class TestRuns(PipelineCase):
     def test_sql_steps_run_in_the_warehouse_with_rows_logs_and_cost(self):
         pipeline = self.make_pipeline(
             [
-                ("create", "sql", {"sql": f"CREATE TABLE {self.table} (id int, day date)"}, []),
+                (
+                    "create",
+                    "sql",
+                    {"sql": f"CREATE TABLE {self.table} (id int, day date)", "targets": [self.table]},
+                    [],
+                ),
                 (
                     "load",
                     "sql",
                     {
                         "sql": f"INSERT INTO {self.table} "
-                        "SELECT g, %(start_date)s::date FROM generate_series(1, 3) g"
+                        "SELECT g, %(start_date)s::date FROM generate_series(1, 3) g",
+                        "targets": [self.table],
                     },
                     ["create"],
                 ),
@@ -79,7 +85,12 @@ class TestRuns(PipelineCase):
         pipeline = self.make_pipeline(
             [
                 ("first", "sql", {"sql": "SELECT 1"}, []),
-                ("needs_table", "sql", {"sql": f"INSERT INTO {self.table} VALUES (1)"}, ["first"]),
+                (
+                    "needs_table",
+                    "sql",
+                    {"sql": f"INSERT INTO {self.table} VALUES (1)", "targets": [self.table]},
+                    ["first"],
+                ),
                 ("last", "sql", {"sql": "SELECT 3"}, ["needs_table"]),
             ]
         )
