@@ -97,3 +97,11 @@ class GraphError(IpwbError):
 
 class IntegrationError(IpwbError):
     """An optional external service (n8n, Mattermost, Langfuse, Neo4j, LLM) failed."""
+
+
+class OutboundRefused(IpwbError):
+    """A server-side HTTP call was refused by the outbound policy (:mod:`ipwb.integrations.outbound`):
+    a host not on the allow-list, a loopback/private/link-local/metadata address, a URL with
+    credentials or an odd IP spelling, or a redirect to any of those. Never retried."""
+
+    exit_code = 3

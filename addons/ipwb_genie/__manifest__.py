@@ -10,7 +10,7 @@
     "license": "LGPL-3",
     "installable": True,
     "depends": ["ipwb_sql_editor", "ipwb_pipeline"],
-    "external_dependencies": {"python": ["ipwb", "litellm", "jsonschema", "requests"]},
+    "external_dependencies": {"python": ["ipwb", "litellm", "jsonschema"]},
     "data": [
         "security/ipwb_genie_security.xml",
         "security/ir.model.access.csv",

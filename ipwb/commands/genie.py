@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from ipwb.errors import ConfigurationError
+from ipwb.integrations.outbound import OutboundPolicy
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -60,6 +61,13 @@ def load_gateway_settings(path: Path | None) -> dict[str, Any] | None:
     return settings
 
 
+def operator_policy(settings: Mapping[str, Any] | None) -> OutboundPolicy:
+    """The CLI's outbound policy: the base URLs of the operator's own model file are its
+    allow-list (the file is the operator's, not a workbench user's)."""
+    models = (settings or {}).get("models") or []
+    return OutboundPolicy.from_entries(str(m["api_base"]) for m in models if m.get("api_base"))
+
+
 def run_eval(args: argparse.Namespace) -> int:
     # Imported here so `ipwb --help` stays fast and works without the LLM extras.
     from ipwb.llm import evaluate as evaluation  # noqa: PLC0415
@@ -73,7 +81,8 @@ def run_eval(args: argparse.Namespace) -> int:
     nl2sql = executor = None
     skipped = ""
     if not args.offline:
-        gateway = Gateway.from_data(load_gateway_settings(args.models))
+        settings = load_gateway_settings(args.models)
+        gateway = Gateway.from_data(settings, outbound=operator_policy(settings))
         dsn = args.dsn or os.environ.get("IPWB_WAREHOUSE_DSN")
         if not gateway.configured:
             skipped = "No LLM model configured (pass --models FILE)"

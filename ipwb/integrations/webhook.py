@@ -1,22 +1,27 @@
-"""HTTP JSON webhooks (n8n workflows, Mattermost incoming webhooks) over the standard library.
+"""HTTP JSON webhooks (n8n workflows, Mattermost incoming webhooks) through the outbound policy.
 
-Why urllib and not requests: the engine's core dependencies stay small, and a webhook is
-one JSON request. Retries cover connection failures, timeouts, 429 and 5xx answers, with
-exponential backoff; a 4xx other than 429 is the caller's mistake and fails at once.
-The clock's ``sleep`` is injectable so tests do not wait.
+Every call takes the :class:`~ipwb.integrations.outbound.OutboundPolicy` explicitly (no
+default, so no caller can forget it) and goes through
+:func:`ipwb.integrations.outbound_http.fetch`: allow-listed hosts only, connected to the
+vetted address, redirects re-checked, at most :data:`MAX_BODY` bytes read. Retries cover
+connection failures, timeouts, 429 and 5xx answers, with exponential backoff; a 4xx other
+than 429 is the caller's mistake and fails at once; a refusal of the policy is never
+retried. Error messages name the host, never the path (a webhook path often embeds its
+secret) nor the body. The clock's ``sleep`` is injectable so tests do not wait.
 """
 
 from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ipwb.errors import ConfigurationError, IntegrationError
+from ipwb.integrations.outbound import OutboundPolicy
+from ipwb.integrations.outbound_http import fetch
 
 MAX_BODY = 65536
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -28,6 +33,8 @@ class WebhookResponse:
     body: str
     attempts: int
     duration_s: float
+    #: the answer was longer than ``max_bytes`` and ``body`` holds its beginning
+    truncated: bool = False
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -37,45 +44,49 @@ def call_webhook(
     url: str,
     payload: Mapping[str, Any] | None = None,
     *,
+    policy: OutboundPolicy,
     method: str = "POST",
     timeout_s: float = 10.0,
     retries: int = 0,
     backoff_s: float = 1.0,
     headers: Mapping[str, str] | None = None,
+    max_bytes: int = MAX_BODY,
     sleep: Callable[[float], None] = time.sleep,
 ) -> WebhookResponse:
     """Send ``payload`` as JSON and return the (truncated) answer; raise
+    :class:`~ipwb.errors.OutboundRefused` when the policy refuses the URL (or a redirect), and
     :class:`IntegrationError` once every attempt failed."""
     if not url.startswith(("http://", "https://")):
         raise ConfigurationError(f"webhook URL must start with http:// or https://, not {url!r}")
     if method not in ("POST", "PUT", "GET"):
         raise ConfigurationError(f"webhook method must be POST, PUT or GET, not {method!r}")
     data = None if method == "GET" else json.dumps(dict(payload or {}), default=str).encode()
+    sent = {"Content-Type": "application/json", "User-Agent": "ipwb-workbench", **(headers or {})}
+    host = urllib.parse.urlsplit(url).hostname or "?"
     started = time.perf_counter()
     last = ""
     for attempt in range(1, retries + 2):
-        request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (scheme checked)
-        request.add_header("Content-Type", "application/json")
-        request.add_header("User-Agent", "ipwb-workbench")
-        for key, value in (headers or {}).items():
-            request.add_header(key, value)
         try:
-            with urllib.request.urlopen(request, timeout=timeout_s) as answer:  # noqa: S310 (scheme checked)
-                body = answer.read(MAX_BODY).decode("utf-8", "replace")
-                return WebhookResponse(answer.status, body, attempt, time.perf_counter() - started)
-        except urllib.error.HTTPError as exc:
-            body = exc.read(MAX_BODY).decode("utf-8", "replace") if exc.fp else ""
-            last = f"HTTP {exc.code} from {url}: {body[:300]}".strip()
-            if exc.code not in _RETRY_STATUS:
-                raise IntegrationError(last) from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            last = f"cannot reach {url}: {reason}"
+            answer = fetch(
+                policy, url, method=method, body=data, headers=sent, timeout_s=timeout_s, max_bytes=max_bytes
+            )
+        except IntegrationError as exc:  # not OutboundRefused: that is no IntegrationError
+            last = str(exc)
+        else:
+            if answer.status < 400:
+                return WebhookResponse(
+                    answer.status, answer.text(), attempt, time.perf_counter() - started, answer.truncated
+                )
+            last = f"HTTP {answer.status} from {host}"
+            if answer.status not in _RETRY_STATUS:
+                raise IntegrationError(last)
         if attempt <= retries:
             sleep(backoff_s * 2 ** (attempt - 1))
     raise IntegrationError(f"{last} (after {retries + 1} attempt(s))")
 
 
-def post_chat_message(url: str, text: str, *, timeout_s: float = 10.0, **extra: Any) -> WebhookResponse:
+def post_chat_message(
+    url: str, text: str, *, policy: OutboundPolicy, timeout_s: float = 10.0, **extra: Any
+) -> WebhookResponse:
     """Mattermost/Slack-compatible incoming webhook: ``{"text": …}`` (plus e.g. ``channel``)."""
-    return call_webhook(url, {"text": text, **extra}, timeout_s=timeout_s)
+    return call_webhook(url, {"text": text, **extra}, policy=policy, timeout_s=timeout_s)

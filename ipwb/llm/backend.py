@@ -18,8 +18,12 @@ from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any, Protocol
 
-from ipwb.errors import ConfigurationError
+from ipwb.errors import ConfigurationError, IntegrationError, OutboundRefused
+from ipwb.integrations.outbound import OutboundPolicy
 from ipwb.llm.config import ModelEntry
+
+#: litellm arguments that choose where a call goes; only the checked ``api_base`` is passed
+_ENDPOINT_KEYS = ("api_base", "base_url", "custom_llm_provider")
 
 #: error kinds after which the gateway retries and then falls back to the next model
 TRANSIENT_KINDS = frozenset({"timeout", "connection", "server", "rate_limited", "malformed"})
@@ -118,10 +122,35 @@ def load_litellm() -> ModuleType:
 
 
 class LiteLLMBackend:
-    """Calls models through ``litellm.completion`` (retries are the gateway's job)."""
+    """Calls models through ``litellm.completion`` (retries are the gateway's job).
 
-    def __init__(self) -> None:
+    Before each call the endpoint is checked with the outbound policy: an entry's
+    ``api_base`` must be allow-listed; without one, the provider's built-in endpoint (as
+    litellm reports it) may be any public host but not a local one (``ollama/…`` defaults to
+    ``localhost:11434``: give it an allow-listed base URL). Residual risk, documented: litellm
+    connects with its own HTTP client, which resolves the name again, so a host name whose DNS
+    changes between the check and the connection (DNS rebinding) is not pinned here as it is
+    for webhooks; allow-list LLM endpoints by names you control, or by IP address.
+    """
+
+    def __init__(self, outbound: OutboundPolicy | None = None) -> None:
         self._litellm = load_litellm()
+        self.outbound = outbound if outbound is not None else OutboundPolicy()
+
+    def check_endpoint(self, entry: ModelEntry) -> None:
+        """Raise :class:`BackendError` ``refused`` when the policy refuses the endpoint."""
+        try:
+            if entry.api_base:
+                self.outbound.check_url(entry.api_base)
+                return
+            try:
+                default_base = self._litellm.get_llm_provider(model=entry.model)[3]
+            except Exception:
+                default_base = None  # unknown provider: litellm itself will refuse the call
+            if default_base:
+                self.outbound.check_url(str(default_base), allow_public=True)
+        except (OutboundRefused, IntegrationError) as exc:
+            raise BackendError("refused", f"{entry.name}: {exc}") from None
 
     def complete(
         self,
@@ -130,7 +159,10 @@ class LiteLLMBackend:
         tools: Sequence[Mapping[str, Any]] | None,
         params: Mapping[str, Any],
     ) -> Completion:
+        self.check_endpoint(entry)
         kwargs: dict[str, Any] = {**entry.params, **params}
+        for key in _ENDPOINT_KEYS:  # the endpoint is the entry's, checked above
+            kwargs.pop(key, None)
         kwargs.update(model=entry.model, messages=list(messages), timeout=entry.timeout)
         # The gateway retries and falls back itself, so it can record every attempt.
         kwargs.update(num_retries=0, max_retries=0)

@@ -131,6 +131,36 @@ class GatewayConfig:
         return cls(models=models, rate_limit=rate_limit, **top)
 
 
+def provider_of(model: str) -> str:
+    """The provider prefix of a litellm model string (``""`` when litellm infers it).
+
+    >>> provider_of("openai/gpt-4o-mini"), provider_of("gpt-4o")
+    ('openai', '')
+    """
+    head, slash, _rest = model.strip().partition("/")
+    return head.lower() if slash else ""
+
+
+def endpoint_changed(old_model: str, old_base: str | None, new_model: str, new_base: str | None) -> bool:
+    """Whether a model's calls (and its API key) would go somewhere else after the change:
+    another base URL, or another provider (an inferred provider counts as changed unless
+    the model string is unchanged).
+
+    >>> endpoint_changed("openai/a", None, "openai/b", None)
+    False
+    >>> endpoint_changed("openai/a", None, "anthropic/a", None), endpoint_changed("a", None, "b", None)
+    (True, True)
+    >>> endpoint_changed("openai/a", "https://x/v1", "openai/a", "https://y/v1")
+    True
+    """
+    if (old_base or "").strip() != (new_base or "").strip():
+        return True
+    if old_model.strip() == new_model.strip():
+        return False
+    old, new = provider_of(old_model), provider_of(new_model)
+    return not old or old != new
+
+
 def _only(data: Mapping[str, Any], kind: type, where: str) -> dict[str, Any]:
     if not isinstance(data, Mapping):
         raise ConfigurationError(f"LLM {where} must be a mapping, got {type(data).__name__}")

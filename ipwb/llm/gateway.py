@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from ipwb.integrations.outbound import OutboundPolicy
 from ipwb.llm.backend import Backend, BackendError, Completion, LiteLLMBackend, ToolCall
 from ipwb.llm.cache import MemoryCache, ResponseCache, cache_key
 from ipwb.llm.config import GatewayConfig, ModelEntry
@@ -62,7 +63,12 @@ class GatewayResult:
 
 
 class Gateway:
-    """Configured from plain data; collaborators are injectable for tests and Odoo."""
+    """Configured from plain data; collaborators are injectable for tests and Odoo.
+
+    ``outbound`` is the policy the litellm backend checks each model's endpoint with (see
+    :class:`~ipwb.llm.backend.LiteLLMBackend`); the default allows no ``api_base`` at all, so
+    a caller with self-hosted models passes the policy that lists them.
+    """
 
     def __init__(
         self,
@@ -74,8 +80,10 @@ class Gateway:
         limiter: Limiter | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        outbound: OutboundPolicy | None = None,
     ) -> None:
         self.config = config
+        self.outbound = outbound if outbound is not None else OutboundPolicy()
         self.sinks = SinkFanout(sinks)
         self._backend = backend
         self.cache: ResponseCache | None = (
@@ -104,7 +112,7 @@ class Gateway:
     @property
     def backend(self) -> Backend:
         if self._backend is None:  # lazy: litellm is slow to import and optional
-            self._backend = LiteLLMBackend()
+            self._backend = LiteLLMBackend(self.outbound)
         return self._backend
 
     def new_session(self, session_id: str | None = None) -> SessionBudget:

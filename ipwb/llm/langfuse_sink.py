@@ -6,6 +6,11 @@ and the gateway runs without it. Each model attempt becomes a Langfuse *generati
 input, output, token usage, cost, user, session) in a trace per gateway call; each agent
 step becomes an observation in a trace per agent run. The SDK batches and sends in the
 background (OpenTelemetry exporter); :meth:`LangfuseSink.flush` forces delivery.
+
+The host is checked with the outbound policy when the sink is built (an allow-listed host,
+no loopback/private/metadata address unless allow-listed). The SDK's exporter connects with
+its own HTTP client, which resolves the name again: a host whose DNS changes afterwards
+(DNS rebinding) is not pinned as webhooks are. The host is an administrator's setting.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import logging
 from typing import Any
 
 from ipwb.errors import ConfigurationError
+from ipwb.integrations.outbound import OutboundPolicy
 from ipwb.llm.records import BaseSink, CallRecord, TraceStep
 
 _logger = logging.getLogger(__name__)
@@ -21,17 +27,35 @@ _logger = logging.getLogger(__name__)
 _STEP_TYPES = {"tool": "tool", "tool_error": "tool", "model": "generation"}
 
 
+DEFAULT_HOST = "https://cloud.langfuse.com"
+
+
 def langfuse_sink(
-    public_key: str | None, secret_key: str | None, host: str | None = None, **options: Any
+    public_key: str | None,
+    secret_key: str | None,
+    host: str | None = None,
+    *,
+    policy: OutboundPolicy,
+    **options: Any,
 ) -> LangfuseSink | None:
-    """A sink when both keys are set, else ``None`` (Langfuse is optional)."""
+    """A sink when both keys are set, else ``None`` (Langfuse is optional); raises
+    :class:`~ipwb.errors.OutboundRefused` when the policy refuses the host."""
     if not public_key or not secret_key:
         return None
-    return LangfuseSink(public_key, secret_key, host, **options)
+    return LangfuseSink(public_key, secret_key, host, policy=policy, **options)
 
 
 class LangfuseSink(BaseSink):
-    def __init__(self, public_key: str, secret_key: str, host: str | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        public_key: str,
+        secret_key: str,
+        host: str | None = None,
+        *,
+        policy: OutboundPolicy,
+        **options: Any,
+    ) -> None:
+        policy.check_url(host or DEFAULT_HOST)
         try:
             import langfuse  # noqa: PLC0415  (optional dependency)
         except ImportError:
@@ -40,7 +64,7 @@ class LangfuseSink(BaseSink):
                 "pip install 'ipwb[integrations]'"
             ) from None
         self._langfuse = langfuse
-        self.host = host or "https://cloud.langfuse.com"
+        self.host = host or DEFAULT_HOST
         # Any: the SDK overloads start_observation per literal type; ours is chosen at run time
         self._client: Any = langfuse.Langfuse(
             public_key=public_key, secret_key=secret_key, host=self.host, **options

@@ -307,6 +307,8 @@ def n8n_webhook(tmp_path: pathlib.Path) -> Iterator[str]:
 
 N8N_RUN = """
 import json
+# n8n listens on loopback: on the outbound allow-list explicitly (loopback is refused otherwise)
+env["ir.config_parameter"].set_param("ipwb.outbound_allowed_hosts", {url!r})
 pipeline = env["ipwb.pipeline"].create({{"name": "n8n", "code": "it_n8n",
                                          "owner_id": env.ref("base.user_admin").id}})
 env["ipwb.pipeline.step"].create({{"pipeline_id": pipeline.id, "name": "notify", "kind": "n8n_webhook",

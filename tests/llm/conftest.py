@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from ipwb.integrations.outbound import OutboundPolicy
 from ipwb.llm.config import GatewayConfig
 from ipwb.llm.gateway import Gateway
 from ipwb.llm.records import MemorySink
@@ -38,4 +39,9 @@ def make_gateway(
 ) -> Gateway:
     models = list(entries) or [model(peer, "local-a")]
     config = GatewayConfig.from_data({"models": models, "retry_backoff": 0, **settings})
-    return Gateway(config, sinks=[sink] if sink else [])
+    return Gateway(config, sinks=[sink] if sink else [], outbound=peer_policy(peer))
+
+
+def peer_policy(peer: OpenAIPeer) -> OutboundPolicy:
+    """The peer listens on loopback, which the outbound policy refuses unless allow-listed."""
+    return OutboundPolicy.from_entries([peer.base_url])

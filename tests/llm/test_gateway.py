@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from ipwb.errors import ConfigurationError, IpwbError
+from ipwb.integrations.outbound import OutboundPolicy
 from ipwb.llm.config import GatewayConfig
 from ipwb.llm.errors import BudgetExceeded, ModelCallFailed, NoModelConfigured, RateLimited
 from ipwb.llm.gateway import Gateway
 from ipwb.llm.records import MemorySink
 from ipwb.testing.openai_peer import OpenAIPeer
 
-from .conftest import make_gateway, model
+from .conftest import make_gateway, model, peer_policy
 
 HELLO = [{"role": "user", "content": "Say hello"}]
 
@@ -137,7 +138,7 @@ def test_rate_limit_refuses_without_calling_the_server(peer: OpenAIPeer) -> None
     config = GatewayConfig.from_data(
         {"models": [model(peer, "local-a")], "rate_limit": {"capacity": 2, "per_minute": 6}}
     )
-    gw = Gateway(config, sinks=[sink], clock=lambda: now[0])
+    gw = Gateway(config, sinks=[sink], clock=lambda: now[0], outbound=peer_policy(peer))
     for i in range(3):
         peer.reply(f"answer {i}")
     gw.complete([{"role": "user", "content": "q1"}], user="bob", feature="f")
@@ -215,3 +216,38 @@ def test_api_key_never_in_repr_or_records(peer: OpenAIPeer) -> None:
 def test_config_errors_are_clear(data: dict[str, object], fragment: str) -> None:
     with pytest.raises(ConfigurationError, match=fragment):
         GatewayConfig.from_data(data)
+
+
+def test_api_base_must_be_allow_listed(peer: OpenAIPeer) -> None:
+    """An endpoint not on the outbound allow-list is never called (the key never leaves)."""
+    sink = MemorySink()
+    config = GatewayConfig.from_data({"models": [model(peer, "local-a")], "retry_backoff": 0})
+    for outbound in (None, OutboundPolicy.from_entries(["127.0.0.2"])):
+        gw = Gateway(config, sinks=[sink], outbound=outbound)
+        with pytest.raises(ModelCallFailed, match=r"local-a: 127\.0\.0\.1:\d+ is a loopback address"):
+            gw.complete(HELLO, user="u", feature="f")
+    assert peer.requests == []
+    assert [c.error_kind for c in sink.calls] == ["refused", "refused"]
+
+
+@pytest.mark.parametrize(
+    ("api_base", "reason"),
+    [
+        ("http://169.254.169.254/latest", "cloud metadata"),
+        ("http://[::ffff:127.0.0.1]:8069/v1", "loopback"),
+        ("http://2130706433:8069/v1", "spelling of an IP address"),
+        ("http://admin:pw@127.0.0.1/v1", "user name or password"),
+    ],
+)
+def test_hostile_api_bases_are_refused(peer: OpenAIPeer, api_base: str, reason: str) -> None:
+    gw = make_gateway(peer, model(peer, "evil", api_base=api_base))
+    with pytest.raises(ModelCallFailed, match=reason):
+        gw.complete(HELLO, user="u", feature="f")
+
+
+def test_local_provider_default_endpoint_needs_an_allow_listed_base(peer: OpenAIPeer) -> None:
+    """``ollama/…`` without a base URL would call localhost:11434: refused by the policy."""
+    gw = make_gateway(peer, {"name": "llama", "model": "ollama/llama3", "timeout": 2, "max_retries": 0})
+    with pytest.raises(ModelCallFailed, match=r"localhost \(.*\):11434 is a loopback address"):
+        gw.complete(HELLO, user="u", feature="f")
+    assert peer.requests == []

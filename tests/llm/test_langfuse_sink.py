@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from ipwb.errors import OutboundRefused
+from ipwb.integrations.outbound import OutboundPolicy
 from ipwb.llm.gateway import Gateway
 from ipwb.llm.langfuse_sink import langfuse_sink
 from ipwb.llm.records import CallRecord, TraceStep
@@ -53,13 +55,16 @@ def collector() -> Iterator[Collector]:
 
 @pytest.mark.parametrize(("pk", "sk"), [(None, None), ("pk", ""), ("", "sk")])
 def test_unset_keys_mean_no_sink(pk: str | None, sk: str | None) -> None:
-    assert langfuse_sink(pk, sk, "http://127.0.0.1:9") is None
-    Gateway.from_data(None, sinks=[s for s in [langfuse_sink(pk, sk)] if s])  # nothing to wire
+    assert langfuse_sink(pk, sk, "http://127.0.0.1:9", policy=OutboundPolicy()) is None
+    Gateway.from_data(None, sinks=[s for s in [langfuse_sink(pk, sk, policy=OutboundPolicy())] if s])
 
 
 def test_records_and_steps_are_exported(collector: Collector) -> None:
     public = f"pk-lf-{uuid.uuid4().hex[:8]}"  # the SDK keeps one client per public key
-    sink = langfuse_sink(public, "sk-lf-very-secret", collector.url)
+    with pytest.raises(OutboundRefused, match="loopback"):
+        langfuse_sink(public, "sk-lf-very-secret", collector.url, policy=OutboundPolicy())
+    policy = OutboundPolicy.from_entries([collector.url])  # the collector is on loopback
+    sink = langfuse_sink(public, "sk-lf-very-secret", collector.url, policy=policy)
     assert sink is not None
     assert "very-secret" not in repr(sink)
     try:

@@ -16,6 +16,7 @@ import ipwb.pipeline.budget
 import ipwb.pipeline.schedule
 import ipwb.pipeline.sqlstep
 from ipwb.errors import ConfigurationError, IntegrationError, ParameterError, QueryTimeout, WarehouseError
+from ipwb.integrations.outbound import OutboundPolicy
 from ipwb.integrations.webhook import call_webhook
 from ipwb.pipeline import check_budget, compute_cost, is_due, plan_cron, run_sql_step
 from ipwb.sql.write_scope import WriteScopeRefused
@@ -100,6 +101,10 @@ class _Hook(BaseHTTPRequestHandler):
         return None
 
 
+#: these tests call a loopback peer: allow-listed explicitly (the default policy refuses it)
+LOOPBACK = OutboundPolicy.from_entries(["127.0.0.1"])
+
+
 @pytest.fixture
 def hook() -> object:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
@@ -113,7 +118,7 @@ def hook() -> object:
 def test_webhook_retries_5xx_then_succeeds(hook: str) -> None:
     _Hook.answers = [503, 500]
     waits: list[float] = []
-    answer = call_webhook(hook, {"a": 1}, retries=2, backoff_s=0.5, sleep=waits.append)
+    answer = call_webhook(hook, {"a": 1}, policy=LOOPBACK, retries=2, backoff_s=0.5, sleep=waits.append)
     assert (answer.status, answer.attempts, answer.json()) == (200, 3, {"ok": True})
     assert waits == [0.5, 1.0]
     assert _Hook.seen == [{"a": 1}] * 3
@@ -122,15 +127,17 @@ def test_webhook_retries_5xx_then_succeeds(hook: str) -> None:
 def test_webhook_client_error_is_not_retried(hook: str) -> None:
     _Hook.answers = [404]
     with pytest.raises(IntegrationError, match="HTTP 404"):
-        call_webhook(hook, retries=3, sleep=lambda _s: None)
+        call_webhook(hook, policy=LOOPBACK, retries=3, sleep=lambda _s: None)
     assert len(_Hook.seen) == 1
 
 
 def test_webhook_unreachable_and_bad_urls() -> None:
     with pytest.raises(IntegrationError, match="after 2 attempt"):
-        call_webhook("http://127.0.0.1:9/none", retries=1, timeout_s=1, sleep=lambda _s: None)
+        call_webhook(
+            "http://127.0.0.1:9/none", policy=LOOPBACK, retries=1, timeout_s=1, sleep=lambda _s: None
+        )
     with pytest.raises(ConfigurationError):
-        call_webhook("file:///etc/passwd")
+        call_webhook("file:///etc/passwd", policy=LOOPBACK)
 
 
 def test_schedules_map_onto_interval_crons() -> None:

@@ -2,6 +2,7 @@ from . import (
     ipwb_column,
     ipwb_connection,
     ipwb_lineage_edge,
+    ipwb_outbound_policy,
     ipwb_schema,
     ipwb_table,
     ipwb_tag,

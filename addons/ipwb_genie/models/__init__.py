@@ -8,6 +8,7 @@ from . import (
     ipwb_genie_message,
     ipwb_llm_model,
     ipwb_llm_trace,
+    ipwb_outbound_policy,
     ipwb_pipeline,
     res_config_settings,
 )

@@ -3,12 +3,11 @@
 import json
 import re
 
-import requests
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ipwb.errors import IpwbError
+from ipwb.integrations.webhook import call_webhook
 from ipwb.llm.agent import ToolOutcome, ToolSpec
 from ipwb.sql.params import convert
 from ipwb.warehouse.execute import execute
@@ -20,6 +19,8 @@ TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 #: rows of a SQL tool's result handed back to the model
 TOOL_ROWS = 50
 WEBHOOK_TIMEOUT = 30
+#: bytes of a webhook tool's answer read (and handed to the model, stored on the agent step)
+WEBHOOK_BYTES = 4096
 DEFAULT_SCHEMA = '{"type": "object", "properties": {}, "additionalProperties": false}'
 
 
@@ -127,7 +128,7 @@ class IpwbAgentTool(models.Model):
             return self._run_server_action(env, arguments)
         except IpwbError:
             raise
-        except (UserError, ValidationError, requests.RequestException, ValueError) as exc:
+        except (UserError, ValidationError, ValueError) as exc:
             raise IpwbError(f"Tool {self.name} failed: {exc}") from None
 
     def _run_sql(self, env, arguments):
@@ -147,13 +148,16 @@ class IpwbAgentTool(models.Model):
         return ToolOutcome({"rows": rows, "truncated": result.truncated})
 
     def _run_webhook(self, arguments):
-        response = requests.post(self.webhook_url, json=arguments, timeout=WEBHOOK_TIMEOUT)
-        if response.status_code >= 400:
-            raise IpwbError(f"Webhook answered HTTP {response.status_code}")
+        """POST through the outbound policy (allow-listed hosts only); a refusal or an HTTP
+        error is an ``IpwbError`` the model sees. At most WEBHOOK_BYTES of the answer are read."""
+        policy = self.env["ipwb.outbound.policy"]._ipwb_policy()
+        answer = call_webhook(
+            self.webhook_url, arguments, policy=policy, timeout_s=WEBHOOK_TIMEOUT, max_bytes=WEBHOOK_BYTES
+        )
         try:
-            return ToolOutcome(response.json())
+            return ToolOutcome(answer.json())
         except ValueError:
-            return ToolOutcome(response.text[:4000])
+            return ToolOutcome(answer.body)
 
     def _run_server_action(self, env, arguments):
         # only browsed in the requester's env: run() reads the action as superuser but

@@ -28,6 +28,7 @@ from odoo.exceptions import UserError
 from ipwb.errors import IpwbError
 from ipwb.llm.cache import MemoryCache
 from ipwb.llm.gateway import Gateway
+from ipwb.llm.langfuse_sink import DEFAULT_HOST as LANGFUSE_DEFAULT_HOST
 from ipwb.llm.langfuse_sink import langfuse_sink
 from ipwb.llm.ratelimit import TokenBucketLimiter
 from ipwb.llm.records import BaseSink
@@ -58,6 +59,14 @@ def _float_param(params, key, default=0.0):
         return float(params.get_param(key) or default)
     except ValueError:
         return default
+
+
+def langfuse_host(env):
+    """The Langfuse host the sink would export to, or None when Langfuse is not configured."""
+    params = env["ir.config_parameter"].sudo()
+    if not params.get_param(PARAM_LANGFUSE_PUBLIC) or not params.get_param(PARAM_LANGFUSE_SECRET):
+        return None
+    return params.get_param(PARAM_LANGFUSE_HOST) or LANGFUSE_DEFAULT_HOST
 
 
 def gateway_data(env):
@@ -113,29 +122,37 @@ def build_gateway(env, sink=None):
             ttl = data["cache_ttl"]
             _shared[key] = (MemoryCache(512, ttl if ttl > 0 else 1e-9), limiter)
         cache, limiter = _shared[key]
+    outbound = env["ipwb.outbound.policy"]._ipwb_policy()
     sinks = [sink] if sink is not None else []
-    extra = _langfuse(env)
+    extra = _langfuse(env, outbound)
     if extra is not None:
         sinks.append(extra)
     try:
-        return Gateway.from_data(data, sinks=sinks, cache=cache, limiter=limiter)
+        return Gateway.from_data(data, sinks=sinks, cache=cache, limiter=limiter, outbound=outbound)
     except IpwbError as exc:
         raise UserError(env._("The LLM configuration is invalid: %s", exc)) from None
 
 
-def _langfuse(env):
+def _langfuse(env, outbound=None):
     """The Langfuse sink when both keys are set: one per worker and configuration, since
-    each holds a client exporting in the background."""
+    each holds a client exporting in the background. Its host is checked with the outbound
+    policy (a refused host: no export, a warning in the log)."""
+    if outbound is None:
+        outbound = env["ipwb.outbound.policy"]._ipwb_policy()
     params = env["ir.config_parameter"].sudo()
     public, secret = params.get_param(PARAM_LANGFUSE_PUBLIC), params.get_param(PARAM_LANGFUSE_SECRET)
     if not public or not secret:
         return None
     host = params.get_param(PARAM_LANGFUSE_HOST) or None
-    key = ("langfuse", env.cr.dbname, _fingerprint([public, secret, host]))
+    key = (
+        "langfuse",
+        env.cr.dbname,
+        _fingerprint([public, secret, host, [str(e) for e in outbound.allowed]]),
+    )
     with _shared_lock:
         if key not in _shared:
             try:
-                _shared[key] = langfuse_sink(public, secret, host)
+                _shared[key] = langfuse_sink(public, secret, host, policy=outbound)
             except IpwbError as exc:  # optional: a broken export must not stop Genie
                 _logger.warning("Langfuse export disabled: %s", exc)
                 _shared[key] = None

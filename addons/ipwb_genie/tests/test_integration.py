@@ -118,6 +118,8 @@ class TestGenieIntegration(GenieCase):
         self.addCleanup(server.shutdown)
         _Hook.received = []
         host, port = server.server_address[:2]
+        # a loopback test server: explicitly on the outbound allow-list
+        self.env["ir.config_parameter"].set_param("ipwb.outbound_allowed_hosts", f"{host}:{port}")
         tool = self.env["ipwb.agent.tool"].create(
             {
                 "name": "open_ticket",

@@ -4,6 +4,7 @@ from . import (
     ipwb_dq_scorecard,
     ipwb_guardian_gate,
     ipwb_guardian_waiver,
+    ipwb_outbound_policy,
     ipwb_table,
     res_config_settings,
 )

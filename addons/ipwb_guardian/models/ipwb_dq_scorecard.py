@@ -3,6 +3,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ipwb.errors import IpwbError
 from ipwb.guardian.alerts import post_webhook, score_alert_text
@@ -110,8 +111,8 @@ class IpwbDqScorecard(models.Model):
         url = self.env["ir.config_parameter"].sudo().get_param("ipwb_guardian.webhook_url")
         if url:
             try:
-                post_webhook(url, text)
-            except IpwbError as exc:
+                post_webhook(url, text, policy=self.env["ipwb.outbound.policy"]._ipwb_policy())
+            except (IpwbError, UserError) as exc:
                 _logger.warning("Guardian alert for %s not delivered: %s", self.name, exc)
                 self.message_post(body=self.env._("Alert webhook failed: %s", exc))
         owners = results.mapped("check_id.owner_id")

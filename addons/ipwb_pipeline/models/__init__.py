@@ -1,5 +1,6 @@
 from . import (
     ipwb_cost_entry,
+    ipwb_outbound_policy,
     ipwb_pipeline,
     ipwb_pipeline_run,
     ipwb_pipeline_step,

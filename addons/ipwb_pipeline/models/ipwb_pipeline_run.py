@@ -328,8 +328,9 @@ class IpwbPipelineRun(models.Model):
         )
         extra = {"channel": channel.lstrip("#")} if channel else {}
         try:
-            post_chat_message(url, text, timeout_s=5, **extra)
-        except IpwbError as exc:
+            policy = self.env["ipwb.outbound.policy"]._ipwb_policy()
+            post_chat_message(url, text, policy=policy, timeout_s=5, **extra)
+        except (IpwbError, UserError) as exc:
             self._append_log(self.env._("failure alert not delivered: %s", exc))
             self._commit()
             return False

@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 
 from ipwb.dag import StepState, StepStatus
 from ipwb.dbt.lineage import manifest_lineage
-from ipwb.errors import ConfigurationError, IpwbError
+from ipwb.errors import ConfigurationError, IpwbError, OutboundRefused
 from ipwb.guardian.checks import CheckSpec
 from ipwb.guardian.runner import run_check
 from ipwb.integrations.webhook import call_webhook
@@ -27,6 +27,8 @@ _logger = logging.getLogger(__name__)
 
 #: odoo.conf keys of the warehouse writer role (pipelines write; the SQL editor reads)
 WRITER_KEYS = ("ipwb_warehouse_writer_user", "ipwb_warehouse_writer_password")
+#: bytes of a webhook's answer read and stored on the step run
+RESPONSE_BYTES = 4096
 #: the repository's specs/ folder, used when no specs directory is configured
 REPO_SPECS = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "specs"))
 
@@ -69,7 +71,12 @@ class IpwbPipelineStepRun(models.Model):
     rows_affected = fields.Integer()
     log = fields.Text()
     error = fields.Text()
-    response = fields.Text(help="What an external call (webhook) answered.")
+    # what an external call answered, capped at RESPONSE_BYTES; readable only by those who may
+    # edit pipelines (issue #19: an answer is not for every Workbench User)
+    response = fields.Text(
+        help="What an external call (webhook) answered (its first 4 KB).",
+        groups="ipwb_catalog.group_ipwb_data_engineer",
+    )
     cost_usd = fields.Float(string="Cost (USD)", digits=(16, 6), aggregator="sum")
 
     # -- scheduler state ----------------------------------------------------------------------
@@ -221,11 +228,22 @@ class IpwbPipelineStepRun(models.Model):
             **(config.get("payload") or {}),
         }
         timeout = float(config.get("timeout_s") or min(self.timeout_s, 30))
-        answer = call_webhook(config["url"], payload, method=config.get("method", "POST"), timeout_s=timeout)
-        return {
-            "response": answer.body,
-            "log": f"HTTP {answer.status} in {answer.duration_s:.2f} s ({answer.attempts} attempt(s))",
-        }
+        policy = self.env["ipwb.outbound.policy"]._ipwb_policy()
+        try:
+            answer = call_webhook(
+                config["url"],
+                payload,
+                policy=policy,
+                method=config.get("method", "POST"),
+                timeout_s=timeout,
+                max_bytes=RESPONSE_BYTES,
+            )
+        except OutboundRefused as exc:
+            raise UserError(self.env._("Outbound call refused: %s", exc)) from None
+        log = f"HTTP {answer.status} in {answer.duration_s:.2f} s ({answer.attempts} attempt(s))"
+        if answer.truncated:
+            log += self.env._("; answer truncated to its first %s bytes", RESPONSE_BYTES)
+        return {"response": answer.body, "log": log}
 
     def _run_step_server_action(self, config, params):
         """Run a server action as the step's user (the pipeline owner, see the worker).

@@ -17,6 +17,8 @@ class RecordingServer:
         self.requests = []
         self.status = status
         self.body = body
+        #: extra answer headers (e.g. a redirect's Location)
+        self.headers = {}
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -26,6 +28,8 @@ class RecordingServer:
                 outer.requests.append({"path": self.path, "json": json.loads(raw or "null")})
                 self.send_response(outer.status)
                 self.send_header("Content-Type", "application/json")
+                for key, value in outer.headers.items():
+                    self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(outer.body.encode())
 
@@ -107,6 +111,10 @@ class PipelineCase(TransactionCase):
         self.Run._cron_process_runs()
         run.invalidate_recordset()
         return run
+
+    def allow_outbound(self, *urls):
+        """Put loopback test servers on the outbound allow-list (everything else is refused)."""
+        self.env["ir.config_parameter"].set_param("ipwb.outbound_allowed_hosts", ", ".join(urls))
 
     def steps_of(self, run):
         return {s.step_name: s for s in run.step_run_ids}

@@ -175,6 +175,7 @@ class TestRuns(PipelineCase):
     def test_webhook_step_posts_and_stores_the_response(self):
         hook = RecordingServer(body='{"received": "yes"}')
         self.addCleanup(hook.close)
+        self.allow_outbound(hook.url)
         pipeline = self.make_pipeline(
             [
                 ("prepare", "sql", {"sql": "SELECT 1"}, []),
@@ -196,6 +197,7 @@ class TestRuns(PipelineCase):
     def test_webhook_error_fails_the_step(self):
         hook = RecordingServer(status=404, body="no such webhook")
         self.addCleanup(hook.close)
+        self.allow_outbound(hook.url)
         pipeline = self.make_pipeline([("notify", "n8n_webhook", {"url": hook.url + "/webhook/x"}, [])])
         run = self.run_now(pipeline)
         self.assertEqual(run.state, "failed")
