@@ -22,7 +22,8 @@ Unicode de-escaping, ``str_udeescape``) and ``scansup.c`` (``downcase_identifier
 
 Anything PostgreSQL rejects while lexing (bad escape, zero-length or unterminated quoted
 name, …) raises :class:`~ipwb.errors.SqlSyntaxError` with the position of the offending
-token, so the guard refuses what the server would refuse.
+token, so the guard refuses what the server would refuse. Escape decoding lives in
+:mod:`ipwb.sql.pgescape`.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-from collections.abc import Callable
 
 from ipwb.errors import SqlSyntaxError
+from ipwb.sql.pgescape import decode_e_string, udeescape
 
 #: PostgreSQL's NAMEDATALEN: identifiers keep at most NAMEDATALEN - 1 bytes
 NAMEDATALEN = 64
@@ -48,10 +49,6 @@ _INTEGER = re.compile(r"[0-9]+")
 #: integer, decimal or real (PG's {integer}|{decimal} then an optional exponent)
 _NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[Ee][-+]?[0-9]+)?")
 _NUMBER_DOTDOT = re.compile(r"[0-9]+\.\.")
-_E_OCTAL = re.compile(r"[0-7]{1,3}")
-_E_HEX = re.compile(r"x[0-9A-Fa-f]{1,2}")
-_E_UNICODE = re.compile(r"u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}")
-_E_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
 def is_ident_start(char: str) -> bool:
@@ -151,7 +148,9 @@ class _Lexer:
             return self.add(Kind.BITS, pos, self.bit_string(pos + 1))
         if two.lower() == "e'":
             end, raw = self.quoted_string(pos + 1, escapes=True)
-            return self.add(Kind.STRING, pos, end, self.e_decode(raw, pos))
+            return self.add(
+                Kind.STRING, pos, end, decode_e_string(raw, lambda message: self.fail(message, pos))
+            )
         if char == "'":
             end, raw = self.quoted_string(pos, escapes=False)
             return self.add(Kind.STRING, pos, end, raw)
@@ -330,100 +329,6 @@ class _Lexer:
         if len(escape.encode("utf-8")) != 1 or escape in _HEX + "+'\"" or escape in _SPACE:
             raise self.fail("invalid Unicode escape character", at)
         return escape, token.end
-
-    def e_decode(self, raw: str, pos: int) -> str:
-        """Decode an ``E'…'`` body (``''`` already kept raw) as PostgreSQL does: bytes,
-        then UTF-8 (a NUL or an invalid sequence is an error)."""
-        out, at = bytearray(), 0
-        while at < len(raw):
-            char = raw[at]
-            if char == "'":  # '' (doubled quote)
-                out += b"'"
-                at += 2
-            elif char != "\\" or at + 1 >= len(raw):
-                out += char.encode("utf-8")
-                at += 1
-            else:
-                at = self._e_escape(raw, at + 1, out, pos)
-        try:
-            text = out.decode("utf-8")
-        except UnicodeDecodeError:
-            raise self.fail("invalid byte sequence for encoding UTF8", pos) from None
-        if "\0" in text:
-            raise self.fail("invalid byte sequence for encoding UTF8: 0x00", pos)
-        return text
-
-    def _e_escape(self, raw: str, at: int, out: bytearray, pos: int) -> int:
-        for pattern, base, skip in ((_E_OCTAL, 8, 0), (_E_HEX, 16, 1)):
-            match = pattern.match(raw, at)
-            if match:
-                out.append(int(match.group()[skip:], base) & 0xFF)
-                return match.end()
-        match = _E_UNICODE.match(raw, at)
-        if match:
-            code = int(match.group()[1:], 16)
-            if 0xD800 <= code <= 0xDBFF:  # a first surrogate needs its second at once
-                second = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})").match(raw, match.end())
-                low = int(second.group()[2:], 16) if second else 0
-                if not 0xDC00 <= low <= 0xDFFF:
-                    raise self.fail("invalid Unicode surrogate pair", pos)
-                out += chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)).encode("utf-8")
-                return second.end() if second else at
-            if not 0 < code <= 0x10FFFF or 0xDC00 <= code <= 0xDFFF:
-                raise self.fail("invalid Unicode escape value", pos)
-            out += chr(code).encode("utf-8")
-            return match.end()
-        if raw[at] in "uU":
-            raise self.fail("invalid Unicode escape", pos)
-        out += _E_SIMPLE.get(raw[at], raw[at]).encode("utf-8")
-        return at + 1
-
-
-def udeescape(raw: str, escape: str, fail: Callable[[str], Exception]) -> str:
-    """PostgreSQL's ``str_udeescape``: ``<e>XXXX``, ``<e>+XXXXXX``, ``<e><e>``, UTF-16
-    surrogate pairs; anything else after the escape character is an error."""
-    out: list[str] = []
-    first = 0  # a first surrogate waiting for its second
-    at = 0
-    while at < len(raw):
-        code, at, escaped = _unicode_escape(raw, at, escape, fail)
-        if first and not (escaped and 0xDC00 <= code <= 0xDFFF):
-            raise fail("invalid Unicode surrogate pair")
-        if first:
-            code, first = 0x10000 + ((first - 0xD800) << 10) + (code - 0xDC00), 0
-        elif escaped and 0xDC00 <= code <= 0xDFFF:
-            raise fail("invalid Unicode surrogate pair")
-        elif escaped and 0xD800 <= code <= 0xDBFF:
-            first = code
-            continue
-        out.append(chr(code))
-    if first:
-        raise fail("invalid Unicode surrogate pair")
-    return "".join(out)
-
-
-def _unicode_escape(
-    raw: str, at: int, escape: str, fail: Callable[[str], Exception]
-) -> tuple[int, int, bool]:
-    """The code point at ``raw[at]``, the next offset, and whether it was a hex escape
-    (only those can be halves of a surrogate pair)."""
-    if raw[at] != escape:
-        return ord(raw[at]), at + 1, False
-    if raw[at + 1 : at + 2] == escape:
-        return ord(escape), at + 2, False
-    if _all_hex(raw[at + 1 : at + 5], 4):
-        code, after = int(raw[at + 1 : at + 5], 16), at + 5
-    elif raw[at + 1 : at + 2] == "+" and _all_hex(raw[at + 2 : at + 8], 6):
-        code, after = int(raw[at + 2 : at + 8], 16), at + 8
-    else:
-        raise fail("invalid Unicode escape (Unicode escapes must be \\XXXX or \\+XXXXXX)")
-    if not 0 < code <= 0x10FFFF:
-        raise fail("invalid Unicode escape value")
-    return code, after, True
-
-
-def _all_hex(text: str, count: int) -> bool:
-    return len(text) == count and all(c in _HEX for c in text)
 
 
 def lex(source: str) -> list[PgToken]:

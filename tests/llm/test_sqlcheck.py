@@ -95,4 +95,4 @@ def test_generated_sql_is_refused_under_every_spelling(entry: dict[str, str]) ->
 def test_generated_sql_names_are_read_as_postgresql_reads_them() -> None:
     checked = check_sql('SELECT U&"\\0061mount_total" FROM SILVER.U&"invoic\\0065s"', CATALOG)
     assert checked.tables == ("silver.invoices",)
-    assert referenced_tables('SELECT 1 FROM U&"g!006Fld" UESCAPE \'!\'.partners') == {"gold.partners"}
+    assert referenced_tables("SELECT 1 FROM U&\"g!006Fld\" UESCAPE '!'.partners") == {"gold.partners"}

@@ -60,7 +60,7 @@ def test_transpile() -> None:
         "SELECT 1$$ {{x}} $$",
         "SELECT B'0' -- {{x}}\n",
         "SELECT U&'{{x}}' UESCAPE '!'",
-        "SELECT U&\"{{x}}\"",
+        'SELECT U&"{{x}}"',
         "SELECT 'a'\n  ' {{x}} '",  # one string continued over a newline
     ],
 )
