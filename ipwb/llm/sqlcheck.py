@@ -5,6 +5,11 @@ error to send back ("unknown column silver.invoices.total_vat") instead of a dat
 error after a round-trip, and refuses anything that is not a single read-only query. The
 guarded executor still enforces read-only at run time; this check is about correctness
 and a clear message, not the last line of defence.
+
+It has no rules of its own about what is read-only: the SQL guard
+(:func:`ipwb.sql.classify.classify`, with its deny list :mod:`ipwb.sql.functions`) decides,
+and the query is parsed in the guard's canonical form (:mod:`ipwb.sql.canonical`), so
+names are the ones PostgreSQL will resolve (``U&"\\0073et_config"`` is ``set_config``).
 """
 
 from __future__ import annotations
@@ -18,43 +23,15 @@ from sqlglot.errors import OptimizeError, ParseError, SqlglotError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
-from ipwb.errors import IpwbError
+from ipwb.errors import IpwbError, SqlSyntaxError
 from ipwb.llm.catalog import Catalog
+from ipwb.sql.canonical import canonicalize
+from ipwb.sql.classify import classify
+from ipwb.sql.reasons import StatementKind
 
-#: node types that write, change the schema, or lock rows
-_FORBIDDEN_NODES: tuple[type[exp.Expression], ...] = (
-    exp.Insert,
-    exp.Update,
-    exp.Delete,
-    exp.Merge,
-    exp.Create,
-    exp.Drop,
-    exp.Alter,
-    exp.Command,
-    exp.TruncateTable,
-    exp.Into,
-    exp.Lock,
-)
-#: functions with side effects or server access (exact names, lower-case)
-_FORBIDDEN_FUNCTIONS = frozenset(
-    {
-        "pg_sleep",
-        "pg_terminate_backend",
-        "pg_cancel_backend",
-        "pg_reload_conf",
-        "set_config",
-        "pg_read_file",
-        "pg_read_binary_file",
-        "pg_ls_dir",
-        "lo_import",
-        "lo_export",
-        "dblink",
-        "dblink_exec",
-        "pg_advisory_lock",
-        "nextval",
-        "setval",
-    }
-)
+#: the guard lets these through (the statement timeout bounds them), a generated query
+#: has no reason to call them: they only wait
+_WAITS = frozenset({"pg_sleep", "pg_sleep_for", "pg_sleep_until"})
 
 
 class InvalidSql(IpwbError):
@@ -77,7 +54,7 @@ class CheckedSql:
 def check_sql(sql: str, catalog: Catalog, dialect: str = "postgres") -> CheckedSql:
     """Return the query and the tables it reads, or raise :class:`InvalidSql`."""
     statement = _single_statement(sql, dialect)
-    problems = _read_only_problems(statement)
+    problems = _read_only_problems(sql)
     if problems:
         raise InvalidSql(problems)
     tables, problems = _resolve_tables(statement, catalog)
@@ -101,7 +78,8 @@ def check_sql(sql: str, catalog: Catalog, dialect: str = "postgres") -> CheckedS
 
 
 def referenced_tables(sql: str, dialect: str = "postgres") -> set[str]:
-    """``schema.table`` names a query reads (CTE names excluded); for recall@k of gold SQL."""
+    """``schema.table`` names a query reads (CTE names excluded, names as PostgreSQL reads
+    them); for recall@k of gold SQL."""
     statement = _single_statement(sql, dialect)
     ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
     names: set[str] = set()
@@ -115,8 +93,13 @@ def referenced_tables(sql: str, dialect: str = "postgres") -> set[str]:
 
 
 def _single_statement(sql: str, dialect: str) -> exp.Expr:
+    """The one statement of ``sql``, parsed in the guard's canonical form."""
     try:
-        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+        text = canonicalize(sql).text
+    except SqlSyntaxError as exc:
+        raise InvalidSql([f"syntax error: {exc}"]) from None
+    try:
+        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
     except ParseError as exc:
         errors = exc.errors[:1]
         detail = errors[0]["description"] if errors else str(exc).splitlines()[0]
@@ -126,17 +109,17 @@ def _single_statement(sql: str, dialect: str) -> exp.Expr:
     return statements[0]
 
 
-def _read_only_problems(statement: exp.Expr) -> list[str]:
-    if not isinstance(statement, exp.Query):
-        return [f"only a read-only SELECT query is allowed, got {statement.key.upper()}"]
-    problems = []
-    node = statement.find(*_FORBIDDEN_NODES)
-    if node is not None:
-        problems.append(f"only a read-only SELECT query is allowed; found {node.key.upper()}")
-    for func in statement.find_all(exp.Anonymous, exp.Func):
-        name = (func.name if isinstance(func, exp.Anonymous) else func.sql_name()).lower()
-        if name in _FORBIDDEN_FUNCTIONS:
-            problems.append(f"function {name}() is not allowed in a read-only query")
+def _read_only_problems(sql: str) -> list[str]:
+    """What the SQL guard refuses in ``sql`` (read-only mode), plus calls that only wait."""
+    classification = classify(sql)
+    problems = [
+        f"only a read-only SELECT query is allowed: {reason.message} [{reason.code.value}]"
+        for reason in classification.reasons
+    ]
+    if classification.kind != StatementKind.QUERY and not problems:
+        problems.append(f"only a read-only SELECT query is allowed, got {classification.kind.value.upper()}")
+    called = {name for statement in classification.statements for name in statement.functions}
+    problems += [f"function {name}() is not allowed in a generated query" for name in sorted(called & _WAITS)]
     return problems
 
 

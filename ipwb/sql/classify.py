@@ -11,6 +11,11 @@ Only statements sqlglot does not model — it keeps them as a raw ``Command`` (E
 SHOW, DO, CALL, SET ROLE …) or mis-reads them as a bare expression (``LISTEN x`` parses
 as an alias) — are recognised by their leading keywords. A statement that does not
 parse is refused with sqlglot's error and position.
+
+Every rule sees names as PostgreSQL resolves them: the script is first re-written by
+:func:`ipwb.sql.canonical.canonicalize` (``U&"\\0073et_config"``, ``UESCAPE``, case
+folding, 63-byte truncation, comments between tokens …), and only that canonical text is
+split and parsed; positions are mapped back to the text the user typed.
 """
 
 from __future__ import annotations
@@ -23,13 +28,13 @@ from sqlglot import Token, TokenType, exp
 
 from ipwb.errors import QueryRefused, SqlSyntaxError
 from ipwb.sql import functions
+from ipwb.sql.canonical import Canonical, canonicalize
 from ipwb.sql.keywords import KEYWORD_RULES, keyword_rule
 from ipwb.sql.reasons import READ_KINDS, Reason, ReasonCode, StatementKind
 from ipwb.sql.split import (
     Statement,
     is_folded_command,
     parse_tokens,
-    position,
     split_statements,
     tokenize_range,
 )
@@ -138,14 +143,20 @@ def classify(sql: str, *, strict: bool = False) -> Classification:
     ('script', [('multiple_statements', 2), ('server_file_access', 2)])
     """
     try:
-        statements = split_statements(sql)
-    except SqlSyntaxError as exc:
+        canonical = canonicalize(sql)
+    except SqlSyntaxError as exc:  # PostgreSQL would not read it either
         reason = Reason(ReasonCode.PARSE_ERROR, _LOCATION.sub("", str(exc)), exc.line, exc.col)
+        return Classification(sql, StatementKind.UNKNOWN, (), (reason,), strict)
+    try:
+        statements = split_statements(canonical.text)
+    except SqlSyntaxError as exc:
+        line, col = canonical.remap(exc.line, exc.col)
+        reason = Reason(ReasonCode.PARSE_ERROR, _LOCATION.sub("", str(exc)), line, col)
         return Classification(sql, StatementKind.UNKNOWN, (), (reason,), strict)
     if not statements:
         reason = Reason(ReasonCode.EMPTY, "There is no SQL statement to run")
         return Classification(sql, StatementKind.EMPTY, (), (reason,), strict)
-    classified = tuple(_classify_statement(sql, statement, strict) for statement in statements)
+    classified = tuple(_classify_statement(canonical, statement, strict) for statement in statements)
     script_reasons: list[Reason] = []
     if len(classified) > 1:
         second = classified[1]
@@ -163,26 +174,30 @@ def classify(sql: str, *, strict: bool = False) -> Classification:
     return Classification(sql, kind, classified, reasons, strict)
 
 
-def _classify_statement(script: str, statement: Statement, strict: bool) -> StatementClassification:
-    inspector = _Inspector(script, statement, strict)
+def _classify_statement(canonical: Canonical, statement: Statement, strict: bool) -> StatementClassification:
+    inspector = _Inspector(canonical, statement, strict)
     kind = inspector.classify_tokens(statement.tokens)
+    start, end = canonical.source_span(statement.start, statement.end)
+    line, col = canonical.position(statement.start)
     return StatementClassification(
-        text=statement.text,
+        text=canonical.source[start:end],
         kind=kind,
         reasons=tuple(inspector.reasons),
-        line=statement.line,
-        col=statement.col,
-        start=statement.start,
-        end=statement.end,
+        line=line,
+        col=col,
+        start=start,
+        end=end,
         functions=tuple(dict.fromkeys(inspector.functions)),
     )
 
 
 class _Inspector:
-    """Collects reasons for one statement (EXPLAIN recurses into its target)."""
+    """Collects reasons for one statement (EXPLAIN recurses into its target). It reads
+    the canonical text; every position it reports is one of the source."""
 
-    def __init__(self, script: str, statement: Statement, strict: bool) -> None:
-        self.script = script
+    def __init__(self, canonical: Canonical, statement: Statement, strict: bool) -> None:
+        self.canonical = canonical
+        self.script = canonical.text
         self.statement = statement
         self.strict = strict
         self.reasons: list[Reason] = []
@@ -197,7 +212,8 @@ class _Inspector:
         try:
             tree = parse_tokens(self.script, tokens)
         except SqlSyntaxError as exc:
-            self._add(ReasonCode.PARSE_ERROR, _LOCATION.sub("", str(exc)), exc.line, exc.col)
+            line, col = self.canonical.remap(exc.line, exc.col)
+            self._add(ReasonCode.PARSE_ERROR, _LOCATION.sub("", str(exc)), line, col)
             rule = keyword_rule(words)
             if rule is not None and rule.code is not None:
                 self._add_at_token(rule.code, rule.message, tokens[0])
@@ -348,7 +364,7 @@ class _Inspector:
         if not self.strict:
             return
         schema = _qualifier(node)
-        if schema is not None and schema.lower() not in functions.STRICT_SCHEMAS:
+        if schema is not None and schema not in functions.STRICT_SCHEMAS:
             self._add_at_node(
                 ReasonCode.FUNCTION_NOT_ALLOWED,
                 f"{schema}.{names[0]}() is a user-defined function (strict mode allows built-ins only)",
@@ -366,15 +382,15 @@ class _Inspector:
             self.reasons.append(reason)
 
     def _add_at_token(self, code: ReasonCode, message: str, token: Token) -> None:
-        self._add(code, message, *position(self.script, token.start))
+        self._add(code, message, *self.canonical.position(token.start))
 
     def _add_at_node(self, code: ReasonCode, message: str, node: exp.Expr) -> None:
         for candidate in (node, *node.walk()):
             start = candidate.meta.get("start") if candidate.meta else None
             if isinstance(start, int):
-                self._add(code, message, *position(self.script, start))
+                self._add(code, message, *self.canonical.position(start))
                 return
-        self._add(code, message, self.statement.line, self.statement.col)
+        self._add(code, message, *self.canonical.position(self.statement.start))
 
 
 _DENIAL_TEXT: dict[ReasonCode, str] = {
@@ -391,10 +407,10 @@ _DENIAL_TEXT: dict[ReasonCode, str] = {
 
 
 def _function_names(node: exp.Func) -> list[str]:
-    """Lower-case names a function node may stand for: the written name for functions
-    sqlglot does not know, else every SQL name of its typed node."""
+    """Names a function node may stand for: the canonical name (as PostgreSQL reads it)
+    for functions sqlglot does not know, else every SQL name of its typed node."""
     if isinstance(node, exp.Anonymous):
-        return [str(node.name).lower()] if node.name else []
+        return [str(node.name)] if node.name else []
     return [name.lower() for name in type(node).sql_names()]
 
 

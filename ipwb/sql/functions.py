@@ -17,6 +17,7 @@ them because they are not in the allow-list.
 
 from __future__ import annotations
 
+from ipwb.sql.pglex import fold
 from ipwb.sql.reasons import ReasonCode
 
 #: reason code -> exact function names (lower case)
@@ -43,10 +44,13 @@ DENIED: dict[ReasonCode, frozenset[str]] = {
             "pg_file_unlink",
             "pg_file_sync",
             "pg_logdir_ls",
+            "pg_file_read",
         }
     ),
     ReasonCode.REMOTE_ACCESS: frozenset({"postgres_fdw_get_connections"}),
-    ReasonCode.CONFIG_CHANGE: frozenset({"set_config", "pg_reload_conf", "pg_rotate_logfile"}),
+    ReasonCode.CONFIG_CHANGE: frozenset(
+        {"set_config", "pg_reload_conf", "pg_rotate_logfile", "pg_rotate_logfile_old"}
+    ),
     ReasonCode.BACKEND_SIGNAL: frozenset({"pg_terminate_backend", "pg_cancel_backend", "pg_signal_backend"}),
     ReasonCode.DYNAMIC_SQL: frozenset(
         {
@@ -92,6 +96,8 @@ DENIED: dict[ReasonCode, frozenset[str]] = {
             "pg_export_snapshot",
             "pg_stat_statements_reset",
             "pg_prewarm",
+            "pg_nextoid",
+            "pg_truncate_visibility_map",
         }
     ),
     ReasonCode.SEQUENCE_WRITE: frozenset({"nextval", "setval"}),
@@ -160,7 +166,13 @@ STRICT_SCHEMAS: frozenset[str] = frozenset({"pg_catalog"})
 
 
 def denial(name: str) -> ReasonCode | None:
-    """The reason code refusing a call to function ``name`` (any case), or ``None``.
+    """The reason code refusing a call to function ``name``, or ``None``.
+
+    ``name`` is the canonical name (:mod:`ipwb.sql.canonical`: PostgreSQL has already
+    folded unquoted names). The comparison also ignores ASCII case, which PostgreSQL
+    does not do for a quoted name: ``"SET_CONFIG"()`` is not ``set_config()`` there, but
+    no query needs such a name and refusing it costs nothing. In whatever schema the
+    call is qualified with, a denied name is refused.
 
     >>> denial("PG_READ_FILE")
     <ReasonCode.SERVER_FILE_ACCESS: 'server_file_access'>
@@ -169,7 +181,7 @@ def denial(name: str) -> ReasonCode | None:
     >>> denial("lower") is None
     True
     """
-    lowered = name.lower()
+    lowered = fold(name)
     for code, names in DENIED.items():
         if lowered in names:
             return code

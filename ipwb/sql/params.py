@@ -7,7 +7,10 @@ A snippet such as ``SELECT * FROM gold.invoice WHERE partner = {{partner}}`` bec
 The conversion follows PostgreSQL's lexical rules, because text that *looks* like a
 placeholder inside a string literal, quoted identifier, dollar-quoted body or comment is
 not one: turning ``'{{x}}'`` into ``'%(x)s'`` would put a quoted value inside quotes — a
-textbook injection. And psycopg2 interprets every ``%`` of the text when parameters are
+textbook injection. Those spans come from :mod:`ipwb.sql.pglex`, the same lexer the guard
+reads names with (``1$q$ {{x}} $q$`` is a dollar-quoted body for PostgreSQL, so it stays
+text); only text PostgreSQL cannot read at all (the guard refuses it) falls back to a
+simpler scan. And psycopg2 interprets every ``%`` of the text when parameters are
 passed, so each literal ``%`` (``LIKE '10%'``, the ``%`` operator) is doubled.
 """
 
@@ -17,7 +20,8 @@ import dataclasses
 import re
 from collections.abc import Mapping
 
-from ipwb.errors import ParameterError
+from ipwb.errors import ParameterError, SqlSyntaxError
+from ipwb.sql.pglex import Kind, lex
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _MARKER = re.compile(r"__ipwb_param_([A-Za-z_][A-Za-z0-9_]*)__")
@@ -57,9 +61,10 @@ def convert(text: str) -> ParametrizedSql:
     checkable: list[str] = []
     marked: list[str] = []
     names: dict[str, None] = {}
+    opaque = _opaque_spans(text)
     index, size = 0, len(text)
     while index < size:
-        end = _skip_quoted(text, index)
+        end = opaque.get(index, index) if opaque is not None else _skip_quoted(text, index)
         if end > index:  # a literal, identifier or comment: copied verbatim
             chunk = text[index:end]
             out.append(chunk.replace("%", "%%"))
@@ -125,6 +130,17 @@ def bind(text: str, values: Mapping[str, object] | None = None) -> tuple[str, di
             f"(the SQL uses: {', '.join(converted.names) or 'none'})"
         )
     return converted.sql, {name: given[name] for name in converted.names}
+
+
+def _opaque_spans(text: str) -> dict[int, int] | None:
+    """start -> end of every literal, quoted identifier and comment as PostgreSQL lexes
+    ``text``; ``None`` if PostgreSQL could not read it."""
+    try:
+        tokens = lex(text)
+    except SqlSyntaxError:
+        return None
+    kinds = (Kind.STRING, Kind.QUOTED, Kind.BITS, Kind.COMMENT)
+    return {token.start: token.end for token in tokens if token.kind in kinds}
 
 
 def _skip_quoted(text: str, index: int) -> int:

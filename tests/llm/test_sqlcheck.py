@@ -76,3 +76,23 @@ def test_unknown_column_message_lists_available_columns() -> None:
 def test_referenced_tables_excludes_ctes() -> None:
     sql = "WITH x AS (SELECT * FROM silver.invoices) SELECT * FROM x JOIN gold.partners g ON true"
     assert referenced_tables(sql) == {"silver.invoices", "gold.partners"}
+
+
+def _refused_spellings() -> list[dict[str, str]]:
+    from tests.sql.spellings import REFUSED  # noqa: PLC0415 - the guard's corpus, shared
+
+    return [entry for entry in REFUSED if not entry["sql"].startswith("EXPLAIN")]
+
+
+@pytest.mark.parametrize("entry", _refused_spellings(), ids=lambda entry: entry["id"])
+def test_generated_sql_is_refused_under_every_spelling(entry: dict[str, str]) -> None:
+    """Genie uses the guard's normalisation and deny list (no list of its own)."""
+    with pytest.raises(InvalidSql) as exc:
+        check_sql(entry["sql"], CATALOG)
+    assert f"[{entry['reason']}]" in str(exc.value) or "exactly one" in str(exc.value)
+
+
+def test_generated_sql_names_are_read_as_postgresql_reads_them() -> None:
+    checked = check_sql('SELECT U&"\\0061mount_total" FROM SILVER.U&"invoic\\0065s"', CATALOG)
+    assert checked.tables == ("silver.invoices",)
+    assert referenced_tables("SELECT 1 FROM U&\"g!006Fld\" UESCAPE '!'.partners") == {"gold.partners"}

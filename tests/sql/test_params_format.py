@@ -51,3 +51,21 @@ def test_transpile() -> None:
     assert "LIMIT 2" in transpile_sql("SELECT a FROM t LIMIT 2", write="duckdb")
     with pytest.raises(ConfigurationError, match="klingon"):
         transpile_sql("SELECT 1", read="klingon")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT 1$q$ {{x}} $q$",  # after a digit, $q$ opens a dollar-quoted body
+        "SELECT 1$$ {{x}} $$",
+        "SELECT B'0' -- {{x}}\n",
+        "SELECT U&'{{x}}' UESCAPE '!'",
+        'SELECT U&"{{x}}"',
+        "SELECT 'a'\n  ' {{x}} '",  # one string continued over a newline
+    ],
+)
+def test_placeholders_inside_what_postgresql_reads_as_text_stay_text(text: str) -> None:
+    """A placeholder PostgreSQL reads inside a literal is not bound: a bound value there
+    would be a quoted value inside quotes (``$q$`` in the value would end the body)."""
+    converted = convert(text)
+    assert converted.names == () and converted.sql == text
