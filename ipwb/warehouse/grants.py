@@ -218,11 +218,14 @@ def apply_plan(
             ident = sql.Identifier(schema)
             cur.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident, everyone))
             cur.execute(
-                sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON TABLES TO {}").format(
-                    sql.Identifier(owner_role), ident, everyone
-                )
+                sql.SQL(
+                    "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON TABLES TO {}"
+                ).format(sql.Identifier(owner_role), ident, everyone)
             )
-        for verb, rows in (("GRANT SELECT ON {} TO {}", plan.grants), ("REVOKE SELECT ON {} FROM {}", plan.revokes)):
+        for verb, rows in (
+            ("GRANT SELECT ON {} TO {}", plan.grants),
+            ("REVOKE SELECT ON {} FROM {}", plan.revokes),
+        ):
             for schema, name, role in rows:
                 cur.execute(sql.SQL(verb).format(sql.Identifier(schema, name), sql.Identifier(role)))
 
@@ -277,7 +280,9 @@ def ensure_login_role(
         sql.Literal(int(connection_limit)), sql.Literal(derive_password(secret, role))
     )
     with conn.cursor() as cur:
-        cur.execute("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY(%s)", (sorted(wanted | {role}),))
+        cur.execute(
+            "SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY(%s)", (sorted(wanted | {role}),)
+        )
         existing = {row[0] for row in cur.fetchall()}
         for member_of in sorted(wanted - existing):
             cur.execute(sql.SQL("CREATE ROLE {} NOLOGIN NOINHERIT").format(sql.Identifier(member_of)))
@@ -335,7 +340,9 @@ def login_config(
             raise WarehouseError(f"Could not prepare the warehouse role: {_primary(exc)}") from None
         finally:
             conn.close()
-    return dataclasses.replace(grants_config, user=role, password=derive_password(grants_config.password, role))
+    return dataclasses.replace(
+        grants_config, user=role, password=derive_password(grants_config.password, role)
+    )
 
 
 def _primary(exc: psycopg2.Error) -> str:

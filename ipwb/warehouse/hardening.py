@@ -128,9 +128,7 @@ def harden_database(
         roles = _existing_roles(cur, [*cancel_roles, *catalog_roles])
         for role in (r for r in cancel_roles if r in roles):
             for oid in _functions(cur, CANCEL_FUNCTIONS):
-                cur.execute(
-                    sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(oid, sql.Identifier(role))
-                )
+                cur.execute(sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(oid, sql.Identifier(role)))
         for role in (r for r in catalog_roles if r in roles):
             for name in _relations(cur, CATALOG_RELATIONS):
                 cur.execute(
@@ -168,7 +166,9 @@ def _existing_roles(cur: psycopg2.extensions.cursor, names: Sequence[str]) -> se
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ipwb.warehouse.hardening", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m ipwb.warehouse.hardening", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--dsn", required=True, help="superuser DSN of the warehouse database")
     parser.add_argument("--cancel-role", action="append", default=[], help="may cancel its own statements")
     parser.add_argument("--catalog-role", action="append", default=[], help="reads pg_roles (grant sync)")

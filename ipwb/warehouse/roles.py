@@ -125,7 +125,8 @@ def verify_login_roles(conn: psycopg2.extensions.connection, prefix: str) -> lis
                 problems = _problems(cur, role)
                 cur.execute(
                     "SELECT r.rolname FROM pg_catalog.pg_roles r, pg_catalog.pg_roles u"
-                    " WHERE u.rolname = %s AND r.oid <> u.oid AND pg_catalog.pg_has_role(u.oid, r.oid, 'MEMBER')"
+                    " WHERE u.rolname = %s AND r.oid <> u.oid"
+                    " AND pg_catalog.pg_has_role(u.oid, r.oid, 'MEMBER')"
                     " AND (r.rolname NOT LIKE %s OR r.rolcanlogin) ORDER BY 1",
                     (role, pattern),
                 )

@@ -193,7 +193,10 @@ def test_new_owner_tables_are_readable_by_everyone(grants: Grants) -> None:
     _sync(grants, RESTRICTED)
     _exec(
         grants.admin_dsn,
-        [sql.SQL("SET ROLE {}").format(sql.Identifier(grants.owner)), "CREATE TABLE gold.fresh AS SELECT 1 AS x"],
+        [
+            sql.SQL("SET ROLE {}").format(sql.Identifier(grants.owner)),
+            "CREATE TABLE gold.fresh AS SELECT 1 AS x",
+        ],
     )
     assert _rows(login_config(grants.grants, ["gb"]), "SELECT x FROM gold.fresh") == [(1,)]
 
@@ -205,7 +208,12 @@ def test_login_role_cannot_set_role_to_more(grants: Grants) -> None:
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
-            for target in (grants.names.team("ga"), grants.names.team(ADMIN_TEAM), grants.owner, grants.grants.user):
+            for target in (
+                grants.names.team("ga"),
+                grants.names.team(ADMIN_TEAM),
+                grants.owner,
+                grants.grants.user,
+            ):
                 with pytest.raises(psycopg2.errors.InsufficientPrivilege):
                     cur.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(target)))
             for target in (grants.names.team("gb"), grants.names.everyone):  # its own: no more rights
@@ -229,7 +237,9 @@ def test_widened_login_role_is_reported(grants: Grants) -> None:
     admin = psycopg2.connect(grants.admin_dsn)
     try:
         with admin.cursor() as cur:
-            cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(grants.owner), sql.Identifier(team_b.user)))
+            cur.execute(
+                sql.SQL("GRANT {} TO {}").format(sql.Identifier(grants.owner), sql.Identifier(team_b.user))
+            )
         problems = [p for r in verify_login_roles(admin, grants.names.prefix) for p in r.problems]
     finally:
         admin.rollback()
@@ -277,7 +287,7 @@ def test_guard_still_works_and_grants_role_cancels(grants: Grants) -> None:
     def run() -> None:
         try:
             execute(team_a, "SELECT pg_sleep(20)", timeout_s=25, on_backend_pid=pids.append)
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+        except BaseException as exc:
             errors.append(exc)
 
     thread = threading.Thread(target=run)
