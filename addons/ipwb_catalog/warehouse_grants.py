@@ -118,7 +118,7 @@ def sync(connection):
         raise UserError(
             connection.env._("Warehouse %(name)s: %(error)s", name=connection.name, error=exc)
         ) from None
-    if plan.unmanaged:
+    if plan.unmanaged or plan.problems:
         _logger.warning("grant sync of %s: %s", connection.name, plan.summary())
     return plan.summary()
 

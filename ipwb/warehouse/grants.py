@@ -42,6 +42,7 @@ from psycopg2 import sql
 
 from ipwb.errors import ConfigurationError, WarehouseError
 from ipwb.warehouse.connection import WarehouseConfig, connect
+from ipwb.warehouse.roles import verify_login_roles
 
 #: the key of the administrators' pseudo-team (they read every restricted relation)
 ADMIN_TEAM = "admin"
@@ -121,6 +122,8 @@ class GrantPlan:
     revokes: tuple[tuple[str, str, str], ...]
     #: relations the connected role cannot grant on (owned by another role), left as they are
     unmanaged: tuple[Relation, ...]
+    #: what :func:`ipwb.warehouse.roles.verify_login_roles` found wrong after applying
+    problems: tuple[str, ...] = ()
 
     @property
     def changes(self) -> int:
@@ -131,6 +134,8 @@ class GrantPlan:
         if self.unmanaged:
             names = ", ".join(f"{s}.{n}" for s, n in self.unmanaged[:5])
             text += f"; {len(self.unmanaged)} relations owned by another role left alone ({names})"
+        if self.problems:
+            text += f"; {len(self.problems)} role problems: " + "; ".join(self.problems[:3])
         return text
 
 
@@ -247,7 +252,9 @@ def sync_grants(
         plan = plan_grants(names, state, restricted)
         apply_plan(conn, names, plan, schemas=state.schemas, owner_role=owner_role)
         conn.commit()
-        return plan
+        problems = [p for report in verify_login_roles(conn, names.prefix) for p in report.problems]
+        conn.rollback()
+        return dataclasses.replace(plan, problems=tuple(problems))
     except psycopg2.Error as exc:
         conn.rollback()
         raise WarehouseError(f"Could not sync warehouse grants: {_primary(exc)}") from None

@@ -14,7 +14,8 @@ still gets ``permission denied``:
 
 Granted back, by name, to the workbench's own roles that need them: ``cancel_roles``
 (the roles whose sessions cancel a running statement) get ``pg_cancel_backend``;
-``catalog_roles`` (the grant sync) read ``pg_roles``/``pg_auth_members``/``pg_database``.
+``catalog_roles`` (the grant sync, which also verifies the login roles) read ``pg_roles``,
+``pg_auth_members``, ``pg_database`` and ``pg_db_role_setting``.
 ``set_config`` stays executable: the guard sets a transaction-local ``statement_timeout``
 with it.
 
@@ -109,7 +110,7 @@ REVOKED_RELATIONS = (
 #: granted back to the workbench's cancel roles
 CANCEL_FUNCTIONS = ("pg_cancel_backend",)
 #: granted back to the grant sync's role
-CATALOG_RELATIONS = ("pg_roles", "pg_auth_members", "pg_database")
+CATALOG_RELATIONS = ("pg_roles", "pg_auth_members", "pg_database", "pg_db_role_setting")
 
 
 def harden_database(

@@ -126,7 +126,10 @@ def _drop_roles(dsn: str, prefix: str, extra: list[str]) -> None:
 
 
 def _sync(g: Grants, restricted: dict[tuple[str, str], set[str]]) -> int:
-    return sync_grants(g.grants, schemas=SCHEMAS, restricted=restricted, owner_role=g.owner).changes
+    plan = sync_grants(g.grants, schemas=SCHEMAS, restricted=restricted, owner_role=g.owner)
+    assert plan.problems == ()  # the sync verifies every login role of the database
+    assert plan.unmanaged == ()
+    return plan.changes
 
 
 def _rows(config: WarehouseConfig, query: str) -> list[tuple[object, ...]]:
