@@ -152,6 +152,17 @@ pg_drop_db() {
     pg_super -d postgres -v name="$1" <<<"SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'name') \gexec"
 }
 
+# pg_drop_warehouse_roles NAME: drop the per-team roles the grant sync created for warehouse
+# NAME (ipwb/warehouse/grants.py names them ipwb_wh_<8 hex of sha256(NAME)>_…); run after
+# dropping the database, so throwaway warehouses leave no roles behind.
+pg_drop_warehouse_roles() {
+    pg_super -d postgres -v name="$1" <<'SQL'
+SELECT format('DROP ROLE IF EXISTS %I', rolname) FROM pg_roles
+ WHERE starts_with(rolname, 'ipwb_wh_' || left(encode(sha256(convert_to(:'name', 'UTF8')), 'hex'), 8) || '_')
+ ORDER BY rolname DESC \gexec
+SQL
+}
+
 # ensure_warehouse_db NAME: the warehouse with its medallion schemas; the reader may only
 # read, the owner writes. Odoo's role gets no access to it, the reader none to Odoo's.
 ensure_warehouse_db() {

@@ -57,6 +57,7 @@ mkdir -p "$profile"
 log "preparing throwaway databases $odoo_db and $warehouse_db"
 pg_drop_db "$odoo_db"
 pg_drop_db "$warehouse_db"
+pg_drop_warehouse_roles "$warehouse_db"
 rm -rf "$profile/data/filestore/$odoo_db"
 ensure_warehouse_db "$warehouse_db"
 ensure_npm_libs
