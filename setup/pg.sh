@@ -192,7 +192,7 @@ SQL
     "$IPWB_VENV/bin/python" -m ipwb.warehouse.hardening \
         --dsn "$IPWB_PG_ADMIN_DSN dbname=$name" \
         --cancel-role ipwb_wh_owner --cancel-role ipwb_wh_reader --cancel-role ipwb_wh_grants \
-        --catalog-role ipwb_wh_grants || die "hardening warehouse database $name failed"
+        --catalog-role ipwb_wh_grants --lock-role ipwb_wh_owner || die "hardening warehouse database $name failed"
 }
 
 # lock_odoo_db NAME: nobody but Odoo's role (and superusers) may connect to Odoo's database.

@@ -14,8 +14,9 @@ still gets ``permission denied``:
 
 Granted back, by name, to the workbench's own roles that need them: ``cancel_roles``
 (the roles whose sessions cancel a running statement) get ``pg_cancel_backend``;
-``catalog_roles`` (the grant sync, which also verifies the login roles) read ``pg_roles``,
-``pg_auth_members``, ``pg_database`` and ``pg_db_role_setting``.
+``lock_roles`` (the owner: pipeline steps serialise with advisory locks) get the
+advisory-lock functions; ``catalog_roles`` (the grant sync, which also verifies the login
+roles) read ``pg_roles``, ``pg_auth_members``, ``pg_database`` and ``pg_db_role_setting``.
 ``set_config`` stays executable: the guard sets a transaction-local ``statement_timeout``
 with it.
 
@@ -109,6 +110,9 @@ REVOKED_RELATIONS = (
 
 #: granted back to the workbench's cancel roles
 CANCEL_FUNCTIONS = ("pg_cancel_backend",)
+#: granted back to the roles whose workbench code serialises with advisory locks (the owner:
+#: the finance pipeline's steps take ``pg_try_advisory_xact_lock``)
+LOCK_FUNCTIONS = tuple(name for name in REVOKED_FUNCTIONS if "advisory" in name.split("_"))
 #: granted back to the grant sync's role
 CATALOG_RELATIONS = ("pg_roles", "pg_auth_members", "pg_database", "pg_db_role_setting")
 
@@ -118,6 +122,7 @@ def harden_database(
     *,
     cancel_roles: Sequence[str] = (),
     catalog_roles: Sequence[str] = (),
+    lock_roles: Sequence[str] = (),
 ) -> None:
     """Revoke the PUBLIC privileges above on the connected database; grant back. The
     caller commits. Idempotent; names absent from this server version are skipped."""
@@ -126,10 +131,13 @@ def harden_database(
             cur.execute(sql.SQL("REVOKE EXECUTE ON FUNCTION {} FROM PUBLIC").format(oid))
         for name in _relations(cur, REVOKED_RELATIONS):
             cur.execute(sql.SQL("REVOKE SELECT ON {} FROM PUBLIC").format(sql.Identifier("pg_catalog", name)))
-        roles = _existing_roles(cur, [*cancel_roles, *catalog_roles])
-        for role in (r for r in cancel_roles if r in roles):
-            for oid in _functions(cur, CANCEL_FUNCTIONS):
-                cur.execute(sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(oid, sql.Identifier(role)))
+        roles = _existing_roles(cur, [*cancel_roles, *catalog_roles, *lock_roles])
+        for grantees, functions in ((cancel_roles, CANCEL_FUNCTIONS), (lock_roles, LOCK_FUNCTIONS)):
+            for role in (r for r in grantees if r in roles):
+                for oid in _functions(cur, functions):
+                    cur.execute(
+                        sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(oid, sql.Identifier(role))
+                    )
         for role in (r for r in catalog_roles if r in roles):
             for name in _relations(cur, CATALOG_RELATIONS):
                 cur.execute(
@@ -173,10 +181,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dsn", required=True, help="superuser DSN of the warehouse database")
     parser.add_argument("--cancel-role", action="append", default=[], help="may cancel its own statements")
     parser.add_argument("--catalog-role", action="append", default=[], help="reads pg_roles (grant sync)")
+    parser.add_argument("--lock-role", action="append", default=[], help="may take advisory locks")
     args = parser.parse_args(argv)
     conn = psycopg2.connect(args.dsn)
     try:
-        harden_database(conn, cancel_roles=args.cancel_role, catalog_roles=args.catalog_role)
+        harden_database(
+            conn, cancel_roles=args.cancel_role, catalog_roles=args.catalog_role, lock_roles=args.lock_role
+        )
         conn.commit()
     except psycopg2.Error as exc:
         print(f"hardening failed: {str(exc).strip().splitlines()[0]}", file=sys.stderr)

@@ -90,7 +90,7 @@ def grants(module_db: str) -> Iterator[Grants]:
     )
     conn = psycopg2.connect(module_db)
     try:
-        harden_database(conn, cancel_roles=[grants_role], catalog_roles=[grants_role])
+        harden_database(conn, cancel_roles=[grants_role], catalog_roles=[grants_role], lock_roles=[owner])
         conn.commit()
     finally:
         conn.close()
@@ -276,6 +276,19 @@ def test_revoked_from_users_roles(grants: Grants, statement: str) -> None:
         with conn.cursor() as cur, pytest.raises(psycopg2.errors.InsufficientPrivilege):
             cur.execute(statement)
     finally:
+        conn.close()
+
+
+def test_owner_keeps_advisory_locks(grants: Grants) -> None:
+    """The owner's pipeline steps serialise with advisory locks (finance); users' roles may not."""
+    conn = psycopg2.connect(grants.admin_dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(grants.owner)))
+            cur.execute("SELECT pg_try_advisory_xact_lock(hashtext('ipwb'))")
+            assert cur.fetchone() == (True,)
+    finally:
+        conn.rollback()
         conn.close()
 
 
