@@ -10,8 +10,12 @@
 #   ipwb_admin      superuser used by the setup scripts and the engine tests only
 #   ipwb_odoo       Odoo's database user (CREATEDB, no superuser)
 #   ipwb_wh_owner   owns the warehouse databases; pipelines write through it
-#   ipwb_wh_reader  read-only role for users' SQL (default_transaction_read_only), no
-#                   CONNECT on Odoo databases
+#   ipwb_wh_reader  read-only role for the workbench's internal reads (catalog scan, Guardian
+#                   checks) and for users' SQL when no grants role is configured
+#                   (default_transaction_read_only), no CONNECT on Odoo databases
+#   ipwb_wh_grants  keeps the per-team read roles of users' SQL in sync with the catalog
+#                   (ipwb/warehouse/grants.py): CREATEROLE, member of ipwb_wh_owner; its
+#                   credentials are held by the Odoo server only, never used for users' SQL
 
 IPWB_PG_DEFAULT_PORT="${IPWB_PG_PORT:-54329}"
 
@@ -59,6 +63,10 @@ ensure_secrets() {
             echo "IPWB_ODOO_ADMIN_PASSWORD=$(random_secret)"
         } >"$file"
         umask 022
+    fi
+    # secrets added after the file was first written (existing checkouts, CI caches)
+    if ! grep -q '^IPWB_WH_GRANTS_PASSWORD=' "$file"; then
+        (umask 077 && echo "IPWB_WH_GRANTS_PASSWORD=$(random_secret)" >>"$file")
     fi
     chmod 600 "$file"
     set -a
@@ -116,8 +124,10 @@ ensure_pg_roles() {
     # Passwords are passed as psql variables and quoted by psql (:'var'), never spliced.
     pg_super -d postgres \
         -v admin_pw="$IPWB_PG_ADMIN_PASSWORD" -v odoo_pw="$IPWB_ODOO_DB_PASSWORD" \
-        -v owner_pw="$IPWB_WH_OWNER_PASSWORD" -v reader_pw="$IPWB_WH_READER_PASSWORD" <<'SQL'
-SELECT format('CREATE ROLE %I', r) FROM unnest(ARRAY['ipwb_admin','ipwb_odoo','ipwb_wh_owner','ipwb_wh_reader']) AS r
+        -v owner_pw="$IPWB_WH_OWNER_PASSWORD" -v reader_pw="$IPWB_WH_READER_PASSWORD" \
+        -v grants_pw="$IPWB_WH_GRANTS_PASSWORD" <<'SQL'
+SELECT format('CREATE ROLE %I', r)
+  FROM unnest(ARRAY['ipwb_admin','ipwb_odoo','ipwb_wh_owner','ipwb_wh_reader','ipwb_wh_grants']) AS r
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \gexec
 ALTER ROLE ipwb_admin WITH LOGIN SUPERUSER PASSWORD :'admin_pw';
 ALTER ROLE ipwb_odoo WITH LOGIN CREATEDB NOSUPERUSER NOCREATEROLE PASSWORD :'odoo_pw';
@@ -126,6 +136,11 @@ ALTER ROLE ipwb_wh_reader WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHER
 ALTER ROLE ipwb_wh_reader SET default_transaction_read_only = on;
 ALTER ROLE ipwb_wh_reader SET statement_timeout = '30s';
 ALTER ROLE ipwb_wh_reader SET search_path = gold, silver, bronze, platinum, public;
+-- PostgreSQL 15: CREATEROLE may grant membership in any non-superuser role, so this role
+-- is as sensitive as a superuser's credentials (Odoo server only, see grants.py).
+ALTER ROLE ipwb_wh_grants WITH LOGIN NOSUPERUSER NOCREATEDB CREATEROLE INHERIT CONNECTION LIMIT 20
+    PASSWORD :'grants_pw';
+GRANT ipwb_wh_owner TO ipwb_wh_grants;
 SQL
 }
 
@@ -135,6 +150,17 @@ pg_db_exists() {
 
 pg_drop_db() {
     pg_super -d postgres -v name="$1" <<<"SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'name') \gexec"
+}
+
+# pg_drop_warehouse_roles NAME: drop the per-team roles the grant sync created for warehouse
+# NAME (ipwb/warehouse/grants.py names them ipwb_wh_<8 hex of sha256(NAME)>_…); run after
+# dropping the database, so throwaway warehouses leave no roles behind.
+pg_drop_warehouse_roles() {
+    pg_super -d postgres -v name="$1" <<'SQL'
+SELECT format('DROP ROLE IF EXISTS %I', rolname) FROM pg_roles
+ WHERE starts_with(rolname, 'ipwb_wh_' || left(encode(sha256(convert_to(:'name', 'UTF8')), 'hex'), 8) || '_')
+ ORDER BY rolname DESC \gexec
+SQL
 }
 
 # ensure_warehouse_db NAME: the warehouse with its medallion schemas; the reader may only
@@ -147,7 +173,7 @@ ensure_warehouse_db() {
     fi
     pg_super -d "$name" -v name="$name" <<'SQL'
 SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'name') \gexec
-SELECT format('GRANT CONNECT ON DATABASE %I TO ipwb_wh_reader, ipwb_odoo', :'name') \gexec
+SELECT format('GRANT CONNECT ON DATABASE %I TO ipwb_wh_reader, ipwb_odoo, ipwb_wh_grants', :'name') \gexec
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 SET ROLE ipwb_wh_owner;
@@ -161,6 +187,12 @@ ALTER DEFAULT PRIVILEGES FOR ROLE ipwb_wh_owner IN SCHEMA bronze, silver, gold, 
     GRANT SELECT ON TABLES TO ipwb_wh_reader;
 RESET ROLE;
 SQL
+    # defence in depth: signalling, notify, advisory locks, large objects, other sessions,
+    # roles and databases are out of reach of users' roles (ipwb/warehouse/hardening.py)
+    "$IPWB_VENV/bin/python" -m ipwb.warehouse.hardening \
+        --dsn "$IPWB_PG_ADMIN_DSN dbname=$name" \
+        --cancel-role ipwb_wh_owner --cancel-role ipwb_wh_reader --cancel-role ipwb_wh_grants \
+        --catalog-role ipwb_wh_grants --lock-role ipwb_wh_owner || die "hardening warehouse database $name failed"
 }
 
 # lock_odoo_db NAME: nobody but Odoo's role (and superusers) may connect to Odoo's database.

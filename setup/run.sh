@@ -52,7 +52,8 @@ ensure_npm_libs
     "admin_passwd=$IPWB_ODOO_ADMIN_PASSWORD" "http_port=$http_port" \
     "ipwb_warehouse_port=$IPWB_PG_PORT" "ipwb_warehouse_db=$warehouse_db" \
     "ipwb_warehouse_password=$IPWB_WH_READER_PASSWORD" \
-    "ipwb_warehouse_writer_user=ipwb_wh_owner" "ipwb_warehouse_writer_password=$IPWB_WH_OWNER_PASSWORD"
+    "ipwb_warehouse_writer_user=ipwb_wh_owner" "ipwb_warehouse_writer_password=$IPWB_WH_OWNER_PASSWORD" \
+    "ipwb_warehouse_grants_user=ipwb_wh_grants" "ipwb_warehouse_grants_password=$IPWB_WH_GRANTS_PASSWORD"
 
 addons="$("$IPWB_VENV/bin/python" "$here/list_addons.py" "$IPWB_ROOT/addons")"
 installed=""

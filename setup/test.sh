@@ -57,6 +57,7 @@ mkdir -p "$profile"
 log "preparing throwaway databases $odoo_db and $warehouse_db"
 pg_drop_db "$odoo_db"
 pg_drop_db "$warehouse_db"
+pg_drop_warehouse_roles "$warehouse_db"
 rm -rf "$profile/data/filestore/$odoo_db"
 ensure_warehouse_db "$warehouse_db"
 ensure_npm_libs
@@ -74,6 +75,7 @@ conf="$profile/odoo.conf"
     "ipwb_warehouse_port=$IPWB_PG_PORT" "ipwb_warehouse_db=$warehouse_db" \
     "ipwb_warehouse_password=$IPWB_WH_READER_PASSWORD" \
     "ipwb_warehouse_writer_user=ipwb_wh_owner" "ipwb_warehouse_writer_password=$IPWB_WH_OWNER_PASSWORD" \
+    "ipwb_warehouse_grants_user=ipwb_wh_grants" "ipwb_warehouse_grants_password=$IPWB_WH_GRANTS_PASSWORD" \
     "log_level=warn" "max_cron_threads=0"
 export IPWB_TEST_ODOO_CONF="$conf"
 

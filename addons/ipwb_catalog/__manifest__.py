@@ -26,6 +26,7 @@
         "views/ipwb_menus.xml",
         "views/ipwb_settings_views.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "assets": {
         "web.assets_backend": [
             "ipwb_catalog/static/src/**/*",

@@ -37,8 +37,10 @@ def create_bi_views(
             )
             names.append(f"{schemas.bi}.{view}")
         # views are recreated on every build: give the BI role (when provisioned) its grant back
-        cur.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (role,))
-        if cur.fetchone():
+        # to_regrole, not pg_roles: the warehouse hides pg_roles from the owner (hardening)
+        cur.execute("SELECT pg_catalog.to_regrole(pg_catalog.quote_ident(%s)) IS NOT NULL", (role,))
+        row = cur.fetchone()
+        if row and row[0]:
             cur.execute(
                 sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(
                     sql.Identifier(schemas.bi), sql.Identifier(role)

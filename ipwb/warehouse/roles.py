@@ -107,6 +107,36 @@ def verify_readonly_role(conn: psycopg2.extensions.connection, role: str) -> Rol
         raise WarehouseError(f"Could not verify role {role!r}: {str(exc).strip().splitlines()[0]}") from None
 
 
+def verify_login_roles(conn: psycopg2.extensions.connection, prefix: str) -> list[RoleReport]:
+    """:func:`verify_readonly_role` for every login role named ``prefix…`` (the per-team
+    roles of :mod:`ipwb.warehouse.grants`), plus: each is a member of roles of the same
+    prefix only (and those of nothing), so ``SET ROLE`` reaches nothing wider."""
+    if not prefix:
+        raise ConfigurationError("A role prefix is needed to verify login roles")
+    pattern = prefix.replace("_", "\\_") + "%"
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT rolname FROM pg_catalog.pg_roles WHERE rolcanlogin AND rolname LIKE %s ORDER BY 1",
+                (pattern,),
+            )
+            reports = []
+            for (role,) in cur.fetchall():
+                problems = _problems(cur, role)
+                cur.execute(
+                    "SELECT r.rolname FROM pg_catalog.pg_roles r, pg_catalog.pg_roles u"
+                    " WHERE u.rolname = %s AND r.oid <> u.oid"
+                    " AND pg_catalog.pg_has_role(u.oid, r.oid, 'MEMBER')"
+                    " AND (r.rolname NOT LIKE %s OR r.rolcanlogin) ORDER BY 1",
+                    (role, pattern),
+                )
+                problems += [f"role {role!r} is a member of {name!r}" for (name,) in cur.fetchall()]
+                reports.append(RoleReport(role, tuple(problems)))
+            return reports
+    except psycopg2.Error as exc:
+        raise WarehouseError(f"Could not verify login roles: {str(exc).strip().splitlines()[0]}") from None
+
+
 def _problems(cur: psycopg2.extensions.cursor, role: str) -> list[str]:
     cur.execute(
         "SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, oid"

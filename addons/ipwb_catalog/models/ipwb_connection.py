@@ -9,6 +9,7 @@ from ipwb.errors import IpwbError
 from ipwb.warehouse.connection import WarehouseConfig, connect
 from ipwb.warehouse.introspect import introspect_warehouse
 
+from .. import warehouse_grants
 from ..catalog_scanner import CatalogScanner
 
 _logger = logging.getLogger(__name__)
@@ -78,6 +79,14 @@ class IpwbConnection(models.Model):
     last_test_message = fields.Char(readonly=True, copy=False)
     last_scan_date = fields.Datetime(readonly=True, copy=False)
     last_scan_summary = fields.Char(readonly=True, copy=False)
+    grants_enforced = fields.Boolean(
+        string="Warehouse Enforces Restrictions",
+        compute="_compute_grants_enforced",
+        help="Users' SQL runs as a role per team set whose grants follow the catalog's restricted "
+        "and owner-team flags (needs a grants role in the server configuration).",
+    )
+    grants_synced_at = fields.Datetime(string="Grants Synced", readonly=True, copy=False)
+    grants_sync_summary = fields.Char(readonly=True, copy=False)
     table_ids = fields.One2many("ipwb.table", "connection_id", string="Tables")
     table_count = fields.Integer(compute="_compute_table_count")
 
@@ -88,6 +97,11 @@ class IpwbConnection(models.Model):
                 connection.target_display = connection._warehouse_config().describe()
             except IpwbError as exc:
                 connection.target_display = str(exc)
+
+    @api.depends("credential_source")
+    def _compute_grants_enforced(self):
+        for connection in self:
+            connection.grants_enforced = warehouse_grants.grants_enabled(connection)
 
     @api.depends("table_ids")
     def _compute_table_count(self):
@@ -167,6 +181,57 @@ class IpwbConnection(models.Model):
             forbidden_dbnames=forbidden,
         )
 
+    # --- warehouse-enforced restrictions (see ..warehouse_grants) ------------------------------
+    def _user_warehouse_config(self, user=None):
+        """Engine settings for SQL a user runs (editor, export, Genie, agent tools): the login
+        role of the user's team set, which reads exactly what the catalog shows them; the
+        connection's single role when the warehouse does not enforce restrictions."""
+        self.ensure_one()
+        return warehouse_grants.user_config(self, user or self.env.user)
+
+    def _warehouse_cancel_config(self):
+        """Engine settings for cancelling a user's running statement (their role may not
+        signal backends; the grants role may, being a member of every login role)."""
+        self.ensure_one()
+        return warehouse_grants.grants_config(self) or self._warehouse_config()
+
+    def _sync_warehouse_grants(self):
+        """Apply the catalog's restrictions to the warehouse's grants now (as superuser)."""
+        for connection in self:
+            summary = warehouse_grants.sync(connection)
+            connection.sudo().with_context(tracking_disable=True).write(
+                {"grants_synced_at": fields.Datetime.now(), "grants_sync_summary": summary}
+            )
+
+    def _schedule_grants_sync(self):
+        warehouse_grants.schedule_sync(self)
+
+    def action_sync_grants(self):
+        if not self.env.user.has_group("ipwb_catalog.group_ipwb_admin"):
+            raise AccessError(self.env._("Only Workbench Administrators sync warehouse grants."))
+        self._sync_warehouse_grants()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Warehouse grants synced"),
+                "message": "; ".join(self.mapped("grants_sync_summary")),
+                "type": "success",
+                "sticky": False,
+            },
+        }
+
+    @api.model
+    def _cron_sync_grants(self):
+        """Hourly: re-apply every enforced connection's grants (tables created by other means,
+        a sync lost with a crashed worker); one failing warehouse does not stop the others."""
+        for connection in self.search([("active", "=", True)]).filtered("grants_enforced"):
+            try:
+                with self.env.cr.savepoint():
+                    connection._sync_warehouse_grants()
+            except (UserError, IpwbError) as exc:
+                _logger.warning("grant sync of %s failed: %s", connection.name, exc)
+
     def _connect(self):
         """Open an engine connection; engine errors become a translated UserError."""
         self.ensure_one()
@@ -227,6 +292,7 @@ class IpwbConnection(models.Model):
             raise UserError(self.env._("Warehouse %(name)s: %(error)s", name=self.name, error=exc)) from None
         scanner = CatalogScanner(self)
         plan = scanner.apply(snapshot)
+        self._schedule_grants_sync()  # new tables: grants follow once the scan commits
         summary = plan.summary()
         summary.update({f"lineage_{k}": v for k, v in scanner.record_view_lineage(snapshot).items()})
         changes = sum(v for k, v in summary.items() if not k.startswith("lineage_kept"))

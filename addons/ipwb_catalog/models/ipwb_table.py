@@ -124,6 +124,10 @@ class IpwbTable(models.Model):
         "and to Workbench Administrators.",
     )
     restricted = fields.Boolean(tracking=True)
+    readers_display = fields.Char(
+        string="Who May Read", compute="_compute_readers_display", help="Who may query this table."
+    )
+    enforcement_display = fields.Char(string="Enforcement", compute="_compute_readers_display")
     slo_freshness_hours = fields.Float(string="Freshness SLO (h)", tracking=True)
     slo_completeness_pct = fields.Float(string="Completeness SLO (%)", tracking=True)
     can_govern = fields.Boolean(compute="_compute_can_govern", help="The current user is an Architect.")
@@ -159,6 +163,33 @@ class IpwbTable(models.Model):
         for table in self:
             table.full_name = f"{table.schema_name}.{table.name}" if table.schema_name else table.name
 
+    @api.depends("restricted", "team_id", "connection_id")
+    def _compute_readers_display(self):
+        for table in self:
+            if not table.restricted:
+                table.readers_display = self.env._("Every Workbench User")
+            elif table.team_id:
+                table.readers_display = self.env._(
+                    "Members of %s and Workbench Administrators", table.team_id.sudo().display_name
+                )
+            else:
+                table.readers_display = self.env._("Workbench Administrators only")
+            connection = table.connection_id.sudo()
+            if not connection.grants_enforced:
+                table.enforcement_display = self.env._(
+                    "Catalog only: this connection has no grants role, users' SQL runs as one shared "
+                    "reader role that can read it"
+                )
+            elif connection.grants_synced_at:
+                table.enforcement_display = self.env._(
+                    "Enforced by the warehouse (grants synced %s)",
+                    fields.Datetime.to_string(connection.grants_synced_at),
+                )
+            else:
+                table.enforcement_display = self.env._(
+                    "Enforced by the warehouse once grants are first synced"
+                )
+
     @api.depends_context("uid")
     def _compute_can_govern(self):
         architect = self.env.user.has_group("ipwb_catalog.group_ipwb_architect")
@@ -184,7 +215,11 @@ class IpwbTable(models.Model):
 
     def write(self, vals):
         check_field_groups(self, vals, SCANNED_TABLE_FIELDS, GOVERNANCE_TABLE_FIELDS)
-        return super().write(vals)
+        result = super().write(vals)
+        if {"restricted", "team_id"} & set(vals):
+            # the warehouse's grants follow once this change commits
+            self.connection_id._schedule_grants_sync()
+        return result
 
     @api.model_create_multi
     def create(self, vals_list):

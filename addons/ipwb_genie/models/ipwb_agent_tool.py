@@ -136,7 +136,7 @@ class IpwbAgentTool(models.Model):
         names = set(convert(self.sql_template).names)
         params = {k: v for k, v in arguments.items() if k in names}
         result = execute(
-            connection._warehouse_config(),
+            connection._user_warehouse_config(env.user),
             self.sql_template,
             params,
             timeout_s=float(connection.statement_timeout),

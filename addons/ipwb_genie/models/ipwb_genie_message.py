@@ -74,7 +74,7 @@ class IpwbGenieMessage(models.Model):
         started = time.perf_counter()
         try:
             result = execute(
-                connection._warehouse_config(),
+                connection._user_warehouse_config(self.env.user),
                 sql,
                 timeout_s=float(connection.statement_timeout),
                 max_rows=connection.max_rows,

@@ -122,8 +122,9 @@ def jsonable(value):
 
 
 def read_only_executor(env, connection, results, params=None):
-    """An NL→SQL executor; ``results[sql]`` receives (columns, rows, truncated, ms)."""
-    config = connection._warehouse_config()
+    """An NL→SQL executor; ``results[sql]`` receives (columns, rows, truncated, ms).
+    Runs as the current user's warehouse role (what they may read, nothing more)."""
+    config = connection._user_warehouse_config(env.user)
 
     def run(sql):
         started = time.perf_counter()

@@ -1,1 +1,10 @@
-from . import test_agent, test_generation, test_genie_ask, test_llm_model, test_rpc_fuzz, test_tour
+from . import (
+    test_agent,
+    test_generation,
+    test_genie_ask,
+    test_genie_grants,
+    test_llm_model,
+    test_outbound,
+    test_rpc_fuzz,
+    test_tour,
+)

@@ -130,7 +130,7 @@ class IpwbSqlService(models.AbstractModel):
         return [(sql[part.start : part.end], part.line, part.col) for part in parts]
 
     def _execute_one(self, connection, text, params, *, offset=0, token=None, allow_write=False, config=None):
-        config = config or connection._warehouse_config()
+        config = config or connection._user_warehouse_config(self.env.user)
         on_pid = None
         if token:
 
@@ -275,7 +275,7 @@ class IpwbSqlService(models.AbstractModel):
             config = (
                 connection._warehouse_writer_config()
                 if running.write_mode
-                else connection._warehouse_config()
+                else connection._warehouse_cancel_config()
             )
             return cancel(config, running.backend_pid)
         except IpwbError as exc:
@@ -345,7 +345,11 @@ class IpwbSqlService(models.AbstractModel):
         started = time.perf_counter()
         try:
             outcome = writer(
-                connection._warehouse_config(), sql, stream, params, max_rows=self._export_cap(fmt)
+                connection._user_warehouse_config(self.env.user),
+                sql,
+                stream,
+                params,
+                max_rows=self._export_cap(fmt),
             )
         except IpwbError as exc:
             result = self._failure_result(exc)
