@@ -37,10 +37,15 @@ def test_odoo_extract_of_system_parameters_on_an_admin_pipeline_is_refused(workb
         "config": json.dumps(config),
     }
     error = engineer.error_of("ipwb.pipeline.step", "create", step)
-    if error is None:  # saved: then Validate must refuse it
+    refused_at_save = error is not None
+    if not refused_at_save:  # saved: then Validate must refuse it
         error = engineer.error_of("ipwb.pipeline", "action_validate", [pipeline_id])
     assert refusal(error) in REFUSALS, f"the Data Engineer's odoo_extract step was accepted ({error})"
-    assert pipeline_state(workbench, pipeline_id) != "validated", "the pipeline must not be runnable"
+    steps = admin.call("ipwb.pipeline.step", "search_read", [("pipeline_id", "=", pipeline_id)], ["name"])
+    if refused_at_save:  # a refused save changes nothing: the admin's pipeline is as it was
+        assert [s["name"] for s in steps] == ["first"], steps
+    else:  # a saved secret step never makes the pipeline runnable
+        assert pipeline_state(workbench, pipeline_id) != "validated", "the pipeline must not be runnable"
 
 
 def test_server_action_reserved_to_settings_admins_fails_in_a_data_engineer_pipeline(

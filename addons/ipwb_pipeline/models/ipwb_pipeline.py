@@ -397,6 +397,8 @@ class IpwbPipeline(models.Model):
         if "owner_id" in vals and any(p.owner_id.id != vals["owner_id"] for p in self):
             self._check_owner_assignment(vals["owner_id"])
         result = super().write(vals)
+        if pipeline_rights.RUN_CONFIG_FIELDS & set(vals):
+            self._structure_changed()
         if {"schedule", "state", "active", "name", "owner_id"} & set(vals):
             self._sync_cron()
         return result
@@ -409,24 +411,13 @@ class IpwbPipeline(models.Model):
 
     @api.model
     def _may_assign_owner(self, owner_id):
-        """Runs execute with the owner's rights (cron user, Odoo extraction): only a Workbench
-        administrator may make someone else the owner of a pipeline."""
-        return (
-            not owner_id
-            or owner_id == self.env.uid
-            or self.env.su
-            or self.env.user.has_group("ipwb_catalog.group_ipwb_admin")
-        )
+        """Runs use the owner's rights: only an administrator may make someone else owner."""
+        return pipeline_rights.may_assign_owner(self.env, owner_id)
 
     @api.model
     def _check_owner_assignment(self, owner_id):
         if not self._may_assign_owner(owner_id):
-            raise AccessError(
-                self.env._(
-                    "Only a Workbench administrator may make another user the owner of a pipeline:"
-                    " its runs use the owner's access rights."
-                )
-            )
+            raise AccessError(pipeline_rights.owner_assignment_refused(self.env))
 
     def _sync_cron(self):
         """Create/update/archive each pipeline's schedule cron (active only in production)."""

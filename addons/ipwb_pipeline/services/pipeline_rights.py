@@ -27,6 +27,9 @@ ADMIN_GROUP = "ipwb_catalog.group_ipwb_admin"
 SYSTEM_FIELDS = frozenset({"steps_changed_by_id", "steps_changed_at"})
 #: non-layout step fields: writing anything else than these is a change of the steps
 LAYOUT_FIELDS = frozenset({"position_x", "position_y", "sequence"})
+#: pipeline fields that configure what its steps do (run parameters feed every step):
+#: writing them is a change of the steps
+RUN_CONFIG_FIELDS = frozenset({"params_json"})
 
 
 def runner_problem(pipeline):
@@ -123,3 +126,16 @@ def check_promoter(pipelines):
                 ", ".join(mine.mapped("name")),
             )
         )
+
+
+def may_assign_owner(env, owner_id):
+    """Runs use the owner's rights: only a Workbench administrator (or superuser code) may make
+    someone else the owner of a pipeline."""
+    return not owner_id or owner_id == env.uid or env.su or env.user.has_group(ADMIN_GROUP)
+
+
+def owner_assignment_refused(env):
+    return env._(
+        "Only a Workbench administrator may make another user the owner of a pipeline:"
+        " its runs use the owner's access rights."
+    )

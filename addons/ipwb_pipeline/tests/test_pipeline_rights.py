@@ -66,6 +66,17 @@ class TestPipelineRights(PipelineCase):
         self.assertEqual(seen, {"uid": self.engineer.id, "su": False, "login": self.engineer.login})
         self.assertIn(f"steps run with the rights of {self.engineer.login}", run.log)
 
+    def test_run_parameters_are_configuration_too(self):
+        # the defaults of the run parameters feed every step: changing them takes over
+        pipeline = self._whoami_pipeline(owner_id=self.admin.id)
+        pipeline.with_user(self.engineer).write(
+            {"params_json": json.dumps([{"name": "company", "default": "other"}])}
+        )
+        self.assertEqual(pipeline.owner_id, self.engineer)
+        self.assertEqual(pipeline.steps_changed_by_id, self.engineer)
+        pipeline.with_user(self.engineer).write({"description": "docs only"})
+        self.assertEqual(pipeline.steps_changed_by_id, self.engineer)
+
     def test_every_step_change_path_takes_the_pipeline_over(self):
         # create, unlink, the sync context set over RPC, the canvas layout (not a change)
         pipeline = self._whoami_pipeline(owner_id=self.admin.id)
