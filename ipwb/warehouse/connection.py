@@ -128,3 +128,13 @@ def _explain_connect_failure(config: WarehouseConfig, detail: str) -> str:
         hint = "see the server's message above"
     first_line = detail.strip().splitlines()[0] if detail.strip() else "unknown error"
     return f"Cannot connect to warehouse {config.describe()}: {first_line} ({hint})"
+
+
+def primary_message(exc: psycopg2.Error) -> str:
+    """PostgreSQL's primary error message (no DETAIL/HINT/CONTEXT), else the first line."""
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    if primary:
+        return str(primary)
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

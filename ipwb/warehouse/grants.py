@@ -41,7 +41,7 @@ import psycopg2.extensions
 from psycopg2 import sql
 
 from ipwb.errors import ConfigurationError, WarehouseError
-from ipwb.warehouse.connection import WarehouseConfig, connect
+from ipwb.warehouse.connection import WarehouseConfig, connect, primary_message
 from ipwb.warehouse.roles import verify_login_roles
 
 #: the key of the administrators' pseudo-team (they read every restricted relation)
@@ -257,7 +257,7 @@ def sync_grants(
         return dataclasses.replace(plan, problems=tuple(problems))
     except psycopg2.Error as exc:
         conn.rollback()
-        raise WarehouseError(f"Could not sync warehouse grants: {_primary(exc)}") from None
+        raise WarehouseError(f"Could not sync warehouse grants: {primary_message(exc)}") from None
     finally:
         conn.close()
 
@@ -341,21 +341,14 @@ def login_config(
         except (psycopg2.errors.DuplicateObject, psycopg2.errors.UniqueViolation) as exc:
             conn.rollback()
             if attempt == 2:
-                raise WarehouseError(f"Could not prepare the warehouse role: {_primary(exc)}") from None
+                raise WarehouseError(
+                    f"Could not prepare the warehouse role: {primary_message(exc)}"
+                ) from None
         except psycopg2.Error as exc:
             conn.rollback()
-            raise WarehouseError(f"Could not prepare the warehouse role: {_primary(exc)}") from None
+            raise WarehouseError(f"Could not prepare the warehouse role: {primary_message(exc)}") from None
         finally:
             conn.close()
     return dataclasses.replace(
         grants_config, user=role, password=derive_password(grants_config.password, role)
     )
-
-
-def _primary(exc: psycopg2.Error) -> str:
-    diag = getattr(exc, "diag", None)
-    primary = getattr(diag, "message_primary", None) if diag is not None else None
-    if primary:
-        return str(primary)
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -29,7 +29,7 @@ import psycopg2.extensions
 
 from ipwb.errors import ConfigurationError, QueryCancelled, QueryRefused, QueryTimeout, WarehouseError
 from ipwb.sql.split import position
-from ipwb.warehouse.connection import WarehouseConfig, connect
+from ipwb.warehouse.connection import WarehouseConfig, connect, primary_message
 
 #: seconds a statement may run unless the caller says otherwise
 DEFAULT_TIMEOUT_S = 30.0
@@ -127,7 +127,7 @@ def guarded_session(
             conn.commit()
     except psycopg2.Error as exc:
         _rollback_quietly(conn)
-        raise WarehouseError(f"The warehouse session failed: {_primary(exc)}") from None
+        raise WarehouseError(f"The warehouse session failed: {primary_message(exc)}") from None
     except BaseException:
         _rollback_quietly(conn)
         raise
@@ -145,7 +145,7 @@ def translate_error(
     query, the server's error position is mapped back to a line/column in it.
     """
     code = exc.pgcode or ""
-    message = _primary(exc)
+    message = primary_message(exc)
     if isinstance(exc, psycopg2.errors.QueryCanceled):
         elapsed_s = session.elapsed_ms() / 1000.0
         if "statement timeout" in message or elapsed_s >= session.timeout_s * 0.95:
@@ -202,7 +202,7 @@ def cancel(config: WarehouseConfig, backend_pid: int) -> bool:
             row = cur.fetchone()
         return bool(row and row[0])
     except psycopg2.Error as exc:
-        raise WarehouseError(f"Could not cancel backend {backend_pid}: {_primary(exc)}") from None
+        raise WarehouseError(f"Could not cancel backend {backend_pid}: {primary_message(exc)}") from None
     finally:
         conn.close()
 
@@ -217,15 +217,6 @@ def _error_position(
     if not 0 <= offset <= len(submitted):
         return None, None
     return position(submitted, offset)
-
-
-def _primary(exc: psycopg2.Error) -> str:
-    diag = getattr(exc, "diag", None)
-    primary = getattr(diag, "message_primary", None) if diag is not None else None
-    if primary:
-        return str(primary)
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _rollback_quietly(conn: psycopg2.extensions.connection) -> None:

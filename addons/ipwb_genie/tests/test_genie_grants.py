@@ -15,15 +15,6 @@ from ..services.warehouse import read_only_executor
 
 @tagged("post_install", "-at_install")
 class TestGenieGrants(GrantsFixture, TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._create_grants_fixture()
-
-    def setUp(self):
-        super().setUp()
-        self._restrict_for_test()
-
     def _executor(self, user):
         results = {}
         return read_only_executor(self.env(user=user), self.connection.with_user(user), results), results

@@ -4,8 +4,8 @@
 policy; an AI Orchestrator moving an administrator-keyed model clears its key."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from odoo.addons.ipwb_pipeline.tests.common import RecordingServer
 
 from odoo.tests import new_test_user, tagged
 
@@ -17,22 +17,6 @@ from .common import GenieCase
 PARAM = "ipwb.outbound_allowed_hosts"
 
 
-class _Hook(BaseHTTPRequestHandler):
-    received = []
-
-    def log_message(self, format, *args):
-        return
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        _Hook.received.append(json.loads(body))
-        data = json.dumps({"pad": "y" * 9000}).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
 @tagged("post_install", "-at_install")
 class TestGenieOutbound(GenieCase):
     @classmethod
@@ -41,12 +25,9 @@ class TestGenieOutbound(GenieCase):
         cls.wb_admin = new_test_user(cls.env, "genie_wb_admin", groups="ipwb_catalog.group_ipwb_admin")
 
     def test_webhook_tool_needs_the_allow_list(self):
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.addCleanup(server.server_close)
-        self.addCleanup(server.shutdown)
-        _Hook.received = []
-        port = server.server_address[1]
+        server = RecordingServer(body=json.dumps({"pad": "y" * 9000}))
+        self.addCleanup(server.close)
+        port = server.server.server_address[1]
         tool = (
             self.env["ipwb.agent.tool"]
             .with_user(self.orchestrator)
@@ -69,14 +50,14 @@ class TestGenieOutbound(GenieCase):
         failed = run.step_ids.filtered(lambda s: s.kind == "tool_error")
         self.assertIn("loopback address, refused unless allow-listed", failed.error)
         self.assertFalse(failed.output)
-        self.assertEqual(_Hook.received, [], "the tool's request never left")
+        self.assertEqual(server.requests, [], "the tool's request never left")
         # allow-listed: the answer reaches the model, truncated to 4 KB
         self.env["ir.config_parameter"].set_param(PARAM, f"127.0.0.1:{port}")
         self.peer.tool_call("probe", {})
         self.peer.reply("Fetched.")
         run = agent.with_user(self.user).run_agent("Fetch the login page")
         self.assertEqual(run.state, "done", run.error)
-        self.assertEqual(_Hook.received, [{}])
+        self.assertEqual([r["json"] for r in server.requests], [{}])
         output = run.step_ids.filtered(lambda s: s.kind == "tool").output
         self.assertTrue(output.startswith('{"pad": "yyy'))
         self.assertLessEqual(len(output), 4096)

@@ -23,10 +23,12 @@ QUERY = "SELECT who, salary FROM gold.ipwb_test_grants_payroll"
 
 class GrantsFixture(SqlUsersMixin):
     """Team A owns a restricted table; ann is in team A, ben in team B (also used by Genie's
-    tests). The table is restricted and synced in setUp, unrestricted and synced after."""
+    tests). The table is restricted and synced in setUp, unrestricted and synced after.
+    Mix it in before ``TransactionCase``."""
 
     @classmethod
-    def _create_grants_fixture(cls):
+    def setUpClass(cls):
+        super().setUpClass()
         cls._create_sql_users()
         run_as_writer(cls.env, SECRET_SQL)
         cls.team_a = cls.env["res.groups"].create({"name": "IPWB test payroll team"})
@@ -54,7 +56,8 @@ class GrantsFixture(SqlUsersMixin):
         )
         cls.service = cls.env["ipwb.sql.service"]
 
-    def _restrict_for_test(self):
+    def setUp(self):
+        super().setUp()
         self.assertTrue(self.connection.grants_enforced, "setup/test.sh configures a grants role")
         self.table.with_user(self.architect).write({"restricted": True, "team_id": self.team_a.id})
         self.connection._sync_warehouse_grants()
@@ -75,15 +78,6 @@ class GrantsFixture(SqlUsersMixin):
 
 @tagged("post_install", "-at_install")
 class TestSqlGrants(GrantsFixture, TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._create_grants_fixture()
-
-    def setUp(self):
-        super().setUp()
-        self._restrict_for_test()
-
     def test_owner_team_reads_other_team_is_refused_by_the_database(self):
         ok = self._run(self.ann)
         self.assertEqual(ok["status"], "success", ok["error"])
