@@ -3,7 +3,7 @@
 {
     "name": "InsightPulse Workbench: Catalog",
     "summary": "Workbench groups and menus, warehouse connections, metadata catalog and lineage",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "InsightPulse Workbench",
     "website": "https://github.com/insightpulse/workbench",
     "author": "InsightPulse",

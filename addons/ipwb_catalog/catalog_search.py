@@ -22,7 +22,10 @@ ranked and counted for the facets: a crowded tier is sampled, and ``total`` and 
 counts are over the ranked candidate window, not over every match in the catalog. An empty
 query lists boosted tables, then the others by name, from two index-ordered LIMITed scans.
 Record rules apply: every candidate subquery is restricted to ``_search``'s query, so
-restricted tables stay hidden.
+restricted tables stay hidden. Archived tables and columns are outside the indexes the search
+reads (partial on ``active``, see ``create_active_trigram_indexes``), and every subquery says
+``active`` so that the planner may use them: a warehouse where tables come and go searches as
+fast as a fresh one.
 """
 
 import math
@@ -185,7 +188,8 @@ def _candidates(env, visible, table_filters, column_filters, limit):
 
     def tables(condition):
         return SQL(
-            "(SELECT t.id, NULL::int AS column_id FROM ipwb_table t WHERE %s AND t.id IN %s LIMIT %s)",
+            "(SELECT t.id, NULL::int AS column_id FROM ipwb_table t"
+            " WHERE t.active AND %s AND t.id IN %s LIMIT %s)",
             condition,
             visible,
             CANDIDATES,
@@ -206,7 +210,7 @@ def _candidates(env, visible, table_filters, column_filters, limit):
     weak.append(
         SQL(
             "(SELECT c.table_id, c.id FROM ipwb_table t JOIN ipwb_column c ON c.table_id = t.id"
-            " WHERE %s AND c.active AND (%s) AND t.id IN %s LIMIT %s)",
+            " WHERE t.active AND %s AND c.active AND (%s) AND t.id IN %s LIMIT %s)",
             boosted,
             SQL(" OR ").join(column_filters[2:]),
             visible,
@@ -253,11 +257,11 @@ def catalog_search(Table, query, facets, limit):
             SQL(
                 """SELECT id, score, NULL::int, 0::float, 0::float, 0 FROM (
                        (SELECT t.id, t.full_name, %(boost)s::float AS score FROM ipwb_table t
-                         WHERE %(boosted)s AND t.id IN %(visible)s
+                         WHERE t.active AND %(boosted)s AND t.id IN %(visible)s
                          ORDER BY score DESC, t.full_name LIMIT %(window)s)
                        UNION ALL
                        (SELECT t.id, t.full_name, 0::float FROM ipwb_table t
-                         WHERE NOT COALESCE(%(boosted)s, FALSE) AND t.id IN %(visible)s
+                         WHERE t.active AND NOT COALESCE(%(boosted)s, FALSE) AND t.id IN %(visible)s
                          ORDER BY t.full_name LIMIT %(window)s)
                    ) listed
                    ORDER BY score DESC, full_name LIMIT %(window)s""",

@@ -13,6 +13,8 @@ import json
 import os
 import time
 
+import psycopg2.extensions
+
 from ipwb.catalog.odoo_bench import bench_queries, sql_lookup, time_calls
 from ipwb.errors import ConfigurationError
 from ipwb.integrations.odoo_rpc import OdooJsonRpc
@@ -46,12 +48,47 @@ def add_parser(benches: argparse._SubParsersAction) -> None:  # type: ignore[typ
         help="DSN of Odoo's database for the bare lookup on ipwb_table (default: pg_class of the warehouse)",
     )
     catalog.add_argument("--rounds", type=int, default=20, help="timed rounds over the queries (default 20)")
+    catalog.add_argument(
+        "--churn",
+        type=int,
+        default=0,
+        metavar="N",
+        help="then build N more tables, scan, drop them, rescan (archiving them) and time the same"
+        " searches again: a warehouse where tables come and go, against the fresh figure",
+    )
     catalog.set_defaults(func=run_catalog)
 
 
+def _churned_search(
+    args: argparse.Namespace,
+    warehouse: psycopg2.extensions.connection,
+    rpc: OdooJsonRpc,
+    connection_id: int,
+    *,
+    queries: list[str],
+    fresh_p95_ms: float,
+) -> dict[str, object]:
+    """Build ``--churn`` tables beside the bench schema, scan, drop them, rescan, re-time the search."""
+    churn_schema = f"{args.schema}_churn"
+    drop_bench_schema(warehouse, churn_schema)
+    build_bench_tables(warehouse, args.churn, schema=churn_schema)
+    rpc.call("ipwb.connection", "action_scan", [connection_id])
+    drop_bench_schema(warehouse, churn_schema)
+    start = time.perf_counter()
+    rpc.call("ipwb.connection", "action_scan", [connection_id])
+    archive_seconds = round(time.perf_counter() - start, 3)
+    latency = time_calls(lambda q: rpc.call("ipwb.table", "search_catalog", q, {}, 30), queries, args.rounds)
+    return {
+        "archived_tables": args.churn,
+        "archive_scan_seconds": archive_seconds,
+        "search_rpc": {"p50_ms": latency.p50_ms, "p95_ms": latency.p95_ms},
+        "ratio_p95_to_fresh": round(latency.p95_ms / max(fresh_p95_ms, 1e-6), 2),
+    }
+
+
 def run_catalog(args: argparse.Namespace) -> int:
-    if args.tables < 1 or args.rounds < 1:
-        raise ConfigurationError("--tables and --rounds must be at least 1")
+    if args.tables < 1 or args.rounds < 1 or args.churn < 0:
+        raise ConfigurationError("--tables and --rounds must be at least 1, --churn at least 0")
     password = os.environ.get(args.password_env)
     if not password:
         raise ConfigurationError(f"Set {args.password_env} to the password of {args.login!r}")
@@ -93,6 +130,10 @@ def run_catalog(args: argparse.Namespace) -> int:
         figures["bare_sql"] = {"table": table, "p50_ms": sql_latency.p50_ms, "p95_ms": sql_latency.p95_ms}
         figures["ratio_p50"] = round(rpc_latency.p50_ms / max(sql_latency.p50_ms, 1e-6), 1)
         figures["ratio_p95"] = round(rpc_latency.p95_ms / max(sql_latency.p95_ms, 1e-6), 1)
+        if args.churn > 0:
+            figures["churn"] = _churned_search(
+                args, warehouse, rpc, connection_id, queries=queries, fresh_p95_ms=rpc_latency.p95_ms
+            )
         if args.drop:
             drop_bench_schema(warehouse, args.schema)
             rpc.call("ipwb.connection", "action_scan", [connection_id])

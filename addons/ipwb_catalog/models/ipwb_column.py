@@ -3,7 +3,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from .ipwb_table import check_field_groups
+from .ipwb_table import check_field_groups, create_active_trigram_indexes
 
 #: mirrored from the warehouse (ipwb.warehouse.scan.COLUMN_FIELDS): the scanner writes them
 SCANNED_COLUMN_FIELDS = frozenset(
@@ -30,24 +30,29 @@ class IpwbColumn(models.Model):
     _order = "table_id, ordinal, id"
     _rec_names_search = ["name", "table_id"]
 
-    name = fields.Char(required=True, readonly=True, index="trigram", trim=False)
+    name = fields.Char(required=True, readonly=True, trim=False)
     table_id = fields.Many2one("ipwb.table", required=True, readonly=True, ondelete="cascade", index=True)
     table_full_name = fields.Char(related="table_id.full_name", string="Table Name")
     connection_id = fields.Many2one(related="table_id.connection_id", store=True, index=True)
     layer = fields.Selection(related="table_id.layer", store=True)
-    active = fields.Boolean(default=True, readonly=True, help="Archived when dropped from its table.")
+    active = fields.Boolean(
+        default=True, readonly=True, help="Archived when dropped from its table, or with its table."
+    )
     attnum = fields.Integer(readonly=True, help="pg_attribute.attnum: stable across renames.")
     ordinal = fields.Integer(readonly=True, help="Position among the table's current columns (1-based).")
     data_type = fields.Char(string="Type", readonly=True, trim=False)
     nullable = fields.Boolean(default=True, readonly=True)
     default_value = fields.Text(string="Default", readonly=True)
-    comment = fields.Text(string="Database Comment", readonly=True, index="trigram")
+    comment = fields.Text(string="Database Comment", readonly=True)
     is_primary_key = fields.Boolean(string="Primary Key", readonly=True)
     fk_refs = fields.Json(string="Foreign Key Targets", readonly=True, help="[[schema, table, column], …]")
     fk_reference = fields.Char(string="References", compute="_compute_fk_reference", store=True)
     is_pii = fields.Boolean(string="PII", help="Holds personal data (set by Architects).")
-    description = fields.Text(index="trigram", help="Written by people; the database comment is separate.")
+    description = fields.Text(help="Written by people; the database comment is separate.")
     tag_ids = fields.Many2many("ipwb.tag", string="Tags")
+
+    def init(self):
+        create_active_trigram_indexes(self.env, self._table, ("name", "comment", "description"))
 
     @api.depends("fk_refs")
     def _compute_fk_reference(self):

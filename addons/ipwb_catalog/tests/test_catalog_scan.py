@@ -167,6 +167,32 @@ class TestCatalogScan(TransactionCase):
         self.assertTrue(self.column(sales, "country").active)
         self.assertEqual(len(self.table("sales")), 1)
 
+    def test_columns_leave_and_return_with_their_table(self):
+        self.wh.execute("CREATE TABLE {schema}.churn (id int, amount numeric, memo text)")
+        self.wh.execute("CREATE TABLE {schema}.stays (id int, amount numeric)")
+        self.scan()
+        churn, stays = self.table("churn"), self.table("stays")
+        self.column(churn, "amount").write({"description": "Kept while archived"})
+
+        self.wh.execute("DROP TABLE {schema}.churn")
+        self.scan()
+        columns = churn.with_context(active_test=False).column_ids
+        self.assertEqual(columns.mapped("active"), [False, False, False], "archived with their table")
+        self.assertTrue(all(stays.column_ids.mapped("active")), "other tables' columns untouched")
+        self.assertFalse(
+            self.env["ipwb.column"].search([("table_id", "=", churn.id)]),
+            "an archived table's columns are not found",
+        )
+
+        # back without memo: the columns still there return, memo stays archived
+        self.wh.execute("CREATE TABLE {schema}.churn (id int, amount numeric)")
+        self.scan()
+        self.assertTrue(churn.active)
+        self.assertTrue(self.column(churn, "id").active)
+        self.assertTrue(self.column(churn, "amount").active)
+        self.assertEqual(self.column(churn, "amount").description, "Kept while archived")
+        self.assertFalse(self.column(churn, "memo").active, "dropped while archived: stays archived")
+
     def test_column_rename_keeps_description(self):
         self.wh.execute("CREATE TABLE {schema}.ledger (id int, amt numeric)")
         self.scan()

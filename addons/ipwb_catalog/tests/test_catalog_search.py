@@ -199,11 +199,28 @@ class TestCatalogSearch(TransactionCase):
         self.assertNotIn("ledger", self.names("vat_amount", env=self.env(user=outsider)))
         self.assertIn("ledger", self.names("ledger", env=self.env(user=member)))
 
-    def test_trigram_indexes_exist(self):
+    def test_trigram_indexes_cover_active_rows_only(self):
+        """Archived tables and columns are outside the search's indexes (churn, issue #20)."""
         self.env.cr.execute(
-            "SELECT indexdef FROM pg_indexes WHERE tablename IN ('ipwb_table', 'ipwb_column')"
-            " AND indexdef LIKE '%%gin_trgm_ops%%'"
+            """SELECT i.indrelid::regclass::text, a.attname, pg_get_expr(i.indpred, i.indrelid)
+                 FROM pg_index i
+                 JOIN pg_opclass o ON o.oid = i.indclass[0]
+                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                WHERE o.opcname = 'gin_trgm_ops'
+                  AND i.indrelid IN ('ipwb_table'::regclass, 'ipwb_column'::regclass)"""
         )
-        definitions = " ".join(row[0] for row in self.env.cr.fetchall())
-        self.assertIn("ipwb_table", definitions)
-        self.assertIn("ipwb_column", definitions)
+        rows = self.env.cr.fetchall()
+        self.assertEqual(
+            {(table, column) for table, column, _predicate in rows},
+            {
+                ("ipwb_table", "name"),
+                ("ipwb_table", "full_name"),
+                ("ipwb_table", "comment"),
+                ("ipwb_table", "description"),
+                ("ipwb_column", "name"),
+                ("ipwb_column", "comment"),
+                ("ipwb_column", "description"),
+            },
+        )
+        self.assertEqual(len(rows), 7, "one index per column (the full ones are dropped)")
+        self.assertEqual({predicate for _table, _column, predicate in rows}, {"active"})
