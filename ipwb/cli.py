@@ -22,7 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ipwb.commands.genie",
     "ipwb.commands.lineage",
     "ipwb.commands.spec",
-    "ipwb.commands.bench",
+    "ipwb.bench.cli",
     "ipwb.commands.guardian",
     "ipwb.commands.finance",
 )

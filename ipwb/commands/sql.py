@@ -12,7 +12,7 @@ import csv
 import json
 import sys
 
-from ipwb.commands.odoo_login import add_odoo_arguments, odoo_session
+from ipwb.bench import sql as sql_bench
 from ipwb.errors import ConfigurationError
 from ipwb.warehouse.connection import WarehouseConfig
 
@@ -49,24 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     check.add_argument("file", metavar="FILE|-")
     check.set_defaults(func=classify_command)
 
-    add_bench_parser(commands, "bench")
-
-
-def add_bench_parser(subparsers: argparse._SubParsersAction, name: str) -> None:  # type: ignore[type-arg]
-    """The SQL benchmark, as ``ipwb sql bench`` and as ``ipwb bench sql`` (the issue's spelling)."""
-    bench = subparsers.add_parser(name, help="guarded executor vs raw psycopg2 on a generated result")
-    bench.add_argument("--dsn", required=True)
-    bench.add_argument("--rows", type=int, default=10_000)
-    bench.add_argument("--repeat", type=int, default=5)
-    add_odoo_arguments(
-        bench,
-        url_help="also time the same result through a running workbench (JSON-RPC)",
-        login_help="a Workbench user login",
-    )
-    bench.add_argument(
-        "--connection-id", type=int, help="ipwb.connection to run on (default: the default one)"
-    )
-    bench.set_defaults(func=bench_command)
+    sql_bench.add_parser(commands, "bench")
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -107,23 +90,6 @@ def classify_command(args: argparse.Namespace) -> int:
     classification = classify(convert(_read(args.file)).checkable, strict=args.strict)
     print(json.dumps(classification.as_dict(), indent=2))
     return 3 if classification.refusals(allow_write=args.allow_write) else 0
-
-
-def bench_command(args: argparse.Namespace) -> int:
-    from ipwb.warehouse.execbench import run_bench  # noqa: PLC0415
-
-    config = WarehouseConfig.from_dsn(args.dsn)
-    session = odoo_session(args)
-    if session is None:
-        print(run_bench(config, rows=args.rows, repeat=args.repeat).describe())
-        return 0
-    from ipwb.warehouse.odoo_execbench import run_odoo_bench  # noqa: PLC0415
-
-    report = run_odoo_bench(
-        config, session, rows=args.rows, repeat=args.repeat, connection_id=args.connection_id
-    )
-    print(report.describe())
-    return 0
 
 
 def _read(path: str) -> str:

@@ -4,18 +4,16 @@ Why spec vs result (as Dagster's ``AssetCheckSpec``/``AssetCheckResult``): a
 :class:`Rule` declares *what* is checked (its step of the 8-step cycle, a stable code, a
 severity and whether a failure blocks promotion); running it yields a :class:`RuleResult`
 holding the :class:`Finding` objects it produced, each placed on a ``file:line:col``. The
-registry is a plain ordered tuple (:data:`RULES`) plus :func:`register_rule` for rules
-added by addons, so the CLI, CI and Odoo all run the same cycle.
+built-in rules are data (:mod:`ipwb.guardian.builtin`); :mod:`ipwb.guardian.registry` adds
+the rules registered by addons, so the CLI, CI and Odoo all run the same cycle. This module
+imports no rule, so every rule module may import it.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
-
-from ipwb.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from ipwb.guardian.context import Context
@@ -149,30 +147,3 @@ class Report:
             "summary": self.summary(),
             "results": [r.as_dict() for r in self.results],
         }
-
-
-_lock = threading.Lock()
-_extra: list[Rule] = []
-
-
-def register_rule(rule: Rule) -> Rule:
-    """Add a rule after the built-in ones (codes are unique)."""
-    from ipwb.guardian.cycle import builtin_rules  # noqa: PLC0415 - avoid an import cycle
-
-    with _lock:
-        if rule.step not in STEPS:
-            raise ConfigurationError(f"unknown Guardian step {rule.step!r}; use one of {', '.join(STEPS)}")
-        if any(r.code == rule.code for r in (*builtin_rules(), *_extra)):
-            raise ConfigurationError(f"Guardian rule {rule.code!r} is already registered")
-        _extra.append(rule)
-    return rule
-
-
-def unregister_rule(code: str) -> None:
-    with _lock:
-        _extra[:] = [r for r in _extra if r.code != code]
-
-
-def extra_rules() -> tuple[Rule, ...]:
-    with _lock:
-        return tuple(_extra)

@@ -7,14 +7,16 @@ import importlib
 
 import pytest
 
+from ipwb.bench.dag import random_layered_nodes
 from ipwb.dag import Graph
-from ipwb.dag.benchmark import random_layered_nodes
 
 MODULES = [
     "ipwb.dag.graph",
     "ipwb.dag.scheduler",
     "ipwb.dag.backfill",
-    "ipwb.dag.benchmark",
+    "ipwb.bench.dag",
+    "ipwb.bench.figures",
+    "ipwb.bench.cli",
     "ipwb.specs.yamlio",
     "ipwb.specs.schedule",
     "ipwb.specs.schemas",

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ipwb.commands import bench, spec
+from ipwb.bench import cli as bench
+from ipwb.commands import spec
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"

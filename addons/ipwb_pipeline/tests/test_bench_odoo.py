@@ -5,9 +5,9 @@ HTTP server; the run worker is driven in-process (test mode has no cron thread).
 
 from odoo.tests import HttpCase, tagged
 
+from ipwb.bench.pipeline import bench_pipeline_odoo
 from ipwb.errors import ConfigurationError, IntegrationError
 from ipwb.integrations.odoo_rpc import OdooJsonRpc
-from ipwb.pipeline.odoo_bench import bench_pipeline_odoo
 
 
 @tagged("post_install", "-at_install")

@@ -4,8 +4,8 @@ import logging
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ipwb.bench.sql_odoo import run_odoo_bench
 from ipwb.integrations.odoo_rpc import OdooJsonRpc
-from ipwb.warehouse.odoo_execbench import run_odoo_bench
 
 _logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ import json
 import psycopg2
 import pytest
 
-from ipwb.commands import bench_catalog
-from ipwb.warehouse.bench import BENCH_COLUMNS, bench_catalog_engine, drop_bench_schema
+from ipwb.bench import catalog_engine as bench_catalog
+from ipwb.bench.catalog_engine import BENCH_COLUMNS, bench_catalog_engine, drop_bench_schema
 from ipwb.warehouse.introspect import introspect
 
 

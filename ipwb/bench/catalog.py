@@ -3,23 +3,50 @@
 Needs a running Odoo with ``ipwb_catalog`` (``setup/run.sh``) and its warehouse; the scan
 and the searches go through Odoo's JSON-RPC like the web client's, so the figures include
 HTTP, the ORM, access rules and the ranking query. Registered into the ``ipwb bench`` group
-by :mod:`ipwb.commands.bench`.
+by :mod:`ipwb.bench.cli`. The tables come from :func:`ipwb.bench.catalog_engine.build_bench_tables`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import time
+from collections.abc import Callable
 
 import psycopg2.extensions
 
-from ipwb.catalog.odoo_bench import bench_queries, sql_lookup, time_calls
+from ipwb.bench.catalog_engine import build_bench_tables, drop_bench_schema
+from ipwb.bench.figures import emit, time_calls
+from ipwb.bench.session import login
 from ipwb.errors import ConfigurationError
 from ipwb.integrations.odoo_rpc import OdooJsonRpc
-from ipwb.warehouse.bench import build_bench_tables, drop_bench_schema
 from ipwb.warehouse.connection import WarehouseConfig, connect
+
+
+def bench_queries(n_tables: int) -> list[str]:
+    """Exact, prefix, column-name and fuzzy queries over the generated tables."""
+    middle = max(0, n_tables // 2)
+    return [
+        f"t_{middle:06d}",  # exact table name
+        f"t_{middle:06d}"[:6],  # prefix
+        "amount",  # a column of every table
+        "quantitiy",  # fuzzy column (typo)
+        "benchmark table",  # comment text
+    ]
+
+
+def sql_lookup(conn: psycopg2.extensions.connection, table: str) -> Callable[[str], object]:
+    """A bare indexed lookup: ``ipwb_table`` by name prefix (Odoo's DB) or ``pg_class`` (warehouse)."""
+
+    def lookup(query: str) -> object:
+        prefix = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with conn.cursor() as cur:
+            if table == "ipwb_table":
+                cur.execute("SELECT id, name FROM ipwb_table WHERE name ILIKE %s LIMIT 30", (prefix,))
+            else:
+                cur.execute("SELECT oid, relname FROM pg_class WHERE relname LIKE %s LIMIT 30", (prefix,))
+            return cur.fetchall()
+
+    return lookup
 
 
 def add_parser(benches: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -89,11 +116,9 @@ def _churned_search(
 def run_catalog(args: argparse.Namespace) -> int:
     if args.tables < 1 or args.rounds < 1 or args.churn < 0:
         raise ConfigurationError("--tables and --rounds must be at least 1, --churn at least 0")
-    password = os.environ.get(args.password_env)
-    if not password:
-        raise ConfigurationError(f"Set {args.password_env} to the password of {args.login!r}")
+    # logged in (or refused) before anything is built
+    rpc = login(args.url, args.db, args.login, args.password_env)
     warehouse = connect(WarehouseConfig.from_dsn(args.dsn, application_name="ipwb-bench"))
-    rpc = OdooJsonRpc(args.url)
     figures: dict[str, object] = {"tables": args.tables}
     try:
         if not args.reuse:
@@ -101,7 +126,6 @@ def run_catalog(args: argparse.Namespace) -> int:
             start = time.perf_counter()
             build_bench_tables(warehouse, args.tables, schema=args.schema)
             figures["build_seconds"] = round(time.perf_counter() - start, 3)
-        rpc.authenticate(args.db, args.login, password)
         connection_id = args.connection_id
         if connection_id is None:
             found = rpc.call("ipwb.connection", "search", [("is_default", "=", True)], limit=1)
@@ -139,5 +163,5 @@ def run_catalog(args: argparse.Namespace) -> int:
             rpc.call("ipwb.connection", "action_scan", [connection_id])
     finally:
         warehouse.close()
-    print(json.dumps(figures, indent=2))
+    emit(figures, as_json=True)
     return 0

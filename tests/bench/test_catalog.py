@@ -17,8 +17,9 @@ from typing import Any
 import psycopg2
 import pytest
 
-from ipwb.catalog.odoo_bench import percentile, sql_lookup, time_calls
-from ipwb.commands import bench_catalog_odoo
+from ipwb.bench import catalog as bench_catalog_odoo
+from ipwb.bench.catalog import sql_lookup
+from ipwb.bench.figures import percentile, time_calls
 from ipwb.errors import ConfigurationError, IntegrationError
 from ipwb.integrations.odoo_rpc import OdooJsonRpc
 from ipwb.warehouse.introspect import introspect

@@ -3,7 +3,7 @@
 The Odoo path is what the SQL editor does for "Run": an authenticated JSON-RPC call to
 ``ipwb.sql.service.run`` — HTTP, the ORM, access checks, the guarded executor, history
 recording and JSON encoding of every row. The raw and guarded figures come from
-:func:`ipwb.warehouse.execbench.run_bench` on the same query and row count. A page is
+:func:`ipwb.bench.sql_engine.run_bench` on the same query and row count. A page is
 capped by the connection's "Display Row Cap": the report says how many rows came back
 and compares like with like. Figures are medians, printed — nothing asserts on them.
 """
@@ -14,10 +14,10 @@ import dataclasses
 import statistics
 import time
 
+from ipwb.bench.sql_engine import BENCH_QUERY, run_bench
 from ipwb.errors import IntegrationError
 from ipwb.integrations.odoo_rpc import OdooJsonRpc
 from ipwb.warehouse.connection import WarehouseConfig
-from ipwb.warehouse.execbench import BENCH_QUERY, run_bench
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,18 +1,22 @@
-"""Benchmark of the validation cycle: N generated table specs and one pipeline per 10 tables.
+"""``ipwb bench guardian``: the validation cycle on N generated table specs and one pipeline per 10 tables.
 
 Prints figures only (files per second, time per rule); never a pass/fail on timings.
 """
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ipwb.bench.figures import emit
+from ipwb.errors import ConfigurationError
 from ipwb.guardian.context import Context
-from ipwb.guardian.cycle import rules, run_rule
+from ipwb.guardian.cycle import run_rule
 from ipwb.guardian.cycle import validate_paths as _validate_paths
+from ipwb.guardian.registry import rules
 from ipwb.specs.validate import validate_paths as spec_validate_paths
 
 _TABLE = """name: silver_t{n}
@@ -92,3 +96,19 @@ def bench_guardian(tables: int = 200, repeat: int = 3) -> GuardianBench:
             per_rule[rule.code] = (time.perf_counter() - started) * 1000
         files = len(report.files)
         return GuardianBench(tables, files, best, files / best if best else 0.0, report.ok, per_rule)
+
+
+def add_parser(benches: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    guardian = benches.add_parser("guardian", help="time the Guardian validation cycle on N generated specs")
+    guardian.add_argument("--tables", type=int, default=200, help="table specs to generate (default 200)")
+    guardian.add_argument("--repeat", type=int, default=3, help="best of N timings (default 3)")
+    guardian.add_argument("--json", action="store_true", help="print the figures as JSON")
+    guardian.set_defaults(func=run_guardian)
+
+
+def run_guardian(args: argparse.Namespace) -> int:
+    if args.tables < 1 or args.repeat < 1:
+        raise ConfigurationError("--tables and --repeat must be at least 1")
+    result = bench_guardian(args.tables, args.repeat)
+    emit(asdict(result), as_json=args.json, lines=result.lines())
+    return 0

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from ipwb import cli
-from ipwb.pipeline.odoo_bench import NOOP_ACTION, noop_spec
+from ipwb.bench.pipeline import NOOP_ACTION, noop_spec
 from ipwb.specs import PipelineSpec, check_text
 
 

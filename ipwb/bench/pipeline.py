@@ -1,6 +1,6 @@
-"""``ipwb bench pipeline --odoo-url …``: per-step overhead of a real run through a workbench.
+"""``ipwb bench pipeline``: the engine's DAG figures and, with ``--odoo-url``, a real run's.
 
-The engine figures (:mod:`ipwb.dag.benchmark`) measure the scheduler alone; this one measures
+The engine figures (:mod:`ipwb.bench.dag`) measure the scheduler alone; ``--odoo-url`` measures
 what a step costs inside Odoo: an N-step no-op pipeline (server-action steps running
 ``ipwb_pipeline.noop``) is imported as a spec over JSON-RPC, validated, queued with "Run now",
 and executed by the workbench's own run worker (its cron thread). The figures come from what
@@ -11,12 +11,15 @@ entries, logs). Nothing is asserted on timings; a run that does not succeed is a
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
-from ipwb.dag.benchmark import random_layered_nodes
+from ipwb.bench.dag import bench_pipeline, random_layered_nodes
+from ipwb.bench.figures import emit
+from ipwb.bench.session import add_odoo_arguments, odoo_session
 from ipwb.errors import ConfigurationError, IntegrationError
 from ipwb.integrations.odoo_rpc import OdooJsonRpc
 from ipwb.specs.model import PipelineSpec, StepSpec
@@ -170,3 +173,44 @@ def bench_pipeline_odoo(
         run_s=float(run["duration"] or 0.0),
         steps_total_s=sum(float(s["duration"] or 0.0) for s in step_runs),
     )
+
+
+def add_parser(benches: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    pipeline = benches.add_parser(
+        "pipeline", help="validation time and engine overhead per step of a no-op DAG"
+    )
+    pipeline.add_argument("--nodes", type=int, default=1000, help="number of steps (default 1000)")
+    pipeline.add_argument("--parallelism", type=int, default=8, help="worker threads (default 8)")
+    pipeline.add_argument("--seed", type=int, default=42, help="random DAG seed (default 42)")
+    pipeline.add_argument("--repeat", type=int, default=3, help="best of N timings (default 3)")
+    pipeline.add_argument("--json", action="store_true", help="print the figures as JSON")
+    add_odoo_arguments(
+        pipeline,
+        url_help="also run an N-step no-op pipeline through a running workbench's worker (JSON-RPC)",
+        login_help="a Data Engineer login",
+    )
+    pipeline.add_argument(
+        "--odoo-steps", type=int, default=100, help="steps of the pipeline run through Odoo (default 100)"
+    )
+    pipeline.add_argument(
+        "--odoo-timeout", type=float, default=600, help="seconds to wait for the run (default 600)"
+    )
+    pipeline.set_defaults(func=run_pipeline)
+
+
+def run_pipeline(args: argparse.Namespace) -> int:
+    if args.nodes < 1 or args.parallelism < 1 or args.repeat < 1:
+        raise ConfigurationError("--nodes, --parallelism and --repeat must be at least 1")
+    if args.odoo_url and args.odoo_steps < 1:
+        raise ConfigurationError("--odoo-steps must be at least 1")
+    # logged in (or refused) before any timing
+    odoo = odoo_session(args)
+    result = bench_pipeline(args.nodes, parallelism=args.parallelism, seed=args.seed, repeat=args.repeat)
+    through = None
+    if odoo is not None:
+        through = bench_pipeline_odoo(odoo, args.odoo_steps, seed=args.seed, timeout_s=args.odoo_timeout)
+    figures: dict[str, object] = asdict(result)
+    if through is not None:
+        figures["odoo"] = through.to_dict()
+    emit(figures, as_json=args.json, lines=result.lines() + (through.lines() if through else []))
+    return 0

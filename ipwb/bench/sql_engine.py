@@ -17,7 +17,7 @@ from ipwb.sql.params import bind
 from ipwb.warehouse.connection import WarehouseConfig, connect
 from ipwb.warehouse.execute import MAX_PAGE_ROWS, execute
 
-#: the benchmark query (``{{rows}}``: the row count), also run through Odoo by ``odoo_execbench``
+#: the benchmark query (``{{rows}}``: the row count), also run through Odoo by :mod:`ipwb.bench.sql_odoo`
 BENCH_QUERY = (
     "SELECT g AS id, md5(g::text) AS label, g * 1.5 AS amount FROM generate_series(1, {{rows}}::int) AS g"
 )

@@ -1,6 +1,6 @@
 """The ``--odoo-url/--odoo-db/--odoo-login/--password-env`` options shared by the benches that
 can also go through a running workbench (``ipwb bench sql``, ``ipwb bench pipeline``), and the
-logged-in JSON-RPC session they give."""
+logged-in JSON-RPC session every workbench benchmark uses (:func:`login`)."""
 
 from __future__ import annotations
 
@@ -27,9 +27,16 @@ def odoo_session(args: argparse.Namespace) -> OdooJsonRpc | None:
     the environment variable named by ``--password-env``, never from the command line."""
     if not args.odoo_url:
         return None
-    password = os.environ.get(args.password_env)
-    if not args.odoo_db or not password:
+    if not args.odoo_db or not os.environ.get(args.password_env):
         raise ConfigurationError(f"--odoo-url needs --odoo-db and the password in ${args.password_env}")
-    session = OdooJsonRpc(args.odoo_url)
-    session.authenticate(args.odoo_db, args.odoo_login, password)
+    return login(args.odoo_url, args.odoo_db, args.odoo_login, args.password_env)
+
+
+def login(url: str, db: str, user: str, password_env: str) -> OdooJsonRpc:
+    """A JSON-RPC session logged in as ``user``; the password comes from ``$password_env``."""
+    password = os.environ.get(password_env)
+    if not password:
+        raise ConfigurationError(f"Set {password_env} to the password of {user!r}")
+    session = OdooJsonRpc(url)
+    session.authenticate(db, user, password)
     return session
