@@ -106,13 +106,14 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _model_settings(settings: Mapping[str, Any], name: str) -> dict[str, Any]:
-    """The settings with ``name`` as the only model (no fallback to another one)."""
+def _model_settings(settings: Mapping[str, Any], name: str) -> tuple[dict[str, Any], str]:
+    """The settings with ``name`` as the only model (no fallback to another one), and the
+    entry's name."""
     entries = [m for m in settings.get("models") or [] if name in (m.get("name"), m.get("model"))]
     if not entries:
         raise ConfigurationError(f"No model named {name!r} in the model settings")
     entry = {k: v for k, v in entries[0].items() if k != "fallbacks"}
-    return {**settings, "models": [entry]}
+    return {**settings, "models": [entry]}, str(entry.get("name") or entry["model"])
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -173,10 +174,12 @@ def _reports(args: argparse.Namespace, eval_set: Any, catalog: Any, dsn: str | N
     first = settings["models"][0]
     reports = []
     for name in args.model or [str(first.get("name") or first["model"])]:
-        one = _model_settings(settings, name)
+        one, entry_name = _model_settings(settings, name)
         gateway = Gateway.from_data(one, outbound=operator_policy(one))
         nl2sql = Nl2Sql(catalog, gateway, k=args.k, max_attempts=args.attempts)
         reports.append(
-            evaluation.run_eval(eval_set, catalog, k=args.k, nl2sql=nl2sql, executor=executor, model=name)
+            evaluation.run_eval(
+                eval_set, catalog, k=args.k, nl2sql=nl2sql, executor=executor, model=entry_name
+            )
         )
     return reports

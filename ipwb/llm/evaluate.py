@@ -40,6 +40,7 @@ from ipwb.llm.eval_diagnose import (
     mismatch_reason,
     results_match,
 )
+from ipwb.llm.gateway import SessionBudget
 from ipwb.llm.nl2sql import Executor, Nl2Sql
 from ipwb.llm.retrieval import SchemaIndex
 from ipwb.llm.sqlcheck import check_sql
@@ -69,6 +70,9 @@ class EvalCase:
     sql: str = ""
     expect: str = ANSWER
     tags: tuple[str, ...] = ()
+    #: for a refusal or not-in-data item: a query a model might write, which the catalog
+    #: check and the guard must refuse (the set's own test runs it)
+    probe: str = ""
 
     @property
     def answerable(self) -> bool:
@@ -258,8 +262,11 @@ def parse_eval_set(data: Any, source: str = "evaluation set") -> EvalSet:
         if not isinstance(tags, list | tuple):
             problems.append(f"{where}: tags must be a list")
             continue
+        if raw.get("probe") and expect == ANSWER:
+            problems.append(f"{where}: 'probe' is only for a question that must not be answered")
+            continue
         case = EvalCase(str(raw["id"]), str(raw["question"]), str(raw.get("sql") or ""), expect,
-                        tuple(str(t) for t in tags))  # fmt: skip
+                        tuple(str(t) for t in tags), str(raw.get("probe") or ""))  # fmt: skip
         if case.id in seen:
             problems.append(f"{where}: duplicate id {case.id!r}")
         seen.add(case.id)
@@ -304,6 +311,7 @@ def run_eval(
     executor: Executor | None = None,
     user: str = "genie-eval",
     model: str = "",
+    session: SessionBudget | None = None,
     progress: Callable[[CaseResult], None] | None = None,
 ) -> EvalReport:
     """Recall@k always; execution accuracy when both ``nl2sql`` and ``executor`` are given."""
@@ -333,6 +341,7 @@ def evaluate_case(
     *,
     user: str,
     model: str = "",
+    session: SessionBudget | None = None,
 ) -> None:
     """Fill ``result`` with the model's answer to one question and its verdict."""
     case = result.case
@@ -345,7 +354,9 @@ def evaluate_case(
             result.reason, result.detail = Reason.REFERENCE_FAILED, str(exc)
             return
     try:
-        generated = nl2sql.generate(case.question, user=user, model=model or None, feature="nl2sql_eval")
+        generated = nl2sql.generate(
+            case.question, user=user, model=model or None, session=session, feature="nl2sql_eval"
+        )
     except IpwbError as exc:
         result.reason, result.detail = Reason.ERROR, str(exc)
         return

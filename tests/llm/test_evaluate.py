@@ -29,6 +29,7 @@ from ipwb.llm.evaluate import (
 )
 from ipwb.llm.nl2sql import Nl2Sql
 from ipwb.llm.readonly import readonly_executor
+from ipwb.llm.sqlcheck import InvalidSql, check_sql
 from ipwb.testing.openai_peer import OpenAIPeer
 from ipwb.warehouse.connection import WarehouseConfig
 from tests.finance.test_finance_warehouse import _load_invoice_and_bill
@@ -93,6 +94,11 @@ def test_shipped_set_fits_the_live_catalog_of_the_built_warehouse(catalog: Catal
     answerable = [r for r in results if r.case.answerable]
     recall = sum(r.recall for r in answerable) / len(answerable)
     assert 0.9 <= recall <= 1.0
+    refusals = [c for c in eval_set.cases if not c.answerable]
+    assert all(c.probe for c in refusals)
+    for case in refusals:  # what a model might write for them is refused before any execution
+        with pytest.raises(InvalidSql):
+            check_sql(case.probe, catalog)
     narrow = [r for r in retrieval_results(eval_set, catalog, k=1) if r.case.answerable]
     assert sum(r.recall for r in narrow) / len(narrow) < recall  # the metric depends on k
 
