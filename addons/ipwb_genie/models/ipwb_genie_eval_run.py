@@ -3,6 +3,8 @@
 import datetime
 import logging
 
+from odoo.addons.ipwb_pipeline.services import run_worker
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -51,12 +53,12 @@ class IpwbGenieEvalRun(models.Model):
     accuracy = fields.Float(
         string="Execution Accuracy (%)",
         digits=(5, 1),
-        group_operator="avg",
+        aggregator="avg",
         help="Share of evaluated questions answered right: the model's rows equal the reference "
         "query's rows (as a multiset, ordered when the reference sorts; numbers to 4 decimals), "
         "or no query for a question that must be refused.",
     )
-    recall = fields.Float(string="Schema Recall (%)", digits=(5, 1), group_operator="avg")
+    recall = fields.Float(string="Schema Recall (%)", digits=(5, 1), aggregator="avg")
     cost_usd = fields.Float(string="Cost (USD)", digits=(16, 6))
     summary = fields.Text()
     error = fields.Text()
@@ -104,10 +106,13 @@ class IpwbGenieEvalRun(models.Model):
         self._fail_stale()
         done = self.browse()
         while limit is None or len(done) < limit:
+            self.env.flush_all()  # the claim below reads the table, not the ORM cache
             self.env.cr.execute(
                 SQL(
-                    "SELECT id FROM %s WHERE state = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+                    "SELECT id FROM %s WHERE state = 'queued' AND NOT id = ANY(%s)"
+                    " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
                     SQL.identifier(self._table),
+                    done.ids,
                 )
             )
             row = self.env.cr.fetchone()
@@ -123,9 +128,8 @@ class IpwbGenieEvalRun(models.Model):
 
     def _commit(self):
         # the worker commits per run by design (a long run must not hold one transaction
-        # with its claim); a test's transaction is never committed
-        if not self.env.registry.in_test_mode():
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+        # with its claim); like the pipeline worker, never inside a test
+        run_worker.commit(self.env)
 
     def _fail_stale(self):
         stale = self.sudo().search(
