@@ -83,9 +83,10 @@ class TestGenieEvalSet(TransactionCase):
         catalog = live_catalog(self.connection._warehouse_config(), ["gold", "bi"])
         self.eval_set.check_against(catalog)
         self.assertGreaterEqual(len(self.eval_set.cases), 80)
+        execute = readonly_executor(self.reader, timeout_s=30)
         for case in self.eval_set.cases:
             if case.answerable:
-                _columns, rows = self.executor(case.sql)
+                _columns, rows = execute(case.sql)
                 self.assertTrue(rows, f"{case.id}: no rows on the demo warehouse")
                 values = [v for row in rows for v in row]
                 self.assertTrue(any(v is not None for v in values), f"{case.id}: only NULLs")
@@ -94,7 +95,7 @@ class TestGenieEvalSet(TransactionCase):
                 check_sql(case.probe, catalog)
             if case.expect == "refuse":  # and the guard refuses it before any database work
                 with self.assertRaises(IpwbError, msg=case.id):
-                    self.executor(case.probe)
+                    execute(case.probe)
 
     def test_evaluation_reports_the_scripted_truth(self):
         self.assertIsNotNone(evaluation, "Genie is installed with the finance domain")
@@ -127,8 +128,8 @@ class TestGenieEvalSet(TransactionCase):
             )
             run = self.env["ipwb.genie.eval.run"].browse(wizard.action_run()["res_id"])
             self.env["ipwb.genie.eval.run"]._cron_run_queued()
+            self.assertEqual(run.state, "done", run.error)
             self.assertEqual(peer.pending, 0)
-        self.assertEqual(run.state, "done", run.error)
         total = len(self.eval_set.cases)
         self.assertEqual((run.questions, run.evaluated), (total, total))
         self.assertEqual(run.correct, total - len(WRONG))
