@@ -20,6 +20,8 @@
         "views/ipwb_agent_views.xml",
         "views/ipwb_genie_wizard_views.xml",
         "views/res_config_settings_views.xml",
+        "views/ipwb_genie_eval_views.xml",
+        "data/ipwb_genie_eval_cron.xml",
         "views/ipwb_genie_menus.xml",
     ],
     "assets": {

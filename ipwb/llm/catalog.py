@@ -1,7 +1,8 @@
 """The warehouse catalog as NL→SQL sees it: plain data in, immutable dataclasses out.
 
 The Odoo side builds this from ``ipwb.table``/``ipwb.column`` records and the CLI from a
-YAML file (``specs/genie/finance_catalog.yaml``); both give the same shape::
+live warehouse (:mod:`ipwb.llm.catalog_export`) or a snapshot ``ipwb genie catalog-export``
+wrote; both give the same shape::
 
     tables:
       - schema: silver

@@ -1,43 +1,37 @@
-"""A minimal read-only executor for the CLI evaluation and tests.
+"""A read-only executor for the CLI evaluation and tests: the SQL editor's guarded one.
 
-The SQL editor's guarded executor (``ipwb.warehouse.execute``) is what interactive
-features use; the evaluation only needs "run this SELECT, give me rows, never write", so
-this small stand-in keeps :mod:`ipwb.llm.evaluate` usable headless: a read-only
-transaction, a statement timeout, a row cap, and database errors turned into
-:class:`~ipwb.errors.WarehouseError` (which the repair loop and the harness understand).
+Model-written SQL is untrusted input, so the evaluation runs it exactly as the SQL editor
+runs a user's statement (:func:`ipwb.warehouse.execute.execute`): the guard classifies it
+first (writes, DDL, ``set_config``, ``dblink``… are refused before any connection), then it
+runs in a READ ONLY transaction under a statement timeout, with a row cap. A result larger
+than the cap is an error, not a silently shortened answer (comparing a truncated result
+would be comparing the wrong thing).
 """
 
 from __future__ import annotations
 
-import psycopg2
-
 from ipwb.errors import WarehouseError
 from ipwb.llm.nl2sql import Executor, QueryResult
-from ipwb.warehouse.connection import WarehouseConfig, connect
+from ipwb.warehouse.connection import WarehouseConfig
+from ipwb.warehouse.execute import MAX_PAGE_ROWS, execute
+
+#: default statement timeout of the evaluation (seconds)
+DEFAULT_TIMEOUT_S = 30.0
 
 
 def readonly_executor(
-    target: str | WarehouseConfig, *, statement_timeout_ms: int = 30_000, max_rows: int = 100_000
+    target: str | WarehouseConfig,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    max_rows: int = MAX_PAGE_ROWS,
 ) -> Executor:
-    """An :data:`~ipwb.llm.nl2sql.Executor` opening one connection per statement."""
+    """An :data:`~ipwb.llm.nl2sql.Executor` over the guarded executor (one connection per statement)."""
     config = WarehouseConfig.from_dsn(target) if isinstance(target, str) else target
 
-    def execute(sql: str) -> QueryResult:
-        conn = connect(config)
-        try:
-            conn.set_session(readonly=True, autocommit=False)
-            with conn.cursor() as cur:
-                cur.execute("SET LOCAL statement_timeout = %s", (int(statement_timeout_ms),))
-                cur.execute(sql)
-                columns = [d[0] for d in cur.description or ()]
-                rows = cur.fetchmany(max_rows + 1) if cur.description else []
-            if len(rows) > max_rows:
-                raise WarehouseError(f"The query returned more than {max_rows} rows")
-            return columns, [tuple(r) for r in rows]
-        except psycopg2.Error as exc:
-            lines = (exc.pgerror or str(exc)).strip().splitlines()
-            raise WarehouseError(f"Query failed: {lines[0] if lines else type(exc).__name__}") from None
-        finally:
-            conn.close()  # never committed: closing discards the read-only transaction
+    def run(sql: str) -> QueryResult:
+        result = execute(config, sql, timeout_s=timeout_s, max_rows=max_rows)
+        if result.truncated:
+            raise WarehouseError(f"The query returned more than {max_rows} rows")
+        return result.column_names, result.rows
 
-    return execute
+    return run

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ipwb.errors import WarehouseError
@@ -16,7 +14,35 @@ from ipwb.testing.openai_peer import OpenAIPeer
 
 from .conftest import make_gateway
 
-CATALOG = Catalog.load(Path(__file__).resolve().parents[2] / "specs" / "genie" / "finance_catalog.yaml")
+CATALOG = Catalog.from_data(
+    {
+        "tables": [
+            {
+                "schema": "silver",
+                "name": "partners",
+                "description": "Customers and vendors",
+                "columns": [
+                    {"name": "partner_id", "type": "bigint"},
+                    {"name": "partner_name", "type": "text"},
+                    {"name": "tin", "type": "text", "description": "Taxpayer identification number"},
+                    {"name": "partner_type", "type": "text", "description": "customer, vendor or both"},
+                ],
+            },
+            {
+                "schema": "gold",
+                "name": "fin_qap",
+                "description": "Quarterly alphalist of payees (vendors withheld from)",
+                "columns": [
+                    {"name": "partner_id", "type": "bigint"},
+                    {"name": "atc", "type": "text"},
+                    {"name": "tax_withheld", "type": "numeric"},
+                ],
+                "foreign_keys": [{"columns": ["partner_id"], "references": "silver.partners"}],
+            },
+            {"schema": "ops", "name": "weather", "columns": [{"name": "rain_mm", "type": "numeric"}]},
+        ]
+    }
+)
 QUESTION = "Vendors without a TIN on file"
 BAD = "```sql\nSELECT partner_name FROM silver.partners WHERE vendor_tin IS NULL\n```"
 GOOD = "Here you go:\n```sql\nSELECT partner_name FROM silver.partners WHERE tin IS NULL\n```"

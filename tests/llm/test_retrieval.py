@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import doctest
 import random
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 import ipwb.llm.retrieval
 from ipwb.llm.catalog import Catalog
-from ipwb.llm.evaluate import load_eval_set, retrieval_results
 from ipwb.llm.retrieval import SchemaIndex, tokenize
-
-SPECS = Path(__file__).resolve().parents[2] / "specs" / "genie"
 
 
 def test_doctests() -> None:
@@ -69,19 +63,7 @@ def test_synonyms_from_catalog_and_defaults() -> None:
     assert index.search("customer tin", k=1)[0].qualified in {"s.partners", "s.invoices"}
 
 
-def test_offline_recall_on_the_shipped_finance_set_is_a_real_number() -> None:
-    eval_set = load_eval_set(SPECS / "finance_eval.yaml")
-    assert len(eval_set.cases) >= 50
-    results = retrieval_results(eval_set, k=10)
-    recall = sum(r.recall for r in results) / len(results)
-    assert 0.9 <= recall <= 1.0
-    assert all(r.gold_tables for r in results)
-    # k=1 cannot cover the multi-table questions: the metric really depends on k
-    narrow = retrieval_results(eval_set, k=1)
-    assert sum(r.recall for r in narrow) / len(narrow) < recall
-
-
-def _distractors(count: int) -> list[dict[str, Any]]:
+def distractors(count: int) -> list[dict[str, Any]]:
     rng = random.Random(7)
     subjects = [
         "stock",
@@ -126,17 +108,3 @@ def _distractors(count: int) -> list[dict[str, Any]]:
             }
         )
     return tables
-
-
-def test_recall_holds_among_hundreds_of_unrelated_tables(tmp_path: Path) -> None:
-    data = yaml.safe_load((SPECS / "finance_catalog.yaml").read_text())
-    data["tables"] = data["tables"] + _distractors(400)
-    (tmp_path / "big_catalog.yaml").write_text(yaml.safe_dump(data))
-    eval_data = yaml.safe_load((SPECS / "finance_eval.yaml").read_text())
-    eval_data["catalog"] = "big_catalog.yaml"
-    (tmp_path / "set.yaml").write_text(yaml.safe_dump(eval_data))
-    eval_set = load_eval_set(tmp_path / "set.yaml")
-    assert len(eval_set.catalog.tables) > 400
-    results = retrieval_results(eval_set, k=10)
-    assert sum(r.recall for r in results) / len(results) >= 0.9
-    assert not any(t.startswith("ops") for r in results[:5] for t in r.retrieved[:1])

@@ -17,14 +17,14 @@ from ipwb.specs.validate import detect_kind
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
-#: YAML under specs/ that is not a spec: Genie's catalog and evaluation set (own loaders) and
+#: YAML under specs/ that is not a spec: Genie's evaluation set (own loader) and
 #: the files of dbt projects (dbt validates those)
 DBT_FILES = {
     p.relative_to(SPECS).as_posix()
     for project in SPECS.rglob("dbt_project.yml")
     for p in project.parent.rglob("*.y*ml")
 }
-NOT_SPECS = {"genie/finance_catalog.yaml", "genie/finance_eval.yaml"} | DBT_FILES
+NOT_SPECS = {"genie/finance_eval.yaml"} | DBT_FILES
 EXAMPLES = sorted(p for p in SPECS.rglob("*.y*ml") if p.relative_to(SPECS).as_posix() not in NOT_SPECS)
 
 

@@ -5,6 +5,8 @@ from . import (
     ipwb_agent_tool,
     ipwb_dq_scorecard,
     ipwb_genie_conversation,
+    ipwb_genie_eval_result,
+    ipwb_genie_eval_run,
     ipwb_genie_message,
     ipwb_llm_model,
     ipwb_llm_trace,
