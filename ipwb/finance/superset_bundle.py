@@ -11,6 +11,7 @@ datasets, charts and filters consistent with the gold specs; a test compares the
 from __future__ import annotations
 
 import sys
+import zipfile
 from pathlib import Path
 
 import yaml
@@ -251,11 +252,33 @@ def write(specs: Path, folder: Path) -> list[Path]:
     return written
 
 
+def zip_bundle(specs: Path, target: Path, *, assets: bool = False) -> Path:
+    """The bundle as an import zip (files under a ``bir_finance/`` folder, as Superset exports).
+
+    ``assets``: metadata type ``assets``, for ``POST /api/v1/assets/import/``, which overwrites
+    databases, datasets, charts and the dashboard (a *Dashboard* import overwrites only the
+    dashboard and keeps existing charts and datasets as they are)."""
+    files = bundle(specs)
+    if assets:
+        files["metadata.yaml"] = {**files["metadata.yaml"], "type": "assets"}
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for relative, content in files.items():
+            archive.writestr(f"bir_finance/{relative}", render(content))
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    """``[FOLDER]``: rewrite the bundle's YAML (default: the addon's); ``--zip FILE
+    [--assets]``: write an import zip instead."""
+    args = list(sys.argv[1:] if argv is None else argv)
     root = Path(__file__).resolve().parents[2]
+    specs = root / "specs" / "tables" / "finance"
+    if "--zip" in args:
+        target = Path(args[args.index("--zip") + 1])
+        print(zip_bundle(specs, target, assets="--assets" in args))
+        return 0
     folder = Path(args[0]) if args else root / "addons" / "ipwb_finance_bir" / "data" / "superset"
-    for path in write(root / "specs" / "tables" / "finance", folder):
+    for path in write(specs, folder):
         print(path)
     return 0
 
