@@ -45,6 +45,11 @@ class WarehouseError(IpwbError):
     """The warehouse could not be reached or answered with an error."""
 
 
+class ReconciliationError(IpwbError):
+    """Odoo's side of a reconciliation cannot be computed (a report definition or an
+    export this version does not understand): the run fails instead of guessing."""
+
+
 class QueryRefused(IpwbError):
     """A statement was refused before execution (read-only mode, hostile construct)."""
 

@@ -18,6 +18,7 @@
         "views/ipwb_bir_form_views.xml",
         "views/ipwb_finance_run_views.xml",
         "views/ipwb_domain_template_views.xml",
+        "views/ipwb_sawt_government_views.xml",
         "data/ipwb_finance_dq_checks.xml",
         "data/ipwb_finance_pipeline.xml",
     ],

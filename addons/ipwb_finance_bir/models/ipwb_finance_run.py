@@ -1,5 +1,6 @@
 # Copyright 2026 InsightPulse
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import dataclasses
 import datetime
 import logging
 import os
@@ -10,10 +11,9 @@ from odoo.exceptions import AccessError, UserError
 from ipwb.errors import IpwbError
 from ipwb.finance import marts
 from ipwb.finance import warehouse as wh
-from ipwb.finance.reconcile import compare
 from ipwb.pipeline.sqlstep import script_lineage
 
-from ..services import demo_data, odoo_figures, pipeline_steps
+from ..services import demo_data, pipeline_steps, reconciliation, sawt_basis
 
 _logger = logging.getLogger(__name__)
 
@@ -64,6 +64,10 @@ class IpwbFinanceRun(models.Model):
         compute="_compute_reconciliation",
     )
     differences = fields.Text(compute="_compute_reconciliation")
+    reconciled_periods = fields.Char(
+        help="Quarters whose gold changed in this run and were reconciled with Odoo (the others "
+        "were reconciled when they were published)."
+    )
     catalog_message = fields.Char(string="Catalog", help="What the run registered in the catalog.")
 
     def _reconcile_step(self):
@@ -271,22 +275,18 @@ class IpwbFinanceRun(models.Model):
     # ------------------------------------------------------------------------------ engine
 
     def _reconcile(self, conn, schemas, companies, date_from, date_to):
-        """Differences between gold and Odoo (2550Q tag rule, 2307 export) for the period."""
-        env = companies.env
-        differences = compare(
-            "VAT 2550M",
-            odoo_figures.vat_lines(env, companies, date_from, date_to),
-            marts.gold_vat_lines(conn, schemas, date_from, date_to),
+        """Differences between staged gold and Odoo (l10n_ph tax report, 2307 export, SAWT and
+        SLSP from the journal items) for the changed quarters of the period, and
+        ``{quarter: differences}`` of the quarters reconciled."""
+        published = dataclasses.replace(schemas, staging=False)
+        return reconciliation.reconcile_changed(
+            conn,
+            schemas.staged(),
+            published,
+            companies,
+            (date_from, date_to),
+            sawt_quarters=sawt_basis.payment_quarters(companies),
         )
-        odoo_ewt = odoo_figures.ewt_2307(env, companies, date_from, date_to)
-        gold_ewt = marts.gold_ewt(conn, schemas, date_from, date_to)
-        for index, label in ((0, "EWT income payment (2307)"), (1, "EWT withheld (2307)")):
-            differences += compare(
-                label,
-                {key: amounts[index] for key, amounts in odoo_ewt.items()},
-                {key: amounts[index] for key, amounts in gold_ewt.items()},
-            )
-        return differences
 
     def _register_catalog(self, conn, schemas):
         """Gold tables in the catalog (layer, domain, owner, SLO, not-null checks) and the

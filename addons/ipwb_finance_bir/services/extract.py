@@ -14,7 +14,10 @@ from odoo.tools import config
 
 from ipwb.errors import ConfigurationError
 from ipwb.finance import warehouse as wh
+from ipwb.finance.bir import is_ewt_atc
 from ipwb.warehouse.connection import WarehouseConfig
+
+from . import sawt_basis
 
 CHUNK = 500
 
@@ -78,6 +81,7 @@ def company_payload(company):
         "vat": company.vat or "",
         "branch_code": company.partner_id.branch_code or "000",
         "currency": company.currency_id.name,
+        "sawt_basis": company.ipwb_sawt_basis or "accrual",
     }
 
 
@@ -88,6 +92,7 @@ def partner_payload(partner):
         "vat": partner.vat or "",
         "branch_code": partner.branch_code or "000",
         "is_company": bool(partner.is_company),
+        "is_government": bool(partner.commercial_partner_id.ipwb_is_government),
         "commercial_partner_id": partner.commercial_partner_id.id,
         "first_name": partner.first_name or "",
         "middle_name": partner.middle_name or "",
@@ -128,6 +133,7 @@ def move_payload(move):
         "amount_total_signed": move.amount_total_signed,
         "reversed_entry_id": move.reversed_entry_id.id or None,
         "payment_state": move.payment_state or None,
+        "paid_date": sawt_basis.paid_date(move),
     }
 
 
@@ -171,6 +177,18 @@ def payment_payload(payment):
     }
 
 
+def _input_vat(expense):
+    """The VAT part of an expense's tax (company currency): withholding taxes are not input
+    VAT. Mixed taxes: each percent VAT tax applied to the untaxed amount."""
+    taxes = expense.tax_ids
+    vat = taxes.filtered(lambda tax: not is_ewt_atc(tax.l10n_ph_atc))
+    if vat == taxes:
+        return expense.tax_amount
+    untaxed = expense.total_amount - expense.tax_amount
+    rounding = expense.company_currency_id or expense.company_id.currency_id
+    return rounding.round(sum(untaxed * tax.amount / 100 for tax in vat if tax.amount_type == "percent"))
+
+
 def expense_payload(expense):
     return {
         "id": expense.id,
@@ -183,6 +201,7 @@ def expense_payload(expense):
         "category": expense.product_id.name or "",
         "total_amount": expense.total_amount,
         "tax_amount": expense.tax_amount,
+        "input_vat": _input_vat(expense),
         "state": expense.state,
         "payment_mode": expense.payment_mode or "",
     }
@@ -255,12 +274,18 @@ def extract(env, conn, schemas, companies):
             [("id", "in", companies.ids)],
             _rows_of("res_company", company_payload),
             False,
+            "sawt_basis",
         ),
         Source("account_tax", "account.tax", company, _rows_of("account_tax", tax_payload), False),
         Source(
-            "res_partner", "res.partner", shared_or_company, _rows_of("res_partner", partner_payload), False
+            "res_partner",
+            "res.partner",
+            shared_or_company,
+            _rows_of("res_partner", partner_payload),
+            False,
+            "is_government",
         ),
-        Source("account_move", "account.move", company, _move_rows, True),
+        Source("account_move", "account.move", company, _move_rows, True, "paid_date"),
         Source(
             "account_payment",
             "account.payment",
@@ -270,7 +295,7 @@ def extract(env, conn, schemas, companies):
             "company_id",
         ),
         Source(
-            "hr_expense", "hr.expense", company, _rows_of("hr_expense", expense_payload), True, "company_id"
+            "hr_expense", "hr.expense", company, _rows_of("hr_expense", expense_payload), True, "input_vat"
         ),
     )
     loaded = dict.fromkeys(wh.ENTITIES, 0)

@@ -119,9 +119,9 @@ def reconcile(finance_run, params, companies):
     except ValueError as exc:
         raise UserError(env._("Finance pipeline: invalid period parameter (%s).", exc)) from None
     with warehouse(env) as conn:
-        differences = []
+        differences, periods = [], {}
         if date_from and date_to:
-            differences = finance_run._reconcile(conn, SCHEMAS.staged(), companies, date_from, date_to)
+            differences, periods = finance_run._reconcile(conn, SCHEMAS, companies, date_from, date_to)
         if differences:
             error = UserError(
                 env._(
@@ -137,9 +137,16 @@ def reconcile(finance_run, params, companies):
         "date_from": date_from,
         "date_to": date_to,
         "reconcile_result": "ok" if date_from else "skipped",
+        "reconciled_periods": reconciled_periods(periods),
     }
     with warehouse(env) as conn:
         values["catalog_message"] = finance_run._register_catalog(conn, SCHEMAS)
     finance_run.write(values)
     _merge_counts(finance_run, counts)
-    return {"reconciliation": values["reconcile_result"], "published": counts}
+    return {"reconciliation": values["reconcile_result"], "periods": periods, "published": counts}
+
+
+def reconciled_periods(periods):
+    """The quarters a run reconciled, for the run record (quarters whose gold did not change
+    were reconciled by the run that published them)."""
+    return ", ".join(sorted(periods)) or "none changed"

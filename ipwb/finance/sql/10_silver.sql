@@ -9,7 +9,8 @@ SELECT b.source_id AS company_id,
        left(regexp_replace(coalesce(b.payload ->> 'vat', ''), '\D', '', 'g'), 9) AS tin,
        nullif(b.payload ->> 'vat', '') AS vat,
        coalesce(nullif(b.payload ->> 'branch_code', ''), '000') AS branch_code,
-       b.payload ->> 'currency' AS currency
+       b.payload ->> 'currency' AS currency,
+       coalesce(nullif(b.payload ->> 'sawt_basis', ''), 'accrual') AS sawt_basis
 FROM (SELECT DISTINCT ON (source_id) * FROM {bronze}.odoo_res_company ORDER BY source_id, load_seq DESC) b
 WHERE NOT b.is_deleted;
 ALTER TABLE {silver}.fin_companies ADD PRIMARY KEY (company_id);
@@ -22,6 +23,7 @@ SELECT b.source_id AS partner_id,
        coalesce(nullif(b.payload ->> 'branch_code', ''), '000') AS branch_code,
        nullif(b.payload ->> 'vat', '') AS vat,
        coalesce((b.payload ->> 'is_company')::boolean, false) AS is_company,
+       coalesce((b.payload ->> 'is_government')::boolean, false) AS is_government,
        (b.payload ->> 'commercial_partner_id')::bigint AS commercial_partner_id,
        nullif(b.payload ->> 'first_name', '') AS first_name,
        nullif(b.payload ->> 'middle_name', '') AS middle_name,
@@ -69,6 +71,7 @@ SELECT m.source_id AS move_id,
        (m.payload ->> 'amount_total_signed')::numeric(16, 2) AS amount_total,
        (m.payload ->> 'reversed_entry_id')::bigint AS reversed_entry_id,
        m.payload ->> 'payment_state' AS payment_state,
+       (m.payload ->> 'paid_date')::date AS paid_date,
        m.source_write_date AS updated_at
 FROM (SELECT DISTINCT ON (source_id) * FROM {bronze}.odoo_account_move ORDER BY source_id, load_seq DESC) m
 LEFT JOIN {silver}.fin_partners p ON p.partner_id = (m.payload ->> 'commercial_partner_id')::bigint
@@ -169,6 +172,7 @@ SELECT b.source_id AS expense_id,
        coalesce(nullif(b.payload ->> 'category', ''), 'Uncategorised') AS category,
        (b.payload ->> 'total_amount')::numeric(16, 2) AS total_amount,
        (b.payload ->> 'tax_amount')::numeric(16, 2) AS tax_amount,
+       coalesce((b.payload ->> 'input_vat')::numeric(16, 2), 0) AS input_vat,
        b.payload ->> 'state' AS state,
        b.payload ->> 'payment_mode' AS payment_mode
 FROM (SELECT DISTINCT ON (source_id) * FROM {bronze}.odoo_hr_expense ORDER BY source_id, load_seq DESC) b

@@ -86,13 +86,16 @@ GROUP BY company_id, company_name, company_tin, quarter, payee_tin, payee_branch
 ALTER TABLE {gold}.fin_qap
     ADD PRIMARY KEY (company_id, quarter, payee_tin, payee_branch_code, payee_name, atc, tax_rate);
 
--- SAWT: summary alphalist of taxes withheld *from us* by customers (sale-side EWT).
+-- SAWT: summary alphalist of taxes withheld *from us* by customers (sale-side EWT). A
+-- company listing by payment date (res.company ipwb_sawt_basis = 'payment') lists an
+-- invoice's withholding in the quarter it was settled, and not while it is open.
 DROP TABLE IF EXISTS {gold}.fin_sawt;
 CREATE TABLE {gold}.fin_sawt AS
 SELECT a.company_id,
        c.name AS company_name,
        c.tin AS company_tin,
-       to_char(a.period_month, 'YYYY-"Q"Q') AS quarter,
+       CASE WHEN c.sawt_basis = 'payment' THEN to_char(i.paid_date, 'YYYY-"Q"Q')
+            ELSE to_char(a.period_month, 'YYYY-"Q"Q') END AS quarter,
        coalesce(i.partner_tin, '') AS payor_tin,
        coalesce(i.partner_branch_code, '000') AS payor_branch_code,
        coalesce(i.partner_name, '') AS payor_name,
@@ -104,6 +107,7 @@ FROM {silver}.fin_tax_amounts a
 JOIN {silver}.fin_taxes t ON t.tax_id = a.tax_id AND t.is_ewt AND t.type_tax_use = 'sale'
 JOIN {silver}.fin_invoices i ON i.move_id = a.move_id
 LEFT JOIN {silver}.fin_companies c ON c.company_id = a.company_id
+WHERE c.sawt_basis IS DISTINCT FROM 'payment' OR i.paid_date IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
 ALTER TABLE {gold}.fin_sawt
     ADD PRIMARY KEY (company_id, quarter, payor_tin, payor_branch_code, payor_name, atc, tax_rate);
@@ -155,16 +159,20 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7;
 ALTER TABLE {gold}.fin_slsp_purchases
     ADD PRIMARY KEY (company_id, quarter, supplier_tin, supplier_branch_code, supplier_name);
 
--- Expense spend by month, employee and category.
+-- Expense spend by month, employee and category, with the input VAT claimable on it.
 DROP TABLE IF EXISTS {gold}.fin_expense_spend;
 CREATE TABLE {gold}.fin_expense_spend AS
 SELECT e.company_id, c.name AS company_name, c.tin AS company_tin,
        e.period_month, e.employee_id, e.employee_name, e.department, e.category,
        count(*) AS expenses,
        sum(e.total_amount)::numeric(16, 2) AS total_amount,
-       sum(e.tax_amount)::numeric(16, 2) AS tax_amount
+       sum(e.tax_amount)::numeric(16, 2) AS tax_amount,
+       sum(e.total_amount - e.tax_amount)::numeric(16, 2) AS untaxed_amount,
+       sum(e.input_vat)::numeric(16, 2) AS input_vat
 FROM {silver}.fin_expenses e
 LEFT JOIN {silver}.fin_companies c ON c.company_id = e.company_id
+-- only approved or posted expenses are spend (drafts, submitted and refused are not)
+WHERE e.state IN ('approved', 'done')
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
 ALTER TABLE {gold}.fin_expense_spend
     ADD PRIMARY KEY (company_id, period_month, employee_id, employee_name, department, category);
