@@ -69,6 +69,10 @@ GOLD_TABLES: tuple[str, ...] = (
     "fin_slsp_sales",
     "fin_slsp_purchases",
     "fin_expense_spend",
+    "fin_filers",
+    "fin_payees",
+    "fin_atc",
+    "fin_0619e",
 )
 
 
@@ -107,6 +111,16 @@ GOLD_DOCS: dict[str, tuple[str, tuple[str, ...]]] = {
         "Employee expense spend by month, employee, department and category.",
         ("company_id", "period_month", "employee_id", "category"),
     ),
+    "fin_filers": ("Each company's BIR identity: registered name, TIN + branch, RDO code.", ("company_id",)),
+    "fin_payees": (
+        "Partners as BIR lists name them: TIN + branch, registered or personal names, address.",
+        ("partner_id",),
+    ),
+    "fin_atc": ("Expanded withholding ATCs and their nature of payment.", ("atc", "tax_rate")),
+    "fin_0619e": (
+        "Monthly remittance of expanded withholding (BIR 0619-E) by ATC.",
+        ("company_id", "period_month", "atc"),
+    ),
 }
 
 #: views of the ``bi`` schema (the BI tool's contract) → the gold table each exposes
@@ -120,6 +134,10 @@ BI_VIEWS: dict[str, str] = {
     "summary_list_sales": "fin_slsp_sales",
     "summary_list_purchases": "fin_slsp_purchases",
     "expense_spend": "fin_expense_spend",
+    "filers": "fin_filers",
+    "payees": "fin_payees",
+    "withholding_atc": "fin_atc",
+    "withholding_remittance_0619e": "fin_0619e",
 }
 
 
