@@ -78,6 +78,9 @@ def company_payload(company):
         "vat": company.vat or "",
         "branch_code": company.partner_id.branch_code or "000",
         "currency": company.currency_id.name,
+        "rdo_code": company.ipwb_bir_rdo_code or "",
+        "registered_name": company.partner_id.commercial_company_name or company.name or "",
+        "address": _address(company.partner_id),
     }
 
 
@@ -93,6 +96,7 @@ def partner_payload(partner):
         "middle_name": partner.middle_name or "",
         "last_name": partner.last_name or "",
         "address": _address(partner),
+        "country_code": partner.country_id.code or "",
     }
 
 
@@ -255,10 +259,16 @@ def extract(env, conn, schemas, companies):
             [("id", "in", companies.ids)],
             _rows_of("res_company", company_payload),
             False,
+            "rdo_code",
         ),
         Source("account_tax", "account.tax", company, _rows_of("account_tax", tax_payload), False),
         Source(
-            "res_partner", "res.partner", shared_or_company, _rows_of("res_partner", partner_payload), False
+            "res_partner",
+            "res.partner",
+            shared_or_company,
+            _rows_of("res_partner", partner_payload),
+            False,
+            "country_code",
         ),
         Source("account_move", "account.move", company, _move_rows, True),
         Source(

@@ -1,1 +1,1 @@
-from . import test_bir_form, test_demo_data, test_domain_template, test_finance_pipeline
+from . import test_bir_form, test_demo_data, test_domain_template, test_filings, test_finance_pipeline
