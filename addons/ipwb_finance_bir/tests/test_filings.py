@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from psycopg2 import sql
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
@@ -34,9 +35,12 @@ class TestBirFilings(TransactionCase):
         demo_data.generate(cls.env, seed=11, year=YEAR, invoices_per_month=1, bills_per_month=1)
         cls.company = cls.env.ref(demo_data.COMPANY_XMLID)
         cls.manager = new_test_user(
-            cls.env, "ipwb_fin_filer", groups=f"{FINANCE},base.group_user", company_ids=cls.company.ids
+            cls.env,
+            "ipwb_fin_filer",
+            groups=f"{FINANCE},base.group_user",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
         )
-        cls.manager.company_ids |= cls.company
 
     def setUp(self):
         super().setUp()
@@ -123,7 +127,7 @@ class TestBirFilings(TransactionCase):
         # every file is stored with the run: who and when
         files = run.filing_attachment_ids
         self.assertEqual(len(files), 4 * (4 * 2 + 3 * 2 + 1 + 2))
-        self.assertEqual(set(files.mapped("create_uid")), self.manager)
+        self.assertEqual(files.mapped("create_uid"), self.manager)
         self.assertTrue(all(run.name in f.description for f in files))
         self._check_refusals(run)
 

@@ -94,10 +94,14 @@ class IpwbBirFilingWizard(models.TransientModel):
         except IpwbError as exc:
             raise UserError(self.env._("Invalid period: %s", exc)) from None
         run = self.finance_run_id
+        # whole months: a run without period parameters reconciles from the first to the last entry
         if (
             run.date_from
             and run.date_to
-            and (period.first_day < run.date_from or period.last_day > run.date_to)
+            and (
+                period.first_day < run.date_from.replace(day=1)
+                or period.last_day.replace(day=1) > run.date_to
+            )
         ):
             raise UserError(
                 self.env._(
