@@ -112,15 +112,9 @@ GOLD_DOCS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("company_id", "period_month", "employee_id", "category"),
     ),
     "fin_filers": ("Each company's BIR identity: registered name, TIN + branch, RDO code.", ("company_id",)),
-    "fin_payees": (
-        "Partners as BIR lists name them: TIN + branch, registered or personal names, address.",
-        ("partner_id",),
-    ),
+    "fin_payees": ("Partners as BIR lists name them: TIN + branch, names, address.", ("partner_id",)),
     "fin_atc": ("Expanded withholding ATCs and their nature of payment.", ("atc", "tax_rate")),
-    "fin_0619e": (
-        "Monthly remittance of expanded withholding (BIR 0619-E) by ATC.",
-        ("company_id", "period_month", "atc"),
-    ),
+    "fin_0619e": ("Monthly EWT remittance (BIR 0619-E) by ATC.", ("company_id", "period_month", "atc")),
 }
 
 #: views of the ``bi`` schema (the BI tool's contract) → the gold table each exposes
