@@ -110,3 +110,10 @@ class OutboundRefused(IpwbError):
     credentials or an odd IP spelling, or a redirect to any of those. Never retried."""
 
     exit_code = 3
+
+
+class FilingError(IpwbError):
+    """A BIR filing cannot be produced as asked: the filer's TIN or RDO code is missing or
+    malformed, a TIN in the data is malformed, or the period holds no published data."""
+
+    exit_code = 2

@@ -103,7 +103,8 @@ def _run_files(
             if seed:
                 _seed_maps(cur, schemas)
             for name, text in sql_files():
-                if name.split("_", 1)[-1].removesuffix(".sql") == layer:
+                # NN_<layer>[_topic].sql: e.g. 30_gold_filings.sql is a gold file
+                if name.removesuffix(".sql").split("_")[1:2] == [layer]:
                     cur.execute(sql.SQL(text).format(**idents))
     except psycopg2.Error as exc:
         raise WarehouseError(f"Finance build failed in {name}: {str(exc).strip().splitlines()[0]}") from None

@@ -69,6 +69,10 @@ GOLD_TABLES: tuple[str, ...] = (
     "fin_slsp_sales",
     "fin_slsp_purchases",
     "fin_expense_spend",
+    "fin_filers",
+    "fin_payees",
+    "fin_atc",
+    "fin_0619e",
 )
 
 
@@ -107,6 +111,10 @@ GOLD_DOCS: dict[str, tuple[str, tuple[str, ...]]] = {
         "Employee expense spend by month, employee, department and category.",
         ("company_id", "period_month", "employee_id", "category"),
     ),
+    "fin_filers": ("Each company's BIR identity: registered name, TIN + branch, RDO code.", ("company_id",)),
+    "fin_payees": ("Partners as BIR lists name them: TIN + branch, names, address.", ("partner_id",)),
+    "fin_atc": ("Expanded withholding ATCs and their nature of payment.", ("atc", "tax_rate")),
+    "fin_0619e": ("Monthly EWT remittance (BIR 0619-E) by ATC.", ("company_id", "period_month", "atc")),
 }
 
 #: views of the ``bi`` schema (the BI tool's contract) → the gold table each exposes
@@ -120,6 +128,10 @@ BI_VIEWS: dict[str, str] = {
     "summary_list_sales": "fin_slsp_sales",
     "summary_list_purchases": "fin_slsp_purchases",
     "expense_spend": "fin_expense_spend",
+    "filers": "fin_filers",
+    "payees": "fin_payees",
+    "withholding_atc": "fin_atc",
+    "withholding_remittance_0619e": "fin_0619e",
 }
 
 
@@ -384,17 +396,17 @@ def upsert_rows(
 
 
 def live_rows_lack(
-    conn: psycopg2.extensions.connection, schemas: FinanceSchemas, entity: str, key: str
+    conn: psycopg2.extensions.connection, schemas: FinanceSchemas, entity: str, keys: Sequence[str]
 ) -> bool:
-    """Whether some live latest row of ``entity`` has no ``key`` in its payload (extracted
+    """Whether some live latest row of ``entity`` lacks one of ``keys`` in its payload (extracted
     before the payload had it: the extraction then re-reads the entity in full)."""
     with conn.cursor() as cur:
         cur.execute(
             sql.SQL(
                 "SELECT 1 FROM (SELECT DISTINCT ON (source_id) is_deleted, payload FROM {}"
-                " ORDER BY source_id, load_seq DESC) latest WHERE NOT is_deleted AND NOT payload ? %s LIMIT 1"
+                " ORDER BY source_id, load_seq DESC) latest WHERE NOT is_deleted AND NOT payload ?& %s LIMIT 1"
             ).format(_bronze_table(schemas, entity)),
-            (key,),
+            (list(keys),),
         )
         return cur.fetchone() is not None
 

@@ -170,6 +170,20 @@ def test_partner_tin_check_fails_on_empty_and_missing_tin(
     assert _failing(conn, "dq_silver_invoices_partner_tin_set") == [(100, "M100")]
 
 
+def test_partner_tin_check_passes_a_foreign_partner(conn: psycopg2.extensions.connection) -> None:
+    """A foreign VAT number is no TIN (silver blanks it and flags it): not a missing TIN."""
+    _load_invoice_and_bill(conn)
+    partner = _partner(10, "Customer", "")
+    foreign = {**partner.payload, "vat": "DE123456789", "country_code": "DE"}
+    wh.upsert_rows(conn, SCHEMAS, "res_partner", [wh.SourceRow(10, WD, foreign)])
+    marts.build(conn, SCHEMAS)
+    assert _failing(conn, "dq_silver_invoices_partner_tin_set") == []
+    ph = {**partner.payload, "vat": "", "country_code": "PH"}
+    wh.upsert_rows(conn, SCHEMAS, "res_partner", [wh.SourceRow(10, WD, ph)])
+    marts.build(conn, SCHEMAS)
+    assert _failing(conn, "dq_silver_invoices_partner_tin_set") == [(100, "M100")]
+
+
 def test_atc_and_government_checks_flag_only_the_wrong_ones(conn: psycopg2.extensions.connection) -> None:
     _load_invoice_and_bill(conn)
     marts.build(conn, SCHEMAS)

@@ -69,6 +69,13 @@ class IpwbFinanceRun(models.Model):
         "were reconciled when they were published)."
     )
     catalog_message = fields.Char(string="Catalog", help="What the run registered in the catalog.")
+    filing_attachment_ids = fields.One2many(
+        "ir.attachment",
+        "res_id",
+        string="BIR Filings",
+        domain=[("res_model", "=", "ipwb.finance.run")],
+        help="Files generated from the gold this run published (who and when: each file's creator and date).",
+    )
 
     def _reconcile_step(self):
         return self.pipeline_run_id.step_run_ids.filtered(lambda s: s.step_name == "reconcile")[:1]
@@ -141,6 +148,20 @@ class IpwbFinanceRun(models.Model):
         message = demo_data.generate(self.env)
         _logger.info("%s", message)
         return message
+
+    def action_open_filing_wizard(self):
+        """Button: generate BIR filings from the gold this run published."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "ipwb.bir.filing.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_finance_run_id": self.id,
+                "default_company_id": self.company_ids[:1].id,
+            },
+        }
 
     def action_open_pipeline_run(self):
         self.ensure_one()

@@ -66,6 +66,7 @@ def _company(env):
             "country_id": env.ref("base.ph").id,
             "currency_id": php.id,
             "vat": "009-123-456-000",
+            "ipwb_bir_rdo_code": "044",
             "street": "32nd Street, Bonifacio Global City",
             "city": "Taguig",
             "zip": "1634",

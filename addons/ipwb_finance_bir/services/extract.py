@@ -82,6 +82,9 @@ def company_payload(company):
         "branch_code": company.partner_id.branch_code or "000",
         "currency": company.currency_id.name,
         "sawt_basis": company.ipwb_sawt_basis or "accrual",
+        "rdo_code": company.ipwb_bir_rdo_code or "",
+        "registered_name": company.partner_id.commercial_company_name or company.name or "",
+        "address": _address(company.partner_id),
     }
 
 
@@ -98,6 +101,7 @@ def partner_payload(partner):
         "middle_name": partner.middle_name or "",
         "last_name": partner.last_name or "",
         "address": _address(partner),
+        "country_code": partner.country_id.code or "",
     }
 
 
@@ -240,8 +244,8 @@ def _rows_of(entity, payload):
 
 
 #: an extracted model: its bronze entity, Odoo model, domain, rows of a chunk of records,
-#: whether records deleted in Odoo are swept into tombstones, and a payload key earlier
-#: extractions lacked (bronze rows without it make the next extraction re-read in full)
+#: whether records deleted in Odoo are swept into tombstones, and the payload keys earlier
+#: extractions lacked (bronze rows without one of them make the next extraction re-read in full)
 Source = namedtuple("Source", "entity model domain rows_of sweep requires", defaults=(None,))
 
 
@@ -274,7 +278,7 @@ def extract(env, conn, schemas, companies):
             [("id", "in", companies.ids)],
             _rows_of("res_company", company_payload),
             False,
-            "sawt_basis",
+            ("sawt_basis", "rdo_code"),
         ),
         Source("account_tax", "account.tax", company, _rows_of("account_tax", tax_payload), False),
         Source(
@@ -283,9 +287,9 @@ def extract(env, conn, schemas, companies):
             shared_or_company,
             _rows_of("res_partner", partner_payload),
             False,
-            "is_government",
+            ("is_government", "country_code"),
         ),
-        Source("account_move", "account.move", company, _move_rows, True, "paid_date"),
+        Source("account_move", "account.move", company, _move_rows, True, ("paid_date",)),
         Source(
             "account_payment",
             "account.payment",

@@ -188,7 +188,7 @@ class TestFinancePipeline(TestPhCommon):
     def test_gold_tables_registered_in_catalog_with_lineage(self):
         run = self._run()
         self.assertEqual(run.state, "succeeded", run.error)
-        self.assertIn("9 gold tables registered", run.catalog_message)
+        self.assertIn(f"{len(wh.GOLD_DOCS)} gold tables registered", run.catalog_message)
         table = (
             self.env["ipwb.table"].sudo().search([("full_name", "=", f"{self.schemas.gold}.fin_vat_2550q")])
         )

@@ -1,1 +1,1 @@
-from . import ipwb_domain_template
+from . import ipwb_bir_filing_wizard, ipwb_domain_template

@@ -10,7 +10,11 @@ SELECT b.source_id AS company_id,
        nullif(b.payload ->> 'vat', '') AS vat,
        coalesce(nullif(b.payload ->> 'branch_code', ''), '000') AS branch_code,
        b.payload ->> 'currency' AS currency,
-       coalesce(nullif(b.payload ->> 'sawt_basis', ''), 'accrual') AS sawt_basis
+       coalesce(nullif(b.payload ->> 'sawt_basis', ''), 'accrual') AS sawt_basis,
+       -- filing identity (BIR registration): RDO code, registered name, address
+       nullif(b.payload ->> 'rdo_code', '') AS rdo_code,
+       coalesce(nullif(b.payload ->> 'registered_name', ''), b.payload ->> 'name') AS registered_name,
+       nullif(b.payload ->> 'address', '') AS address
 FROM (SELECT DISTINCT ON (source_id) * FROM {bronze}.odoo_res_company ORDER BY source_id, load_seq DESC) b
 WHERE NOT b.is_deleted;
 ALTER TABLE {silver}.fin_companies ADD PRIMARY KEY (company_id);
@@ -19,9 +23,14 @@ DROP TABLE IF EXISTS {silver}.fin_partners;
 CREATE TABLE {silver}.fin_partners AS
 SELECT b.source_id AS partner_id,
        b.payload ->> 'name' AS name,
-       left(regexp_replace(coalesce(b.payload ->> 'vat', ''), '\D', '', 'g'), 9) AS tin,
+       -- a foreign VAT number is no TIN: its digits never become one (is_foreign_vat flags it)
+       CASE WHEN coalesce(nullif(b.payload ->> 'country_code', ''), 'PH') = 'PH'
+            THEN left(regexp_replace(coalesce(b.payload ->> 'vat', ''), '\D', '', 'g'), 9) ELSE '' END AS tin,
        coalesce(nullif(b.payload ->> 'branch_code', ''), '000') AS branch_code,
        nullif(b.payload ->> 'vat', '') AS vat,
+       nullif(b.payload ->> 'country_code', '') AS country_code,
+       (coalesce(nullif(b.payload ->> 'country_code', ''), 'PH') <> 'PH' AND coalesce(b.payload ->> 'vat', '') <> '')
+           AS is_foreign_vat,
        coalesce((b.payload ->> 'is_company')::boolean, false) AS is_company,
        coalesce((b.payload ->> 'is_government')::boolean, false) AS is_government,
        (b.payload ->> 'commercial_partner_id')::bigint AS commercial_partner_id,
