@@ -85,10 +85,18 @@ def _tag_leaves(env, companies, date_from, date_to, tags, *, by_partner=False):
     return leaves
 
 
+def _is_foreign(partner):
+    """A partner outside the Philippines: its VAT number is no TIN (silver's rule too)."""
+    return bool(partner.country_id) and partner.country_id.code != "PH"
+
+
 def _partner_key(partner):
     """TIN (9 digits) and branch code of a partner's commercial entity, as BIR lists it."""
     commercial = partner.commercial_partner_id
-    return (tin_digits(commercial.vat), commercial.branch_code or "000") if commercial else ("", "000")
+    if not commercial:
+        return ("", "000")
+    tin = "" if _is_foreign(commercial) else tin_digits(commercial.vat)
+    return (tin, commercial.branch_code or "000")
 
 
 def vat_lines(env, companies, date_from, date_to):
@@ -207,8 +215,9 @@ def ewt_2307(env, companies, date_from, date_to):
        the withheld tax is recomputed as the export's own rate times its income payment.
     4. *month*: the export's Reporting_Month is the invoice date; the journal (and gold) book
        the withholding in the month of the accounting date, which is used.
-    5. *payee*: keyed by the export's own Vendor_TIN and branchCode; only expanded-withholding
-       ATCs (WI/WC) are kept (the export also lists other ATC-bearing taxes).
+    5. *payee*: keyed by the export's own Vendor_TIN and branchCode, except that a foreign
+       vendor's VAT number is no TIN (as in silver); only expanded-withholding ATCs (WI/WC) are
+       kept (the export also lists other ATC-bearing taxes).
     """
     moves = env["account.move"].search(
         [
@@ -242,7 +251,7 @@ def ewt_2307(env, companies, date_from, date_to):
             key = (
                 move.company_id.id,
                 _month(move.date),
-                tin_digits(str(tin or "")),
+                "" if _is_foreign(move.commercial_partner_id) else tin_digits(str(tin or "")),
                 str(branch or "000"),
                 atc,
             )
