@@ -219,11 +219,7 @@ def gold_ready(scope):
     env = scope.env
     model = "ipwb.table"
     key, label = "gold_ready", env._("Gold tables ready")
-    domain = (
-        [("layer", "=", "gold")]
-        + scope.by_domain("domain")
-        + scope.by_owner_team()
-    )
+    domain = [("layer", "=", "gold"), *scope.by_domain("domain"), *scope.by_owner_team()]
     query = _query(env, model, domain)
     if query is None:
         return Tile(key, label, None, scope.targets[key], hidden=True)
@@ -276,9 +272,7 @@ def dq_score(scope):
     key, label = "dq_score", env._("Guardian DQ score")
     domain = [("scope", "=", "table"), *scope.since("date")]
     query = _query(env, model, domain)
-    tables = _query(
-        env, "ipwb.table", scope.by_domain("domain") + scope.by_owner_team()
-    )
+    tables = _query(env, "ipwb.table", scope.by_domain("domain") + scope.by_owner_team())
     if query is None or tables is None:
         return Tile(key, label, None, scope.targets[key], hidden=True)
     if scope.domain_name or scope.team:

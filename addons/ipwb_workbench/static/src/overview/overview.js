@@ -67,7 +67,7 @@ export class OverviewTile extends Component {
                         backgroundColor: STATUS_COLORS[this.props.tile.status] + "22",
                         fill: true,
                         spanGaps: true,
-                        pointRadius: 0,
+                        pointRadius: 2,
                         tension: 0.3,
                     },
                 ],
