@@ -51,6 +51,7 @@ ADDON_MODELS = {
     "ipwb_pipeline": "ipwb.pipeline",
     "ipwb_genie": "ipwb.llm.model",
     "ipwb_finance_bir": "ipwb.bir.form",
+    "ipwb_workbench": "ipwb.overview",
 }
 
 

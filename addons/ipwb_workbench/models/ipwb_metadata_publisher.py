@@ -33,7 +33,13 @@ class IpwbMetadataPublisher(models.AbstractModel):
     def _schedule(self):
         """Ask for a refresh once the current transaction commits (the cron runs it)."""
         cron = self.env.ref("ipwb_workbench.ir_cron_publish_metadata", raise_if_not_found=False)
-        if cron:
+        # one pending trigger is enough: every LLM call writes a cost entry, a burst needs one refresh
+        pending = (
+            self.env["ir.cron.trigger"].sudo().search_count([("cron_id", "=", cron.id)], limit=1)
+            if cron
+            else 1
+        )
+        if not pending:
             cron.sudo()._trigger()
 
     @api.model

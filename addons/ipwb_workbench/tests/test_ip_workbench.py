@@ -25,9 +25,9 @@ def _visible_tables(config):
     conn = connect(config)
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT full_name FROM ip_workbench.tables")
+            cur.execute("SELECT id FROM ip_workbench.tables")
             tables = {row[0] for row in cur.fetchall()}
-            cur.execute("SELECT table_full_name FROM ip_workbench.columns")
+            cur.execute("SELECT table_id FROM ip_workbench.columns")
             columns = {row[0] for row in cur.fetchall()}
         return tables, columns
     finally:
@@ -84,15 +84,29 @@ class TestIpWorkbench(OverviewSeed, TransactionCase):
         self.publisher._publish()
         cron = self.env.ref("ipwb_workbench.ir_cron_publish_metadata")
         Trigger = self.env["ir.cron.trigger"].sudo()
-        before = Trigger.search_count([("cron_id", "=", cron.id)])
+        Trigger.search([("cron_id", "=", cron.id)]).unlink()
         entry = self.env["ipwb.cost.entry"].create(
             {"source": "warehouse", "amount_usd": 1.5, "domain_name": DOMAIN}
         )
-        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), before + 1)
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 1)
+        self.env["ipwb.cost.entry"].create({"source": "warehouse", "amount_usd": 0.5, "domain_name": DOMAIN})
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 1)  # a burst: one refresh
         query = "SELECT amount_usd FROM ip_workbench.cost_tracker WHERE id = %s"
         self.assertEqual(run_as_writer(self.env, query, (entry.id,)), [])
         self.publisher._cron_publish()
         self.assertEqual(run_as_writer(self.env, query, (entry.id,)), [(1.5,)])
+
+    def test_finished_run_and_scan_ask_for_a_refresh(self):
+        cron = self.env.ref("ipwb_workbench.ir_cron_publish_metadata")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        Trigger.search([("cron_id", "=", cron.id)]).unlink()
+        run = self.env["ipwb.pipeline.run"].sudo().create({"pipeline_id": self.pipeline.id})
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 0)
+        run._finish("succeeded")
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 1)
+        Trigger.search([("cron_id", "=", cron.id)]).unlink()
+        self.env.ref("ipwb_catalog.connection_embedded_warehouse")._scan_catalog(schemas=["platinum"])
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 1)
 
     def test_publishing_again_keeps_tables_and_grants(self):
         self.publisher._publish()
@@ -116,16 +130,20 @@ class TestIpWorkbenchRestricted(GrantsFixture, TransactionCase):
         (oid,) = run_as_writer(self.env, "SELECT %s::regclass::oid::text", (PAYROLL,))[0]
         self.table.sudo().write({"oid": oid})
         self.env["ipwb.column"].sudo().create({"table_id": self.table.id, "name": "salary", "ordinal": 2})
+        self.open_table = (
+            self.env["ipwb.table"]
+            .sudo()
+            .create(
+                {"connection_id": self.connection.id, "schema_name": "gold", "name": "ipwb_test_open_meta"}
+            )
+        )
         self.env["ipwb.metadata.publisher"]._publish(self.connection)
         ann_tables, ann_columns = _visible_tables(self.connection._user_warehouse_config(self.ann))
         ben_tables, ben_columns = _visible_tables(self.connection._user_warehouse_config(self.ben))
-        self.assertIn(PAYROLL, ann_tables)
-        self.assertIn(PAYROLL, ann_columns)
-        self.assertNotIn(PAYROLL, ben_tables)
-        self.assertNotIn(PAYROLL, ben_columns)
+        self.assertIn(self.table.id, ann_tables)
+        self.assertIn(self.table.id, ann_columns)
+        self.assertNotIn(self.table.id, ben_tables)
+        self.assertNotIn(self.table.id, ben_columns)
         # an unrestricted table stays visible to both
-        open_tables = self.env["ipwb.table"].search(
-            [("restricted", "=", False), ("connection_id", "=", self.connection.id)]
-        )
-        if open_tables:
-            self.assertIn(open_tables[0].full_name, ben_tables)
+        self.assertIn(self.open_table.id, ann_tables)
+        self.assertIn(self.open_table.id, ben_tables)
