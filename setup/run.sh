@@ -100,6 +100,9 @@ export IPWB_BI_READER_PASSWORD
 PGPASSWORD="$IPWB_PG_ADMIN_PASSWORD" "$IPWB_VENV/bin/ipwb" finance bi-role \
     --dsn "host=$IPWB_PG_HOST port=$IPWB_PG_PORT user=$IPWB_PG_ADMIN_USER dbname=$warehouse_db" \
     --password-env IPWB_BI_READER_PASSWORD || die "could not provision the BI role ipwb_bi_reader"
+# Home: the app opens on the overview; the metadata goes to the warehouse's ip_workbench schema.
+"$IPWB_VENV/bin/python" "$here/odoo_shell.py" --config "$conf" --database "$odoo_db" \
+    --script "$here/shell/workbench_home.py" || die "could not publish ip_workbench / set the home action"
 
 [ "$serve" = 1 ] || {
     log "prepared; not serving (--no-serve)"

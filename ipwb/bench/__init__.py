@@ -8,6 +8,7 @@
 - :mod:`~ipwb.bench.guardian` (``guardian``): the spec validation cycle.
 - :mod:`~ipwb.bench.sql` (``sql``): a page of rows, guarded executor (:mod:`~ipwb.bench.sql_engine`)
   and the SQL editor over JSON-RPC (:mod:`~ipwb.bench.sql_odoo`) against raw psycopg2.
+- :mod:`~ipwb.bench.overview` (``overview``): the workbench overview's one call (every tile).
 - ``all``: each of them in turn; ``--quick`` for small sizes.
 
 Shared pieces: :mod:`~ipwb.bench.figures` (percentiles, latency samples, printing) and

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ipwb.bench import catalog, catalog_engine, guardian, pipeline, sql
+from ipwb.bench import catalog, catalog_engine, guardian, overview, pipeline, sql
 from ipwb.bench.session import add_odoo_arguments
 
 
@@ -24,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     catalog.add_parser(benches)
     guardian.add_parser(benches)
     sql.add_parser(benches)
+    overview.add_parser(benches)
     every = benches.add_parser("all", help="run every benchmark in turn (--quick: small sizes)")
     every.add_argument("--quick", action="store_true", help="small sizes (seconds, not minutes)")
     every.add_argument(
@@ -40,8 +41,10 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[str] | None, str]]:
 
     >>> ns = argparse.Namespace(quick=True, dsn=None, odoo_url=None, odoo_db=None,
     ...                         odoo_login="admin", password_env="P")
-    >>> [(name, argv is not None) for name, argv, _why in plan(ns)]
-    [('pipeline', True), ('guardian', True), ('catalog-engine', False), ('sql', False), ('catalog', False)]
+    >>> [name for name, argv, _why in plan(ns) if argv is not None]
+    ['pipeline', 'guardian']
+    >>> [name for name, argv, _why in plan(ns) if argv is None]
+    ['catalog-engine', 'sql', 'catalog', 'overview']
     """
 
     def size(quick: str, full: str) -> str:
@@ -83,6 +86,10 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[str] | None, str]]:
         runs.append(("catalog", ["catalog", "--dsn", args.dsn, *sizes, *schema, *workbench], ""))
     else:
         runs.append(("catalog", None, "needs a warehouse and a running workbench: --dsn and --odoo-url"))
+    if odoo:
+        runs.append(("overview", ["overview", *odoo, "--rounds", size("5", "20")], ""))
+    else:
+        runs.append(("overview", None, "needs a running workbench: --odoo-url"))
     return runs
 
 

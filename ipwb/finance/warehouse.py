@@ -404,7 +404,8 @@ def live_rows_lack(
         cur.execute(
             sql.SQL(
                 "SELECT 1 FROM (SELECT DISTINCT ON (source_id) is_deleted, payload FROM {}"
-                " ORDER BY source_id, load_seq DESC) latest WHERE NOT is_deleted AND NOT payload ?& %s LIMIT 1"
+                " ORDER BY source_id, load_seq DESC) latest"
+                " WHERE NOT is_deleted AND NOT payload ?& %s LIMIT 1"
             ).format(_bronze_table(schemas, entity)),
             (list(keys),),
         )

@@ -51,6 +51,7 @@ ADDON_MODELS = {
     "ipwb_pipeline": "ipwb.pipeline",
     "ipwb_genie": "ipwb.llm.model",
     "ipwb_finance_bir": "ipwb.bir.form",
+    "ipwb_workbench": "ipwb.overview",
 }
 
 
@@ -119,6 +120,22 @@ print("IPWB-RESULT:" + json.dumps({
 }, default=str))
 """
 
+# ip_workbench in the warehouse: published before the upgrade, the same relations (oids,
+# grants) and the same row counts after it and a new publication
+PUBLISH_IP_WORKBENCH = """
+import json
+from ipwb.warehouse.connection import connect
+counts = env["ipwb.metadata.publisher"]._publish()
+env.cr.commit()
+conn = connect(env.ref("ipwb_catalog.connection_embedded_warehouse")._warehouse_writer_config())
+with conn.cursor() as cur:
+    cur.execute("SELECT relname, oid::int, relacl::text FROM pg_class"
+                " WHERE relnamespace = 'ip_workbench'::regnamespace AND relkind = 'r' ORDER BY 1")
+    relations = cur.fetchall()
+conn.close()
+print("IPWB-RESULT:" + json.dumps({"counts": counts, "relations": relations}))
+"""
+
 
 def test_upgrade_keeps_user_data(
     odoo_databases: OdooDatabases, base_template: str, workbench_addons: list[str]
@@ -129,6 +146,8 @@ def test_upgrade_keeps_user_data(
     written = odoo_databases.run_script(database, WRITE_RECORDS)
     assert written.ok, written.explain()
     before = _result(odoo_databases.run_script(database, READ_RECORDS).output)
+    published = _result(odoo_databases.run_script(database, PUBLISH_IP_WORKBENCH).output)
+    assert published["counts"]["cost_tracker"] >= 1 and len(published["relations"]) == 8
     assert before["connection"]["password"] == "kept-secret"
     assert before["sawt"] == "edited by a user"
 
@@ -137,3 +156,4 @@ def test_upgrade_keeps_user_data(
 
     after = _result(odoo_databases.run_script(database, READ_RECORDS).output)
     assert after == before
+    assert _result(odoo_databases.run_script(database, PUBLISH_IP_WORKBENCH).output) == published

@@ -1,0 +1,1 @@
+from . import metadata_rows, overview_tiles
