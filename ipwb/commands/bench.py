@@ -9,7 +9,7 @@ import argparse
 import json
 from dataclasses import asdict
 
-from ipwb.commands import bench_catalog, bench_catalog_odoo, bench_guardian, sql
+from ipwb.commands import bench_agent, bench_catalog, bench_catalog_odoo, bench_guardian, sql
 from ipwb.commands.odoo_login import add_odoo_arguments, odoo_session
 from ipwb.dag.benchmark import bench_pipeline
 from ipwb.errors import ConfigurationError
@@ -43,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     bench_catalog.add_parser(benches)
     bench_catalog_odoo.add_parser(benches)
     bench_guardian.add_parser(benches)
+    bench_agent.add_parser(benches)
     sql.add_bench_parser(benches, "sql")
 
 

@@ -34,7 +34,13 @@ def main(dsn: str, peer_url: str, action: str, run_id: str) -> None:
             )
         return ToolOutcome({"ok": True})
 
-    entry = {"name": "peer", "model": "openai/peer", "api_base": peer_url, "api_key": "sk-x", "max_retries": 0}
+    entry = {
+        "name": "peer",
+        "model": "openai/peer",
+        "api_base": peer_url,
+        "api_key": "sk-x",
+        "max_retries": 0,
+    }
     gateway = Gateway(
         GatewayConfig.from_data({"models": [entry], "retry_backoff": 0}),
         outbound=OutboundPolicy.from_entries([peer_url]),

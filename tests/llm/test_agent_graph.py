@@ -125,7 +125,15 @@ def test_approval_interrupts_before_anything_runs_then_resumes(peer: OpenAIPeer)
     assert done.status == "done" and done.answer == "Posted as move 42."
     assert handler.names == [("lookup_partner", {"tin": "1"}), ("post_journal_entry", {"amount": 1500})]
     assert [m["role"] for m in peer.requests[1].messages[-2:]] == ["tool", "tool"]
-    assert [s.kind for s in done.steps] == ["model", "approval_wait", "approved", "tool", "tool", "model", "final"]
+    assert [s.kind for s in done.steps] == [
+        "model",
+        "approval_wait",
+        "approved",
+        "tool",
+        "tool",
+        "model",
+        "final",
+    ]
     assert [s.kind for s in sink.steps] == [s.kind for s in done.steps]
     with pytest.raises(IpwbError, match="not waiting"):
         other.resume(run_id, approved=True, approver="bob")

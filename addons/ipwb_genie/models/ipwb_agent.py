@@ -1,5 +1,7 @@
 # Copyright 2026 InsightPulse
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import uuid
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -49,7 +51,8 @@ class IpwbAgent(models.Model):
                 raise ValidationError(self.env._("Max model steps must be between 1 and %s.", MAX_STEPS))
 
     def run_agent(self, message, playground=False):
-        """Start a run for the current user; returns the ``ipwb.agent.run``."""
+        """Queue a run for the current user (the agent worker cron executes it); returns
+        the ``ipwb.agent.run``."""
         self.ensure_one()
         message = (message or "").strip()
         if not message:
@@ -66,12 +69,12 @@ class IpwbAgent(models.Model):
                     "user_id": self.env.uid,
                     "message": message,
                     "is_playground": playground,
+                    "thread_id": uuid.uuid4().hex,
                 }
             )
         )
-        run = run.with_env(self.env)
-        run._start()
-        return run
+        run._queue()
+        return run.with_env(self.env)
 
     def action_test_agent(self):
         self.ensure_one()

@@ -1,5 +1,6 @@
 from . import (
     test_agent,
+    test_agent_runtime,
     test_generation,
     test_genie_ask,
     test_genie_grants,

@@ -28,7 +28,16 @@ from langgraph.graph.message import add_messages
 from langgraph.types import interrupt
 
 from ipwb.errors import IpwbError
-from ipwb.llm.agents.spec import DONE, FAILED, FINAL_STATES, REFUSED, STEP_LIMIT, AgentSpec, ToolHandler, ToolSpec
+from ipwb.llm.agents.spec import (
+    DONE,
+    FAILED,
+    FINAL_STATES,
+    REFUSED,
+    STEP_LIMIT,
+    AgentSpec,
+    ToolHandler,
+    ToolSpec,
+)
 from ipwb.llm.backend import ToolCall
 from ipwb.llm.errors import BudgetExceeded
 from ipwb.llm.gateway import Gateway, SessionBudget
@@ -103,28 +112,30 @@ def summary(tool: ToolSpec | None, name: str, arguments: Mapping[str, Any]) -> s
     return f"{head}: {tool.description}" if tool and tool.description else head
 
 
-def build_graph(runtime: AgentRuntime) -> StateGraph[AgentState]:
-    """The agent's graph, not compiled: the caller compiles it with its checkpointer."""
-    spec = runtime.spec
+class _Nodes:
+    """The graph's nodes and routes, bound to one runtime."""
 
-    def model(state: AgentState) -> dict[str, Any]:
-        steps = _Steps(runtime, state)
+    def __init__(self, runtime: AgentRuntime) -> None:
+        self.runtime = runtime
+
+    def model(self, state: AgentState) -> dict[str, Any]:
+        steps = _Steps(self.runtime, state)
         turns = state.get("model_turns", 0)
-        if turns >= spec.max_steps:
-            error = f"Stopped after {spec.max_steps} model steps without a final answer"
+        if turns >= self.runtime.spec.max_steps:
+            error = f"Stopped after {self.runtime.spec.max_steps} model steps without a final answer"
             steps.add(STEP_LIMIT, error=error)
             return {"status": STEP_LIMIT, "error": error, "steps": steps.items}
-        tools = runtime.tools
-        if runtime.budget is not None:  # the spending so far lives in the state, not the process
-            runtime.budget.spent = state.get("cost_usd", 0.0)
+        tools = self.runtime.tools
+        if self.runtime.budget is not None:  # the spending so far lives in the state, not the process
+            self.runtime.budget.spent = state.get("cost_usd", 0.0)
         try:
-            result = runtime.gateway.complete(
+            result = self.runtime.gateway.complete(
                 convert_to_openai_messages(state["messages"]),
                 user=state.get("user", ""),
-                feature=f"agent:{spec.name}",
+                feature=f"agent:{self.runtime.spec.name}",
                 tools=[t.as_openai() for t in tools.values()] or None,
-                model=spec.model,
-                session=runtime.budget,
+                model=self.runtime.spec.model,
+                session=self.runtime.budget,
                 use_cache=False,
                 metadata={"run_id": state.get("run_id", "")},
             )
@@ -166,7 +177,7 @@ def build_graph(runtime: AgentRuntime) -> StateGraph[AgentState]:
         update.update(messages=[assistant, *refusals], queue=queue, steps=steps.items)
         return update
 
-    def route(state: AgentState) -> str:
+    def route(self, state: AgentState) -> str:
         if state.get("status") in FINAL_STATES:
             return END
         queue = state.get("queue") or []
@@ -174,16 +185,16 @@ def build_graph(runtime: AgentRuntime) -> StateGraph[AgentState]:
             return "model"
         return "ask" if any(c["approval"] for c in queue) else "tools"
 
-    def ask(state: AgentState) -> dict[str, Any]:
-        steps = _Steps(runtime, state)
+    def ask(self, state: AgentState) -> dict[str, Any]:
+        steps = _Steps(self.runtime, state)
         for call in state.get("queue") or []:
             if call["approval"]:
                 steps.add("approval_wait", tool=call["name"], arguments=call["arguments"])
         return {"steps": steps.items}
 
-    def approval(state: AgentState) -> dict[str, Any]:
+    def approval(self, state: AgentState) -> dict[str, Any]:
         queue = state.get("queue") or []
-        tools = runtime.tools
+        tools = self.runtime.tools
         waiting = [c for c in queue if c["approval"]]
         # nothing before this line may have a side effect: the node restarts on resume
         decision = interrupt(
@@ -200,7 +211,7 @@ def build_graph(runtime: AgentRuntime) -> StateGraph[AgentState]:
             }
         )
         approved, approver, reason = _decision(decision)
-        steps = _Steps(runtime, state)
+        steps = _Steps(self.runtime, state)
         if approved:
             for call in waiting:
                 steps.add("approved", tool=call["name"], arguments=call["arguments"], output=approver)
@@ -209,16 +220,18 @@ def build_graph(runtime: AgentRuntime) -> StateGraph[AgentState]:
         messages = []
         for call in waiting:
             steps.add("rejected", tool=call["name"], arguments=call["arguments"], error=why, output=approver)
-            messages.append(tool_message(call["id"], {"error": f"The call was rejected by {approver}: {why}"}))
+            messages.append(
+                tool_message(call["id"], {"error": f"The call was rejected by {approver}: {why}"})
+            )
         rest = [c for c in queue if not c["approval"]]
         return {"queue": rest, "messages": messages, "steps": steps.items}
 
-    def after_approval(state: AgentState) -> str:
+    def after_approval(self, state: AgentState) -> str:
         return "tools" if state.get("queue") else "model"
 
-    def tools_node(state: AgentState) -> dict[str, Any]:
-        steps = _Steps(runtime, state)
-        allowed = runtime.tools
+    def tools_node(self, state: AgentState) -> dict[str, Any]:
+        steps = _Steps(self.runtime, state)
+        allowed = self.runtime.tools
         messages = []
         for call in state.get("queue") or []:
             tool = allowed.get(call["name"])
@@ -228,7 +241,7 @@ def build_graph(runtime: AgentRuntime) -> StateGraph[AgentState]:
                 messages.append(tool_message(call["id"], {"error": error}))
                 continue
             try:
-                outcome = runtime.handler(tool, call["arguments"], call["id"])
+                outcome = self.runtime.handler(tool, call["arguments"], call["id"])
             except IpwbError as exc:  # tool failures go back to the model, which may recover
                 steps.add("tool_error", tool=tool.name, arguments=call["arguments"], error=str(exc))
                 messages.append(tool_message(call["id"], {"error": str(exc)}))
@@ -244,15 +257,19 @@ def build_graph(runtime: AgentRuntime) -> StateGraph[AgentState]:
             )
         return {"queue": [], "messages": messages, "steps": steps.items}
 
+
+def build_graph(runtime: AgentRuntime) -> StateGraph[AgentState]:
+    """The agent's graph, not compiled: the caller compiles it with its checkpointer."""
+    nodes = _Nodes(runtime)
     graph = StateGraph(AgentState)
-    graph.add_node("model", model)
-    graph.add_node("ask", ask)
-    graph.add_node("approval", approval)
-    graph.add_node("tools", tools_node)
+    graph.add_node("model", nodes.model)
+    graph.add_node("ask", nodes.ask)
+    graph.add_node("approval", nodes.approval)
+    graph.add_node("tools", nodes.tools_node)
     graph.add_edge(START, "model")
-    graph.add_conditional_edges("model", route, ["model", "ask", "tools", END])
+    graph.add_conditional_edges("model", nodes.route, ["model", "ask", "tools", END])
     graph.add_edge("ask", "approval")
-    graph.add_conditional_edges("approval", after_approval, ["tools", "model"])
+    graph.add_conditional_edges("approval", nodes.after_approval, ["tools", "model"])
     graph.add_edge("tools", "model")
     return graph
 
@@ -268,7 +285,9 @@ def _validate(tools: Mapping[str, ToolSpec], call: ToolCall) -> tuple[Any, str]:
         return None, f"arguments are not valid JSON: {exc}"
     problems = tool.validation_errors(arguments)
     if problems:
-        return (arguments if isinstance(arguments, dict) else None), "invalid arguments: " + "; ".join(problems)
+        return (arguments if isinstance(arguments, dict) else None), "invalid arguments: " + "; ".join(
+            problems
+        )
     return arguments, ""
 
 

@@ -89,9 +89,7 @@ class AgentRunner:
     def view(self, run_id: str) -> RunView:
         snapshot = self.graph.get_state(self._config(run_id))
         values = snapshot.values or {}
-        pending = tuple(
-            call for item in snapshot.interrupts for call in (item.value or {}).get("calls", ())
-        )
+        pending = tuple(call for item in snapshot.interrupts for call in (item.value or {}).get("calls", ()))
         status = WAITING if pending else values.get("status", "")
         if status == RUNNING and not snapshot.next:
             status = FAILED
