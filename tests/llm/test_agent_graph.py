@@ -9,11 +9,14 @@ from typing import Any
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START, StateGraph
 
 from ipwb.errors import ConfigurationError, IpwbError, WarehouseError
 from ipwb.llm.agents import AgentRunner, AgentSpec, ToolOutcome, ToolSpec
+from ipwb.llm.agents.custom import load_graph_factory
+from ipwb.llm.agents.graph import AgentRuntime, AgentState
 from ipwb.llm.gateway import Gateway
-from ipwb.llm.records import MemorySink
+from ipwb.llm.records import MemorySink, TraceStep
 from ipwb.testing.openai_peer import OpenAIPeer
 
 from .conftest import make_gateway, model
@@ -246,3 +249,38 @@ def test_recursion_limit_follows_max_steps() -> None:
 def test_invalid_tool_schema_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="invalid argument schema"):
         ToolSpec("bad", "bad", parameters={"type": "no-such-type"})
+
+
+def echo_graph(runtime: AgentRuntime) -> StateGraph[AgentState]:
+    """A graph of one's own: one node answering with the user's message, tools unused."""
+
+    def echo(state: AgentState) -> dict[str, Any]:
+        text = str(state["messages"][-1].content)
+        step = TraceStep(
+            state.get("run_id", ""), 0, "final", state.get("user", ""), runtime.spec.name, output=text
+        )
+        return {"status": "done", "answer": text, "steps": [step.as_dict()]}
+
+    graph = StateGraph(AgentState)
+    graph.add_node("echo", echo)
+    graph.add_edge(START, "echo")
+    graph.add_edge("echo", END)
+    return graph
+
+
+def test_bring_your_own_graph(peer: OpenAIPeer) -> None:
+    sink = MemorySink()
+    factory = load_graph_factory("tests.llm.test_agent_graph:echo_graph")
+    runner = runner_for(make_gateway(peer, sink=sink), Recorder(), graph_factory=factory)
+    run = runner.start("hello graph", user="u", run_id=new_id())
+    assert (run.status, run.answer) == ("done", "hello graph")
+    assert [s.kind for s in sink.steps] == ["final"] and peer.requests == []
+    for bad, error in [
+        ("tests.llm.no_such_module:f", "cannot import"),
+        ("tests.llm.test_agent_graph:nothing", "is not a function"),
+        ("not an entry point", "must be 'package.module:function'"),
+    ]:
+        with pytest.raises(ConfigurationError, match=error):
+            load_graph_factory(bad)
+    with pytest.raises(ConfigurationError, match="uncompiled StateGraph"):
+        runner_for(make_gateway(peer), Recorder(), graph_factory=lambda runtime: "nope")

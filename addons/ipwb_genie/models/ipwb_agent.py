@@ -5,6 +5,9 @@ import uuid
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ipwb.errors import IpwbError
+from ipwb.llm.agents.custom import load_graph_factory
+
 MAX_STEPS = 50
 
 
@@ -36,6 +39,14 @@ class IpwbAgent(models.Model):
         ),
         help="Users of this group approve the calls of tools that need approval (never their own runs).",
     )
+    graph_entry_point = fields.Char(
+        string="Own Graph",
+        groups="base.group_system",
+        tracking=True,
+        help="Administrators: 'package.module:function' returning an uncompiled LangGraph StateGraph "
+        "for the agent's runtime (see ipwb.llm.agents.custom); empty: the built-in tool-calling graph. "
+        "It runs with the same checkpointer, traces, approvals and tool permissions.",
+    )
     run_ids = fields.One2many("ipwb.agent.run", "agent_id", string="Runs")
     run_count = fields.Integer(compute="_compute_run_count")
 
@@ -43,6 +54,15 @@ class IpwbAgent(models.Model):
     def _compute_run_count(self):
         for agent in self:
             agent.run_count = len(agent.run_ids)
+
+    @api.constrains("graph_entry_point")
+    def _check_graph_entry_point(self):
+        for agent in self.sudo():
+            if agent.graph_entry_point:
+                try:
+                    load_graph_factory(agent.graph_entry_point)
+                except IpwbError as exc:
+                    raise ValidationError(str(exc)) from None
 
     @api.constrains("max_steps")
     def _check_max_steps(self):

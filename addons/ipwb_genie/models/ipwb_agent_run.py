@@ -7,6 +7,8 @@ from odoo.exceptions import AccessError, UserError
 
 from ipwb.errors import IpwbError
 from ipwb.llm.agents import FINAL_STATES, AgentRunner, AgentSpec
+from ipwb.llm.agents.custom import load_graph_factory
+from ipwb.llm.records import BaseSink
 
 from ..services import agent_runtime, agent_worker
 from ..services.gateway import OdooSink, build_gateway
@@ -22,11 +24,13 @@ STATES = [
 ]
 
 
-class LiveSink(OdooSink):
-    """Commits each step as the graph streams it: the run's form shows progress live."""
+class CommitSink(BaseSink):
+    """After the run's sink wrote a step: commit, so the run's form shows progress live."""
+
+    def __init__(self, env):
+        self.env = env
 
     def record_step(self, step):
-        super().record_step(step)
         agent_worker.commit(self.env)
 
 
@@ -95,8 +99,9 @@ class IpwbAgentRun(models.Model):
         self.ensure_one()
         agent = self.agent_id.sudo()
         tools = {tool.name: tool for tool in agent.tool_ids}
-        sink = LiveSink(requester_env, link=self, run=self.sudo())
+        sink = OdooSink(requester_env, link=self, run=self.sudo())
         gateway = build_gateway(requester_env, sink)
+        gateway.sinks.add(CommitSink(self.env))
         spec = AgentSpec(
             name=agent.name,
             system_prompt=agent.system_prompt,
@@ -115,6 +120,7 @@ class IpwbAgentRun(models.Model):
             checkpointer=agent_runtime.store(self.env).saver(),
             user_groups=[str(group.id) for group in self.user_id.groups_id],
             budget=gateway.new_session(f"agent-run-{self.id}"),
+            graph_factory=load_graph_factory(agent.graph_entry_point) if agent.graph_entry_point else None,
         )
 
     def _model_name(self, gateway):

@@ -14,6 +14,7 @@
   deleted after ``ipwb_genie.agent_checkpoint_retention_days`` (the steps stay on the run).
 """
 
+import contextlib
 import logging
 import threading
 
@@ -136,13 +137,18 @@ def process_runs(Run, max_runs=20):
         run = claim_next(Run)
         if not run:
             break
+        env = Run.env
+        # steps are committed as they stream; in tests (no commits) a savepoint stands in,
+        # so that a bug in one run rolls back only that run's writes
+        guard = contextlib.nullcontext() if autocommit() else env.cr.savepoint()
         try:
-            run._execute()
+            with guard:
+                run._execute()
         except Exception as exc:
             _logger.exception("agent run %s failed", run.id)
-            env = Run.env
             if autocommit():
                 env.cr.rollback()
+            env.invalidate_all()
             run.write(
                 {
                     "state": "failed",

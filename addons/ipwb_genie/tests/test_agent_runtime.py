@@ -9,11 +9,15 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from langgraph.graph import END, START, StateGraph
+
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from ipwb.llm.agents.checkpoint import SCHEMA, CheckpointStore
+from ipwb.llm.agents.graph import AgentState
+from ipwb.llm.records import TraceStep
 
 from ..services import agent_runtime
 from .common import GenieCase
@@ -29,6 +33,21 @@ def checkpoint_rows(env, thread_id):
             "SELECT count(*) AS n FROM checkpoints WHERE thread_id = %s", (thread_id,)
         ).fetchone()
     return row["n"]
+
+
+def echo_graph(runtime):
+    """An administrator's own graph (registered by entry point in the test below)."""
+
+    def echo(state):
+        text = str(state["messages"][-1].content)
+        step = TraceStep(state["run_id"], 0, "final", state["user"], runtime.spec.name, output=text.upper())
+        return {"status": "done", "answer": text.upper(), "steps": [step.as_dict()]}
+
+    graph = StateGraph(AgentState)
+    graph.add_node("echo", echo)
+    graph.add_edge(START, "echo")
+    graph.add_edge("echo", END)
+    return graph
 
 
 @tagged("post_install", "-at_install")
@@ -99,7 +118,7 @@ class TestAgentRuntime(GenieCase):
         self.assertGreater(checkpoint_rows(self.env, run.thread_id), 0)
         self.work()
         self.assertFalse(run.checkpoint_deleted, "kept during the retention period")
-        run.date_end = fields.Datetime.now() - timedelta(days=8)
+        run.sudo().date_end = fields.Datetime.now() - timedelta(days=8)
         self.work()
         self.assertTrue(run.checkpoint_deleted)
         self.assertEqual(checkpoint_rows(self.env, run.thread_id), 0)
@@ -166,3 +185,18 @@ class TestAgentRuntime(GenieCase):
         self.assertEqual(
             waiting.with_user(self.user).read(["state", "run_data"])[0]["run_data"]["run_id"], "7"
         )
+
+    def test_own_graph_registered_by_an_administrator(self):
+        entry_point = "odoo.addons.ipwb_genie.tests.test_agent_runtime:echo_graph"
+        with self.assertRaises(AccessError):
+            self.agent.with_user(self.orchestrator).write({"graph_entry_point": entry_point})
+        with self.assertRaisesRegex(ValidationError, "cannot import"):
+            self.agent.graph_entry_point = "odoo.addons.no_such_addon.graphs:build"
+        with self.assertRaisesRegex(ValidationError, "package.module:function"):
+            self.agent.graph_entry_point = "__import__('os').system"
+        self.agent.graph_entry_point = entry_point
+        run = self.run_agent(self.agent.with_user(self.user), "shout this")
+        self.assertEqual((run.state, run.answer), ("done", "SHOUT THIS"), run.error)
+        self.assertEqual(run.step_ids.mapped("kind"), ["final"])
+        self.assertEqual(self.peer.requests, [])
+        self.assertGreater(checkpoint_rows(self.env, run.thread_id), 0, "same checkpointer")

@@ -14,9 +14,11 @@ from typing import Any
 from langchain_core.messages import convert_to_openai_messages
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.errors import GraphRecursionError
+from langgraph.graph import StateGraph
 from langgraph.types import Command
 
-from ipwb.errors import IpwbError
+from ipwb.errors import ConfigurationError, IpwbError
+from ipwb.llm.agents.custom import GraphFactory
 from ipwb.llm.agents.graph import AgentRuntime, build_graph
 from ipwb.llm.agents.spec import FAILED, RUNNING, WAITING, AgentSpec, ToolHandler
 from ipwb.llm.gateway import Gateway, SessionBudget
@@ -49,11 +51,17 @@ class AgentRunner:
         checkpointer: BaseCheckpointSaver[Any],
         user_groups: Collection[str] = (),
         budget: SessionBudget | None = None,
+        graph_factory: GraphFactory | None = None,
     ) -> None:
         self.spec = spec
         self.gateway = gateway
         runtime = AgentRuntime(spec, gateway, handler, user_groups, budget)
-        self.graph = build_graph(runtime).compile(checkpointer=checkpointer)
+        graph = (graph_factory or build_graph)(runtime)
+        if not isinstance(graph, StateGraph):
+            raise ConfigurationError(
+                f"Agent {spec.name!r}: the graph must be an uncompiled StateGraph, not {type(graph).__name__}"
+            )
+        self.graph = graph.compile(checkpointer=checkpointer)
 
     def _config(self, run_id: str) -> Any:
         return {"configurable": {"thread_id": run_id}, "recursion_limit": self.spec.recursion_limit}
