@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import json
 
+from odoo import http
 from odoo.tests import HttpCase, tagged
 
 from ipwb.testing.openai_peer import OpenAIPeer
@@ -13,9 +14,18 @@ from .common import SALES_SQL, ensure_sales_table, sql_reply
 REGION_SQL = "SELECT sum(amount) AS total FROM silver.genie_sales WHERE region = {{region}}"
 
 
+def warm_statics():
+    """Odoo maps modules to static paths lazily, on the first static request, parsing every
+    manifest; the browser's first requests arrive together, and concurrent manifest parsing
+    in several HTTP threads trips CPython 3.11's shared AST state ("AST constructor recursion
+    depth mismatch"). Computing the map once here, in one thread, avoids the race."""
+    return http.root.statics
+
+
 @tagged("post_install", "-at_install")
 class TestGenieTour(HttpCase):
     def test_ask_genie_tour(self):
+        warm_statics()
         ensure_sales_table()
         Catalogs.clear()
         with OpenAIPeer() as peer:
@@ -49,6 +59,7 @@ class TestGenieTour(HttpCase):
 @tagged("post_install", "-at_install")
 class TestAgentPlaygroundTour(HttpCase):
     def test_agent_playground_tour(self):
+        warm_statics()
         ensure_sales_table()
         with OpenAIPeer() as peer:
             self.env["ipwb.llm.model"].search([]).action_archive()
