@@ -3,17 +3,20 @@
 {
     "name": "InsightPulse Workbench: Genie",
     "summary": "LLM gateway, NL to SQL, pipeline generation, agents with tools and traces",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "InsightPulse Workbench",
     "website": "https://github.com/insightpulse/workbench",
     "author": "InsightPulse",
     "license": "LGPL-3",
     "installable": True,
     "depends": ["ipwb_sql_editor", "ipwb_pipeline"],
-    "external_dependencies": {"python": ["ipwb", "litellm", "jsonschema"]},
+    "external_dependencies": {
+        "python": ["ipwb", "litellm", "jsonschema", "langgraph", "langgraph-checkpoint-postgres", "psycopg"]
+    },
     "data": [
         "security/ipwb_genie_security.xml",
         "security/ir.model.access.csv",
+        "data/ipwb_agent_cron.xml",
         "views/ipwb_llm_model_views.xml",
         "views/ipwb_llm_trace_views.xml",
         "views/ipwb_genie_conversation_views.xml",
@@ -24,6 +27,7 @@
         "data/ipwb_genie_eval_cron.xml",
         "views/ipwb_genie_menus.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "assets": {
         "web.assets_backend": [
             "ipwb_genie/static/src/**/*",

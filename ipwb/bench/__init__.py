@@ -9,6 +9,8 @@
 - :mod:`~ipwb.bench.sql` (``sql``): a page of rows, guarded executor (:mod:`~ipwb.bench.sql_engine`)
   and the SQL editor over JSON-RPC (:mod:`~ipwb.bench.sql_odoo`) against raw psycopg2.
 - :mod:`~ipwb.bench.overview` (``overview``): the workbench overview's one call (every tile).
+- :mod:`~ipwb.bench.agent` (``agent``): a 3-tool LangGraph agent against a loopback model
+  (:mod:`~ipwb.bench.agent_engine`), p50/p90 and the runtime's overhead per step.
 - ``all``: each of them in turn; ``--quick`` for small sizes.
 
 Shared pieces: :mod:`~ipwb.bench.figures` (percentiles, latency samples, printing) and

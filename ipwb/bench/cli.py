@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ipwb.bench import catalog, catalog_engine, guardian, overview, pipeline, sql
+from ipwb.bench import agent, catalog, catalog_engine, guardian, overview, pipeline, sql
 from ipwb.bench.session import add_odoo_arguments
 
 
@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     guardian.add_parser(benches)
     sql.add_parser(benches)
     overview.add_parser(benches)
+    agent.add_parser(benches)
     every = benches.add_parser("all", help="run every benchmark in turn (--quick: small sizes)")
     every.add_argument("--quick", action="store_true", help="small sizes (seconds, not minutes)")
     every.add_argument(
@@ -42,7 +43,7 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[str] | None, str]]:
     >>> ns = argparse.Namespace(quick=True, dsn=None, odoo_url=None, odoo_db=None,
     ...                         odoo_login="admin", password_env="P")
     >>> [name for name, argv, _why in plan(ns) if argv is not None]
-    ['pipeline', 'guardian']
+    ['pipeline', 'guardian', 'agent']
     >>> [name for name, argv, _why in plan(ns) if argv is None]
     ['catalog-engine', 'sql', 'catalog', 'overview']
     """
@@ -61,6 +62,7 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[str] | None, str]]:
             "",
         ),
         ("guardian", ["guardian", "--tables", size("20", "200"), "--repeat", size("1", "3")], ""),
+        ("agent", ["agent", "--runs", size("5", "50")], ""),
     ]
     schema = ["--schema", "ipwb_bench_all", "--drop"]
     if args.dsn:

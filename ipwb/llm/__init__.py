@@ -8,5 +8,5 @@ importable and fast when no model is configured. Entry points:
   limit, budget, cost records)
 - :mod:`ipwb.llm.nl2sql` — schema retrieval, generation, validation and repair
 - :mod:`ipwb.llm.evaluate` — retrieval recall@k and execution accuracy
-- :mod:`ipwb.llm.agent` — tool-calling loop with approvals
+- :mod:`ipwb.llm.agents` — agents on LangGraph: tools, approvals, durable runs
 """

@@ -97,6 +97,18 @@ class OpenAIPeer:
         }
         self._push(Scripted("tool_calls", tool_calls=[call], completion_tokens=completion_tokens))
 
+    def tool_calls(self, *calls: tuple[str, dict[str, Any] | str], completion_tokens: int = 7) -> None:
+        """One turn proposing several calls at once (a batch)."""
+        parts = [
+            {
+                "id": f"call_{next(self._ids)}",
+                "type": "function",
+                "function": {"name": name, "arguments": args if isinstance(args, str) else json.dumps(args)},
+            }
+            for name, args in calls
+        ]
+        self._push(Scripted("tool_calls", tool_calls=parts, completion_tokens=completion_tokens))
+
     def error(self, status: int = 500) -> None:
         self._push(Scripted("error", status=status))
 

@@ -16,6 +16,7 @@ def test_all_quick_without_services_runs_the_engine_benches_and_says_what_it_ski
     assert sections == [
         "== ipwb bench pipeline ==",
         "== ipwb bench guardian ==",
+        "== ipwb bench agent ==",
         "== ipwb bench catalog-engine ==",
         "== ipwb bench sql ==",
         "== ipwb bench catalog ==",

@@ -1,7 +1,12 @@
 # Copyright 2026 InsightPulse
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import uuid
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+
+from ipwb.errors import IpwbError
+from ipwb.llm.agents.custom import load_graph_factory
 
 MAX_STEPS = 50
 
@@ -34,6 +39,14 @@ class IpwbAgent(models.Model):
         ),
         help="Users of this group approve the calls of tools that need approval (never their own runs).",
     )
+    graph_entry_point = fields.Char(
+        string="Own Graph",
+        groups="base.group_system",
+        tracking=True,
+        help="Administrators: 'package.module:function' returning an uncompiled LangGraph StateGraph "
+        "for the agent's runtime (see ipwb.llm.agents.custom); empty: the built-in tool-calling graph. "
+        "It runs with the same checkpointer, traces, approvals and tool permissions.",
+    )
     run_ids = fields.One2many("ipwb.agent.run", "agent_id", string="Runs")
     run_count = fields.Integer(compute="_compute_run_count")
 
@@ -42,6 +55,15 @@ class IpwbAgent(models.Model):
         for agent in self:
             agent.run_count = len(agent.run_ids)
 
+    @api.constrains("graph_entry_point")
+    def _check_graph_entry_point(self):
+        for agent in self.sudo():
+            if agent.graph_entry_point:
+                try:
+                    load_graph_factory(agent.graph_entry_point)
+                except IpwbError as exc:
+                    raise ValidationError(str(exc)) from None
+
     @api.constrains("max_steps")
     def _check_max_steps(self):
         for agent in self:
@@ -49,7 +71,8 @@ class IpwbAgent(models.Model):
                 raise ValidationError(self.env._("Max model steps must be between 1 and %s.", MAX_STEPS))
 
     def run_agent(self, message, playground=False):
-        """Start a run for the current user; returns the ``ipwb.agent.run``."""
+        """Queue a run for the current user (the agent worker cron executes it); returns
+        the ``ipwb.agent.run``."""
         self.ensure_one()
         message = (message or "").strip()
         if not message:
@@ -66,12 +89,12 @@ class IpwbAgent(models.Model):
                     "user_id": self.env.uid,
                     "message": message,
                     "is_playground": playground,
+                    "thread_id": uuid.uuid4().hex,
                 }
             )
         )
-        run = run.with_env(self.env)
-        run._start()
-        return run
+        run._queue()
+        return run.with_env(self.env)
 
     def action_test_agent(self):
         self.ensure_one()

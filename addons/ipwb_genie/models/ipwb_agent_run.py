@@ -6,11 +6,15 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ipwb.errors import IpwbError
-from ipwb.llm.agent import AgentRun, AgentRunner, AgentSpec
+from ipwb.llm.agents import FINAL_STATES, AgentRunner, AgentSpec
+from ipwb.llm.agents.custom import load_graph_factory
+from ipwb.llm.records import BaseSink
 
+from ..services import agent_runtime, agent_worker
 from ..services.gateway import OdooSink, build_gateway
 
 STATES = [
+    ("queued", "Queued"),
     ("running", "Running"),
     ("waiting_approval", "Waiting for approval"),
     ("done", "Done"),
@@ -20,9 +24,20 @@ STATES = [
 ]
 
 
+class CommitSink(BaseSink):
+    """After the run's sink wrote a step: commit, so the run's form shows progress live."""
+
+    def __init__(self, env):
+        self.env = env
+
+    def record_step(self, step):
+        agent_worker.commit(self.env)
+
+
 class IpwbAgentRun(models.Model):
-    """One run of an agent; its whole engine state is kept so a run waiting for an
-    approval can be resumed by another user, in another request."""
+    """One run of an agent on LangGraph. The graph's state lives in the Postgres
+    checkpointer under ``thread_id``; a cron worker starts the run and resumes it after a
+    decision, so any worker may continue a run another one paused."""
 
     _name = "ipwb.agent.run"
     _description = "Genie Agent Run"
@@ -35,12 +50,26 @@ class IpwbAgentRun(models.Model):
         "res.users", string="Requested by", required=True, default=lambda self: self.env.user, index=True
     )
     message = fields.Text(required=True)
-    state = fields.Selection(STATES, default="running", required=True, tracking=True, index=True)
+    state = fields.Selection(STATES, default="queued", required=True, tracking=True, index=True)
     answer = fields.Text(readonly=True)
     error = fields.Text(readonly=True)
     pending_tool = fields.Char(readonly=True)
     pending_arguments = fields.Text(readonly=True)
-    run_data = fields.Json(readonly=True, copy=False, help="The engine's AgentRun, to resume it.")
+    pending_summary = fields.Text(string="Calls to Approve", readonly=True)
+    pending_calls = fields.Json(readonly=True, copy=False)
+    decision = fields.Json(readonly=True, copy=False, help="The approval decision the worker resumes with.")
+    thread_id = fields.Char(readonly=True, copy=False, index=True, help="LangGraph thread of the run.")
+    runtime = fields.Selection(
+        [("langgraph", "LangGraph"), ("legacy", "Engine loop (before 18.0.1.1)")],
+        default="langgraph",
+        readonly=True,
+    )
+    run_data = fields.Json(
+        readonly=True, copy=False, help="State stored by the engine loop of older versions."
+    )
+    date_start = fields.Datetime(readonly=True)
+    date_end = fields.Datetime(readonly=True)
+    checkpoint_deleted = fields.Boolean(readonly=True, copy=False)
     cost_usd = fields.Float(string="Cost (USD)", digits=(16, 6), readonly=True)
     approver_id = fields.Many2one("res.users", string="Decided by", readonly=True, tracking=True)
     is_playground = fields.Boolean(string="Test Run", readonly=True)
@@ -59,38 +88,40 @@ class IpwbAgentRun(models.Model):
         for run in self:
             run.can_decide = (
                 run.state == "waiting_approval"
+                and run.runtime == "langgraph"
                 and run.user_id != self.env.user
                 and run.agent_id.approver_group_id in self.env.user.groups_id
             )
 
     # -- engine glue ------------------------------------------------------------------------
-    def _runner(self, sink_env):
-        """The engine runner with the requester's tools; steps and calls go to the sink."""
+    def _runner(self, requester_env):
+        """The graph runner with the requester's tools; steps and calls go to the run."""
         self.ensure_one()
         agent = self.agent_id.sudo()
-        requester_env = self.env(user=self.user_id.id, su=False)
         tools = {tool.name: tool for tool in agent.tool_ids}
+        sink = OdooSink(requester_env, link=self, run=self.sudo())
+        gateway = build_gateway(requester_env, sink)
+        gateway.sinks.add(CommitSink(self.env))
         spec = AgentSpec(
             name=agent.name,
             system_prompt=agent.system_prompt,
             tools=tuple(tool._tool_spec() for tool in tools.values()),
-            model=None,
+            model=self._model_name(gateway) if agent.model_id else None,
             max_steps=agent.max_steps,
         )
-        sink = OdooSink(sink_env, link=self, run=self.sudo())
-        gateway = build_gateway(sink_env, sink)
-        if agent.model_id:
-            spec = AgentSpec(
-                spec.name, spec.system_prompt, spec.tools, self._model_name(gateway), spec.max_steps
-            )
-        budget = gateway.new_session(f"agent-run-{self.id}")
-        budget.spent = self.cost_usd
 
-        def handler(tool_spec, arguments):
-            return tools[tool_spec.name]._run_tool(requester_env, arguments)
+        def handler(tool_spec, arguments, call_id):
+            return tools[tool_spec.name]._run_tool(requester_env, arguments, call_id)
 
-        groups = [str(group.id) for group in self.user_id.groups_id]
-        return AgentRunner(spec, gateway, handler, user_groups=groups, budget=budget)
+        return AgentRunner(
+            spec,
+            gateway,
+            handler,
+            checkpointer=agent_runtime.store(self.env).saver(),
+            user_groups=[str(group.id) for group in self.user_id.groups_id],
+            budget=gateway.new_session(f"agent-run-{self.id}"),
+            graph_factory=load_graph_factory(agent.graph_entry_point) if agent.graph_entry_point else None,
+        )
 
     def _model_name(self, gateway):
         """The gateway entry of the agent's model (None: it is archived, use the chain)."""
@@ -98,34 +129,60 @@ class IpwbAgentRun(models.Model):
         names = {wanted.name, f"{wanted.name} #{wanted.id}"}
         return next((e.name for e in gateway.config.models if e.name in names), None)
 
-    def _store(self, engine_run):
-        pending = engine_run.pending
+    def _store(self, view):
+        pending = list(view.pending)
         self.sudo().write(
             {
-                "state": engine_run.status if engine_run.status in dict(STATES) else "failed",
-                "answer": engine_run.answer or False,
-                "error": engine_run.error or False,
-                "run_data": engine_run.to_dict(),
-                "cost_usd": engine_run.cost_usd,
-                "pending_tool": pending["name"] if pending else False,
-                "pending_arguments": json.dumps(pending["arguments"], indent=1) if pending else False,
+                "state": view.status if view.status in dict(STATES) else "failed",
+                "answer": view.answer or False,
+                "error": view.error or False,
+                "cost_usd": view.cost_usd,
+                "pending_calls": pending or False,
+                "pending_tool": ", ".join(c["tool"] for c in pending) or False,
+                "pending_arguments": json.dumps([c["arguments"] for c in pending], indent=1)
+                if pending
+                else False,
+                "pending_summary": "\n".join(c["summary"] for c in pending) or False,
+                "decision": False,
+                "date_end": fields.Datetime.now() if view.status in FINAL_STATES else False,
             }
         )
 
-    def _start(self):
+    def _execute(self):
+        """Start or resume the run (called by the worker, which claimed it)."""
         self.ensure_one()
-        requester_env = self.env(user=self.user_id.id, su=False)
-        runner = self._runner(requester_env)
+        run = self.sudo()
+        requester_env = self.env(user=run.user_id.id, su=False)
         try:
-            engine_run = runner.start(self.message, user=self.user_id.login, run_id=str(self.id))
-        except IpwbError as exc:
-            self.sudo().write({"state": "failed", "error": str(exc)})
+            runner = run._runner(requester_env)
+            if run.decision:
+                decision = run.decision
+                view = runner.resume(
+                    run.thread_id,
+                    approved=bool(decision.get("approved")),
+                    approver=str(decision.get("approver") or "?"),
+                    reason=str(decision.get("reason") or ""),
+                )
+            else:
+                view = runner.start(run.message, user=run.user_id.login, run_id=run.thread_id)
+        except (IpwbError, UserError) as exc:
+            run.write({"state": "failed", "error": str(exc), "date_end": fields.Datetime.now()})
             return
-        self._store(engine_run)
+        run._store(view)
+
+    def _queue(self):
+        self.sudo().write({"state": "queued"})
+        cron = self.env.ref("ipwb_genie.ir_cron_agent_worker", raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger()
+
+    @api.model
+    def _cron_process_runs(self, max_runs=20):
+        return agent_worker.process_runs(self, max_runs)
 
     def _decide(self, approved, reason=""):
         self.ensure_one()
-        if self.state != "waiting_approval":
+        if self.state != "waiting_approval" or self.runtime != "langgraph":
             raise UserError(self.env._("Run %s is not waiting for an approval.", self.name))
         if self.user_id == self.env.user:
             raise AccessError(self.env._("You cannot approve or reject the calls of your own agent run."))
@@ -136,21 +193,9 @@ class IpwbAgentRun(models.Model):
                 )
             )
         self.env["ipwb.llm.model"]._get_gateway_models()
-        run = self.sudo()
-        run.approver_id = self.env.user
-        # the rest of the run acts for the requester: their tools, their traces
-        runner = run._runner(self.env(user=self.user_id.id, su=False))
-        try:
-            engine_run = runner.resume(
-                AgentRun.from_dict(run.run_data),
-                approved=approved,
-                approver=self.env.user.login,
-                reason=reason,
-            )
-        except IpwbError as exc:
-            run.write({"state": "failed", "error": str(exc)})
-            return True
-        run._store(engine_run)
+        decision = {"approved": bool(approved), "approver": self.env.user.login, "reason": reason or ""}
+        self.sudo().write({"approver_id": self.env.user.id, "decision": decision})
+        self._queue()
         return True
 
     def action_approve(self):

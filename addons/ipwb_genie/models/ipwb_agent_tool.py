@@ -8,7 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ipwb.errors import IpwbError
 from ipwb.integrations.webhook import call_webhook
-from ipwb.llm.agent import ToolOutcome, ToolSpec
+from ipwb.llm.agents import ToolOutcome, ToolSpec
 from ipwb.sql.params import convert
 from ipwb.warehouse.execute import execute
 
@@ -115,16 +115,18 @@ class IpwbAgentTool(models.Model):
         except IpwbError as exc:
             raise ValidationError(str(exc)) from None
 
-    # -- execution (called by the agent loop, arguments already validated) ---------------
-    def _run_tool(self, env, arguments):
+    # -- execution (called by the agent graph, arguments already validated) --------------
+    def _run_tool(self, env, arguments, call_id=""):
         """Run with ``env`` (the requester's); every failure becomes an ``IpwbError`` the
-        model sees, so it may recover."""
+        model sees, so it may recover. ``call_id`` (the model's tool call id) is the
+        idempotency key of calls leaving Odoo: a step re-executed after a crash sends the
+        same key again."""
         self.ensure_one()
         try:
             if self.kind == "sql":
                 return self._run_sql(env, arguments)
             if self.kind == "n8n":
-                return self._run_webhook(arguments)
+                return self._run_webhook(arguments, call_id)
             return self._run_server_action(env, arguments)
         except IpwbError:
             raise
@@ -147,12 +149,17 @@ class IpwbAgentTool(models.Model):
         ]
         return ToolOutcome({"rows": rows, "truncated": result.truncated})
 
-    def _run_webhook(self, arguments):
+    def _run_webhook(self, arguments, call_id=""):
         """POST through the outbound policy (allow-listed hosts only); a refusal or an HTTP
         error is an ``IpwbError`` the model sees. At most WEBHOOK_BYTES of the answer are read."""
         policy = self.env["ipwb.outbound.policy"]._ipwb_policy()
         answer = call_webhook(
-            self.webhook_url, arguments, policy=policy, timeout_s=WEBHOOK_TIMEOUT, max_bytes=WEBHOOK_BYTES
+            self.webhook_url,
+            arguments,
+            policy=policy,
+            timeout_s=WEBHOOK_TIMEOUT,
+            max_bytes=WEBHOOK_BYTES,
+            headers={"Idempotency-Key": call_id} if call_id else None,
         )
         try:
             return ToolOutcome(answer.json())

@@ -1,1 +1,1 @@
-from . import gateway, warehouse
+from . import agent_runtime, agent_worker, gateway, warehouse

@@ -100,6 +100,18 @@ class GenieCase(TransactionCase):
         self.peer._script.clear()
         self.peer.requests.clear()
 
+    def work(self):
+        """One pass of the agent worker cron (queued runs started or resumed)."""
+        self.env["ipwb.agent.run"]._cron_process_runs()
+        self.env.invalidate_all()
+
+    def run_agent(self, agent, message, **kwargs):
+        """Queue a run as ``agent``'s user, let the worker execute it, return the run."""
+        run = agent.run_agent(message, **kwargs)
+        self.assertEqual(run.state, "queued", "runs never execute inside the request")
+        self.work()
+        return run
+
     def traces_of(self, record):
         return self.env["ipwb.llm.trace"].search(
             [("res_model", "=", record._name), ("res_id", "=", record.id)], order="id"

@@ -78,10 +78,12 @@ class TestAgents(GenieCase):
 
     def test_approval_wait_then_resume_by_another_user(self):
         self.peer.tool_call("region_total", {"region": "north"})
-        run = self.agent.with_user(self.user).run_agent("How much did the north sell?")
+        run = self.run_agent(self.agent.with_user(self.user), "How much did the north sell?")
         self.assertEqual(run.state, "waiting_approval")
         self.assertEqual(run.pending_tool, "region_total")
-        self.assertEqual(json.loads(run.pending_arguments), {"region": "north"})
+        self.assertEqual(json.loads(run.pending_arguments), [{"region": "north"}])
+        self.assertEqual([c["tool"] for c in run.pending_calls], ["region_total"])
+        self.assertIn('region_total(region="north")', run.pending_summary)
         self.assertEqual(run.step_ids.mapped("kind"), ["model", "approval_wait"])
         # neither the requester nor a user outside the approver group may decide
         self.assertFalse(run.with_user(self.user).can_decide)
@@ -92,7 +94,11 @@ class TestAgents(GenieCase):
         self.assertTrue(run.with_user(self.architect).can_decide)
         self.peer.reply("The north sold 150.")
         run.with_user(self.architect).action_approve()
+        self.assertEqual(run.state, "queued", "the decision is executed by the worker")
+        self.assertEqual(len(self.peer.requests), 1)
+        self.work()
         self.assertEqual(run.state, "done")
+        self.assertFalse(run.pending_calls)
         self.assertEqual(run.answer, "The north sold 150.")
         self.assertEqual(run.approver_id, self.architect)
         kinds = run.step_ids.mapped("kind")
@@ -116,7 +122,7 @@ class TestAgents(GenieCase):
 
     def test_rejection_is_told_to_the_model(self):
         self.peer.tool_call("region_total", {"region": "south"})
-        run = self.agent.with_user(self.user).run_agent("South total?")
+        run = self.run_agent(self.agent.with_user(self.user), "South total?")
         self.peer.reply("I was not allowed to look.")
         action = run.with_user(self.architect).action_reject()
         self.assertEqual(action["res_model"], "ipwb.agent.reject.wizard")
@@ -129,6 +135,7 @@ class TestAgents(GenieCase):
         with self.assertRaises(AccessError):
             wizard.with_user(self.user).action_reject()
         wizard.action_reject()
+        self.work()
         self.assertEqual(run.state, "done")
         self.assertIn("rejected", run.step_ids.mapped("kind"))
         self.assertNotIn("tool", run.step_ids.mapped("kind"), "a rejected call never runs")
@@ -140,7 +147,7 @@ class TestAgents(GenieCase):
         self.peer.tool_call("drop_everything", {})
         self.peer.tool_call("region_total", {"region": "south"})
         self.peer.reply("South sold 70.")
-        run = self.agent.with_user(self.user).run_agent("South?")
+        run = self.run_agent(self.agent.with_user(self.user), "South?")
         self.assertEqual(run.state, "done")
         errors = run.step_ids.filtered(lambda s: s.kind == "tool_error")
         self.assertEqual(len(errors), 2)
@@ -154,7 +161,7 @@ class TestAgents(GenieCase):
         )
         self.peer.tool_call("region_total", {"region": "north"})
         self.peer.reply("I cannot use that tool.")
-        run = self.agent.with_user(self.user).run_agent("North?")
+        run = self.run_agent(self.agent.with_user(self.user), "North?")
         self.assertEqual(run.state, "done")
         self.assertNotIn("tools", self.peer.requests[0].body, "no permitted tool, none offered")
         self.assertIn("unknown tool", run.step_ids.filtered(lambda s: s.kind == "tool_error").error)
@@ -184,13 +191,13 @@ class TestAgents(GenieCase):
         # the action runs with the requester's rights: without write access it fails, told to the model
         self.peer.tool_call("flag_partner", {"res_id": partner.id})
         self.peer.reply("I could not flag it.")
-        run = self.agent.with_user(self.user).run_agent("Flag the partner")
+        run = self.run_agent(self.agent.with_user(self.user), "Flag the partner")
         self.assertIn("access", run.step_ids.filtered(lambda s: s.kind == "tool_error").error)
         self.assertFalse(partner.comment)
         self.user.groups_id += self.env.ref("base.group_partner_manager")
         self.peer.tool_call("flag_partner", {"res_id": partner.id})
         self.peer.reply("Flagged.")
-        run = self.agent.with_user(self.user).run_agent("Flag the partner again")
+        run = self.run_agent(self.agent.with_user(self.user), "Flag the partner again")
         self.assertEqual(run.state, "done", run.error)
         self.assertIn(
             "flagged by agent", partner.comment or "", run.step_ids.mapped(lambda s: (s.kind, s.error))
@@ -210,13 +217,15 @@ class TestAgents(GenieCase):
         )
         action = wizard.action_run()
         run = self.env["ipwb.agent.run"].browse(action["res_id"])
+        self.assertEqual(run.state, "queued")
+        self.work()
         self.assertTrue(run.is_playground)
         self.assertEqual(run.state, "step_limit")
         self.assertIn("step_limit", run.step_ids.mapped("kind"))
 
     def test_runs_are_private_to_requester_and_approvers(self):
         self.peer.tool_call("region_total", {"region": "north"})
-        run = self.agent.with_user(self.user).run_agent("North?")
+        run = self.run_agent(self.agent.with_user(self.user), "North?")
         Run = self.env["ipwb.agent.run"]
         self.assertEqual(Run.with_user(self.user).search([("id", "=", run.id)]), run)
         self.assertEqual(Run.with_user(self.architect).search([("id", "=", run.id)]), run)
@@ -226,17 +235,17 @@ class TestAgents(GenieCase):
     def test_agent_model_is_tried_first(self):
         self.agent.model_id = self.second
         self.peer.reply("Hello from the second model.")
-        run = self.agent.with_user(self.user).run_agent("Hi")
+        run = self.run_agent(self.agent.with_user(self.user), "Hi")
         self.assertEqual(run.state, "done", run.error)
         self.assertEqual([r.model for r in self.peer.requests], ["second"])
         self.assertEqual(run.trace_ids.model_name, "Second")
 
     def test_no_model_refuses_to_start_or_resume(self):
         self.peer.tool_call("region_total", {"region": "north"})
-        run = self.agent.with_user(self.user).run_agent("North?")
+        run = self.run_agent(self.agent.with_user(self.user), "North?")
         (self.first | self.second).action_archive()
         with self.assertRaisesRegex(UserError, "No LLM model is configured"):
-            self.agent.with_user(self.user).run_agent("Again")
+            self.run_agent(self.agent.with_user(self.user), "Again")
         with self.assertRaisesRegex(UserError, "No LLM model is configured"):
             run.with_user(self.architect).action_approve()
         self.assertEqual(run.state, "waiting_approval")

@@ -19,6 +19,7 @@ from .common import SALES_SQL, GenieCase, sql_reply
 
 class _Hook(BaseHTTPRequestHandler):
     received = []
+    keys = []
 
     def log_message(self, format, *args):
         return
@@ -26,6 +27,7 @@ class _Hook(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         _Hook.received.append(json.loads(body))
+        _Hook.keys.append(self.headers.get("Idempotency-Key"))
         data = json.dumps({"ticket": 42}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -117,6 +119,7 @@ class TestGenieIntegration(GenieCase):
         self.addCleanup(server.server_close)
         self.addCleanup(server.shutdown)
         _Hook.received = []
+        _Hook.keys = []
         host, port = server.server_address[:2]
         # a loopback test server: explicitly on the outbound allow-list
         self.env["ir.config_parameter"].set_param("ipwb.outbound_allowed_hosts", f"{host}:{port}")
@@ -136,9 +139,12 @@ class TestGenieIntegration(GenieCase):
         )
         self.peer.tool_call("open_ticket", {"title": "Printer on fire"})
         self.peer.reply("Ticket 42 is open.")
-        run = agent.with_user(self.user).run_agent("The printer is on fire")
+        run = self.run_agent(agent.with_user(self.user), "The printer is on fire")
         self.assertEqual(run.state, "done", run.error)
         self.assertEqual(_Hook.received, [{"title": "Printer on fire"}])
+        # the model's call id is the idempotency key: a re-executed step sends the same one
+        call_id = self.peer.requests[1].messages[-1]["tool_call_id"]
+        self.assertEqual(_Hook.keys, [call_id])
         self.assertIn('"ticket": 42', run.step_ids.filtered(lambda s: s.kind == "tool").output)
 
     def test_guardian_scorecard_insight(self):

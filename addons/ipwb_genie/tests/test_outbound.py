@@ -45,7 +45,7 @@ class TestGenieOutbound(GenieCase):
         )
         self.peer.tool_call("probe", {})
         self.peer.reply("Could not fetch it.")
-        run = agent.with_user(self.user).run_agent("Fetch the login page")
+        run = self.run_agent(agent.with_user(self.user), "Fetch the login page")
         self.assertEqual(run.state, "done", run.error)
         failed = run.step_ids.filtered(lambda s: s.kind == "tool_error")
         self.assertIn("loopback address, refused unless allow-listed", failed.error)
@@ -55,7 +55,7 @@ class TestGenieOutbound(GenieCase):
         self.env["ir.config_parameter"].set_param(PARAM, f"127.0.0.1:{port}")
         self.peer.tool_call("probe", {})
         self.peer.reply("Fetched.")
-        run = agent.with_user(self.user).run_agent("Fetch the login page")
+        run = self.run_agent(agent.with_user(self.user), "Fetch the login page")
         self.assertEqual(run.state, "done", run.error)
         self.assertEqual([r["json"] for r in server.requests], [{}])
         output = run.step_ids.filtered(lambda s: s.kind == "tool").output
