@@ -11,6 +11,7 @@ registry.category("web_tour.tours").add("ipwb_guardian_scorecards_tour", {
         {
             content: "The list is grouped by domain",
             trigger: ".o_list_renderer .o_group_name:contains(sales_tour)",
+            timeout: 30000, // the first load of the list on a busy machine
         },
         {
             content: "One row per table (its latest score), with the trend drawn as a rising sparkline",

@@ -208,5 +208,17 @@ registry.category("web_tour.tours").add("ipwb_sql_browser_tour", {
             trigger: `${GRID} tbody tr:nth-child(2) td.o_ipwb_sql_null:contains(NULL)`,
             run: () => expectSql(SQL),
         },
+        {
+            content: "The browser opens again on demand",
+            trigger: ".o_ipwb_sql_browser .o_ipwb_sql_schema:contains(gold)",
+            run: "click",
+        },
+        {
+            trigger: '.o_ipwb_sql_table[data-name="ipwb_test_accounts"] .o_ipwb_sql_expand',
+            run: "click",
+        },
+        {
+            trigger: '.o_ipwb_sql_column[data-name="opened"]:contains(date)',
+        },
     ],
 });
