@@ -3,7 +3,7 @@
 {
     "name": "InsightPulse Workbench: Guardian",
     "summary": "Data-quality checks, scorecards, spec validation and governance gates",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "InsightPulse Workbench",
     "website": "https://github.com/insightpulse/workbench",
     "author": "InsightPulse",
@@ -22,6 +22,9 @@
         "wizards/ipwb_guardian_validate_wizard_views.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "ipwb_guardian/static/src/**/*",
+        ],
         "web.assets_tests": [
             "ipwb_guardian/static/tests/tours/**/*",
         ],

@@ -85,6 +85,8 @@ class PipelineSpec:
     owner: str
     description: str = ""
     domain: str = ""
+    #: the name people read (``name`` is the technical one, the spec's file name)
+    title: str = ""
     schedule: str | None = None
     budget_usd: float | None = None
     alert_channel: str | None = None

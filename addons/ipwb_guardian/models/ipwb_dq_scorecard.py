@@ -4,6 +4,7 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ipwb.errors import IpwbError
 from ipwb.guardian.alerts import post_webhook, score_alert_text
@@ -13,6 +14,8 @@ from ipwb.guardian.scoring import DEFAULT_WEIGHTS, score_ratios
 _logger = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 80.0
+#: overall scores kept on a scorecard for its sparkline (oldest first)
+HISTORY_POINTS = 14
 
 
 class IpwbDqScorecard(models.Model):
@@ -37,6 +40,53 @@ class IpwbDqScorecard(models.Model):
     previous_overall = fields.Float(string="Previous Score")
     trend = fields.Float(compute="_compute_trend", store=True, aggregator="avg")
     alerted = fields.Boolean(readonly=True)
+    is_latest = fields.Boolean(
+        string="Latest", readonly=True, index=True, help="The newest scorecard of its table or domain."
+    )
+    domain_name = fields.Char(
+        string="Domain", readonly=True, index=True, help="The business domain (a table's, from its checks)."
+    )
+    score_history = fields.Json(
+        readonly=True, help=f"The last {HISTORY_POINTS} overall scores, oldest first (the sparkline)."
+    )
+
+    def init(self):
+        # databases scored before these fields existed: flag the newest card of each table
+        # and domain, give it its history and its domain (idempotent, cheap when done)
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH ranked AS (
+                    SELECT id, overall, scope, name,
+                           row_number() OVER (PARTITION BY scope, name ORDER BY date DESC, id DESC) AS n
+                    FROM ipwb_dq_scorecard
+                ), latest AS (
+                    SELECT r.id, r.scope, r.name,
+                           (SELECT jsonb_agg(h.overall ORDER BY h.n DESC)
+                            FROM ranked h WHERE h.scope = r.scope AND h.name = r.name AND h.n <= %(points)s)
+                           AS history
+                    FROM ranked r WHERE r.n = 1
+                )
+                UPDATE ipwb_dq_scorecard c
+                SET is_latest = true,
+                    score_history = COALESCE(c.score_history, l.history),
+                    domain_name = COALESCE(
+                        c.domain_name,
+                        CASE WHEN l.scope = 'domain' THEN l.name ELSE (
+                            SELECT k.domain FROM ipwb_dq_check k
+                            WHERE k.table_ref = l.name AND k.domain IS NOT NULL ORDER BY k.id LIMIT 1
+                        ) END
+                    )
+                FROM latest l
+                WHERE c.id = l.id AND c.is_latest IS NOT TRUE
+                  AND NOT EXISTS (
+                      SELECT 1 FROM ipwb_dq_scorecard o
+                      WHERE o.scope = l.scope AND o.name = l.name AND o.is_latest
+                  )
+                """,
+                points=HISTORY_POINTS,
+            )
+        )
 
     @api.depends("overall", "previous_overall")
     def _compute_trend(self):
@@ -84,6 +134,12 @@ class IpwbDqScorecard(models.Model):
             )
             previous = self.search([("scope", "=", scope), ("name", "=", name)], limit=1)
             values = {dim: card.dimensions.get(dim, 0.0) for dim in DIMENSIONS}
+            if scope == "domain":
+                domain_name = name
+            else:
+                domain_name = next((d for d in latest.mapped("domain") if d), False)
+            history = list((previous.score_history or []) if previous else [])
+            history = [*history, round(card.overall, 2)][-HISTORY_POINTS:]
             values.update(
                 {
                     "name": name,
@@ -92,7 +148,13 @@ class IpwbDqScorecard(models.Model):
                     "checks_count": card.checks,
                     "failed_count": card.failed,
                     "previous_overall": previous.overall if previous else 0.0,
+                    "is_latest": True,
+                    "domain_name": domain_name,
+                    "score_history": history,
                 }
+            )
+            self.search([("scope", "=", scope), ("name", "=", name), ("is_latest", "=", True)]).write(
+                {"is_latest": False}
             )
             new = self.create(values)
             new._maybe_alert(previous, latest)

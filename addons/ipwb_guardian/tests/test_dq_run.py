@@ -95,6 +95,14 @@ class TestDqRun(TransactionCase):
         latest = self.env["ipwb.dq.scorecard"].search([("name", "=", self.customers)], limit=1)
         self.assertEqual(latest.completeness, 100.0)
         self.assertGreater(latest.trend, 0)
+        # the at-a-glance view reads the latest card: one per table, with the score history
+        first = table_card
+        self.assertEqual((latest.is_latest, first.is_latest), (True, False))
+        self.assertEqual(latest.score_history, [round(first.overall, 2), round(latest.overall, 2)])
+        self.assertEqual(latest.domain_name, "crm")
+        domain_cards = self.env["ipwb.dq.scorecard"].search([("scope", "=", "domain"), ("name", "=", "crm")])
+        self.assertEqual(domain_cards.filtered("is_latest").domain_name, "crm")
+        self.assertEqual(len(domain_cards.filtered("is_latest")), 1)
         self.assertEqual(len(checks[0].result_ids), 2)
 
     def test_dbt_managed_checks_run_through_dbt_for_real(self):

@@ -7,6 +7,7 @@ an Architect grants a waiver from the gate and promotes the table."""
 import uuid
 
 from odoo.addons.ipwb_catalog.tests.common import WarehouseSchema
+from odoo.addons.ipwb_catalog.tests.screenshots import screenshot_at_end
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -72,3 +73,56 @@ class TestGuardianTour(HttpCase):
         self.assertEqual(
             (table.guardian_gate_id.status, table.guardian_gate_id.waiver_id), ("waived", waiver)
         )
+
+
+@tagged("post_install", "-at_install")
+class TestScorecardsTour(HttpCase):
+    browser_size = "1440x900"
+
+    def test_scorecards_read_at_a_glance(self):
+        Card = self.env["ipwb.dq.scorecard"]
+        dims = ("completeness", "uniqueness", "consistency", "validity", "timeliness")
+        history = []
+        for day, score in enumerate((70.0, 80.0, 90.0), 1):
+            history.append(score)
+            Card.search([("name", "=", "gold.tour_sales"), ("is_latest", "=", True)]).is_latest = False
+            Card.create(
+                {
+                    "name": "gold.tour_sales",
+                    "scope": "table",
+                    "date": f"2026-01-0{day} 00:00:00",
+                    "overall": score,
+                    **dict.fromkeys(dims, score),
+                    "checks_count": 4,
+                    "failed_count": 1,
+                    "is_latest": True,
+                    "domain_name": "sales_tour",
+                    "score_history": list(history),
+                }
+            )
+        Card.create(
+            {
+                "name": "sales_tour",
+                "scope": "domain",
+                "overall": 90.0,
+                "is_latest": True,
+                "domain_name": "sales_tour",
+            }
+        )
+        with screenshot_at_end("quality_scorecards"):
+            self.start_tour(
+                "/odoo/action-ipwb_guardian.ipwb_dq_scorecard_action",
+                "ipwb_guardian_scorecards_tour",
+                login="admin",
+                timeout=90,
+            )
+
+    def test_empty_states_tell_what_to_do(self):
+        self.env["ipwb.dq.result"].search([]).unlink()
+        with screenshot_at_end("empty_state_check_results"):
+            self.start_tour(
+                "/odoo/action-ipwb_guardian.ipwb_dq_result_action",
+                "ipwb_guardian_empty_state_tour",
+                login="admin",
+                timeout=60,
+            )

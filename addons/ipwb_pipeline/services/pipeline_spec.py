@@ -46,6 +46,7 @@ def to_spec(pipeline):
         owner=pipeline._owner_for_spec(),
         description=pipeline.description or "",
         domain=pipeline.domain_name or "",
+        title=pipeline.name if pipeline.name != pipeline.code else "",
         schedule=pipeline.schedule or None,
         budget_usd=budget,
         alert_channel=pipeline.alert_channel or None,
@@ -154,7 +155,8 @@ def import_spec_text(Pipeline, text, source="pipeline.yaml"):
             ["|", ("login", "=", spec.owner), ("email", "=", spec.owner)], limit=1
         )
     values = {
-        "name": spec.name.replace("_", " ").capitalize(),
+        # shown as written: the spec's title, else its technical name unchanged
+        "name": spec.title or spec.name,
         "code": spec.name,
         "description": spec.description or False,
         "domain_name": spec.domain or False,
@@ -169,7 +171,8 @@ def import_spec_text(Pipeline, text, source="pipeline.yaml"):
         values["owner_id"] = owner.id  # else the importer owns it; owner_label keeps the spec's
     pipeline = Pipeline.with_context(active_test=False).search([("code", "=", spec.name)], limit=1)
     if pipeline:
-        values.pop("name")
+        if not spec.title:
+            values.pop("name")  # a name given in Odoo stays until the spec names one
         pipeline.write(values)
     else:
         pipeline = Pipeline.create(values)

@@ -44,6 +44,22 @@ class TestSpecRoundTrip(PipelineCase):
         self.assertEqual(sorted(again.step_ids.ids), sorted(step_ids))
         self.assertEqual(again.spec_yaml, text)
 
+    def test_names_are_shown_as_written(self):
+        base = "owner: me@example.com\nsteps:\n  - id: a\n    kind: sql\n    config: {sql: select 1}\n"
+        untitled = self.Pipeline.import_spec_text("name: daily_pos_load\n" + base)
+        self.assertEqual(untitled.name, "daily_pos_load", "a code is never title-cased into a name")
+        self.assertNotIn("title:", untitled.spec_yaml)
+        titled = self.Pipeline.import_spec_text("name: pos_vat\ntitle: POS → VAT (BIR 2550Q)\n" + base)
+        self.assertEqual(titled.name, "POS → VAT (BIR 2550Q)")
+        titled.name = "POS VAT, monthly"
+        self.assertIn("title: POS VAT, monthly", titled.spec_yaml)
+        # a name given in Odoo survives a re-import of a spec without a title
+        untitled.name = "Daily POS load (team A)"
+        self.Pipeline.import_spec_text("name: daily_pos_load\n" + base)
+        self.assertEqual(untitled.name, "Daily POS load (team A)")
+        with open(os.path.join(REPO_SPECS, "finance_bir.yaml"), encoding="utf-8") as handle:
+            self.assertEqual(self.Pipeline.import_spec_text(handle.read()).name, "Finance BIR")
+
     def test_canvas_built_pipeline_exports_a_valid_spec(self):
         pipeline = self.make_pipeline(
             [

@@ -61,6 +61,44 @@ ENTRIES = [
         ),
     ),
     Entry(
+        "ipwb.sql.browser",
+        "browse_schemas",
+        USER,
+        lambda case: keywords(
+            connection_id=arg(case.connection.id), offset=arg(0, 1, 2**31 - 1), limit=arg(1, 100, 500)
+        ),
+    ),
+    Entry(
+        "ipwb.sql.browser",
+        "browse_tables",
+        USER,
+        lambda case: keywords(
+            connection_id=arg(case.connection.id),
+            schema=arg("gold", "public"),
+            offset=arg(0, 5),
+            limit=arg(1, 500),
+        ),
+    ),
+    Entry(
+        "ipwb.sql.browser",
+        "browse_columns",
+        USER,
+        lambda case: keywords(
+            connection_id=arg(case.connection.id),
+            table_id=arg(1, 2, 2**31 - 1),
+            offset=arg(0),
+            limit=arg(1, 50),
+        ),
+    ),
+    Entry(
+        "ipwb.sql.browser",
+        "browse_search",
+        USER,
+        lambda case: keywords(
+            connection_id=arg(case.connection.id), query=arg("acc", "%", "_"), limit=arg(1, 50)
+        ),
+    ),
+    Entry(
         "ipwb.sql.snippet",
         "create",
         USER,
@@ -123,6 +161,11 @@ class TestSqlEditorRpcFuzz(TransactionCase):
 
     def test_fuzz_completion_columns(self):
         fuzz_entry(self, self.entry("ipwb.sql.completion", "completion_columns"), self.user, max_examples=30)
+
+    def test_fuzz_schema_browser(self):
+        for method in ("browse_schemas", "browse_tables", "browse_columns", "browse_search"):
+            with self.subTest(method=method):
+                fuzz_entry(self, self.entry("ipwb.sql.browser", method), self.user, max_examples=30)
 
     def test_fuzz_snippet_create(self):
         fuzz_entry(self, self.entry("ipwb.sql.snippet", "create"), self.user)

@@ -19,6 +19,19 @@ const CONFIG_TEMPLATES = {
     server_action: { action: "module.record_id" },
 };
 
+/** A technical name from what a person typed: "Daily POS → VAT" → "daily_pos_vat". */
+export function codeFromName(name) {
+    const code = (name || "")
+        .normalize("NFKD")
+        .replace(/[\u0300-\u036f]/g, "")
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "_")
+        .replace(/^_+|_+$/g, "")
+        .replace(/^([0-9])/, "p_$1")
+        .slice(0, 63);
+    return code.length >= 2 ? code : "";
+}
+
 export class PipelineCanvas extends Component {
     static template = "ipwb_pipeline.Canvas";
     static props = ["*"];
@@ -44,6 +57,8 @@ export class PipelineCanvas extends Component {
             panY: 40,
             run: null,
             status: {},
+            creating: { name: "", code: "", codeEdited: false },
+            edit: { name: "", config: "" },
         });
         this.drag = null;
         onWillStart(async () => {
@@ -62,7 +77,46 @@ export class PipelineCanvas extends Component {
     // -- data ---------------------------------------------------------------------------------
     async openPipeline(id) {
         this.state.pipelineId = id;
+        this.state.selectedId = false;
         await this.load();
+    }
+
+    async backToList() {
+        this.state.pipelineId = false;
+        this.state.pipeline = null;
+        this.state.steps = [];
+        this.state.run = null;
+        this.state.status = {};
+        this.state.pipelines = await this.orm.searchRead("ipwb.pipeline", [], ["name", "code", "state"]);
+    }
+
+    onNewName(ev) {
+        const creating = this.state.creating;
+        creating.name = ev.target.value;
+        if (!creating.codeEdited) {
+            creating.code = codeFromName(creating.name);
+        }
+    }
+
+    onNewCode(ev) {
+        this.state.creating.code = ev.target.value.trim();
+        this.state.creating.codeEdited = true;
+    }
+
+    async createPipeline() {
+        const { name, code } = this.state.creating;
+        if (!name.trim() || !code) {
+            this.notification.add(_t("Give the pipeline a name (and a technical name) first."), { type: "warning" });
+            return;
+        }
+        try {
+            const [id] = await this.orm.create("ipwb.pipeline", [{ name: name.trim(), code }]);
+            this.state.creating = { name: "", code: "", codeEdited: false };
+            await this.openPipeline(id);
+        } catch (error) {
+            const message = (error.data && error.data.message) || error.message || String(error);
+            this.notification.add(message, { type: "danger", title: _t("New pipeline") });
+        }
     }
 
     async load() {
@@ -180,6 +234,29 @@ export class PipelineCanvas extends Component {
     }
 
     // -- editing --------------------------------------------------------------------------------
+    /** A step ID not used yet in this pipeline: kind_1, kind_2, … */
+    freeStepName(kind) {
+        const used = new Set(this.state.steps.map((s) => s.name));
+        let n = 1;
+        while (used.has(`${kind}_${n}`)) {
+            n++;
+        }
+        return `${kind}_${n}`;
+    }
+
+    async addFromPalette(kind) {
+        this.state.newKind = kind;
+        if (!(this.state.newName || "").trim()) {
+            this.state.newName = this.freeStepName(kind);
+        }
+        const name = this.state.newName.trim();
+        await this.addStep();
+        const step = this.state.steps.find((s) => s.name === name);
+        if (step) {
+            this.select(step);
+        }
+    }
+
     async addStep() {
         const name = (this.state.newName || "").trim();
         if (!name) {
@@ -232,19 +309,34 @@ export class PipelineCanvas extends Component {
             }
             return;
         }
+        this.select(step);
+    }
+
+    select(step) {
         this.state.selectedId = step.id;
+        this.state.edit = { name: step.name, config: step.config || "" };
+    }
+
+    async saveSelected() {
+        const step = this.selected;
+        if (!step) {
+            return;
+        }
+        const { name, config } = this.state.edit;
+        await this.guarded(async () => {
+            await this.orm.write("ipwb.pipeline.step", [step.id], { name: name.trim(), config });
+            this.notification.add(_t("Step %s saved.", name.trim()), { type: "success" });
+        });
+        const saved = this.state.steps.find((s) => s.id === step.id);
+        if (saved) {
+            this.state.edit = { name: saved.name, config: saved.config || "" };
+        }
     }
 
     async removeEdge(edge) {
         await this.guarded(() => this.orm.write("ipwb.pipeline.step", [edge.to], { depends_on_ids: [[3, edge.from]] }));
     }
 
-    async saveConfig(ev) {
-        const step = this.selected;
-        if (step) {
-            await this.guarded(() => this.orm.write("ipwb.pipeline.step", [step.id], { config: ev.target.value }));
-        }
-    }
 
     async validate() {
         await this.guarded(() => this.orm.call("ipwb.pipeline", "action_validate", [[this.state.pipelineId]]));

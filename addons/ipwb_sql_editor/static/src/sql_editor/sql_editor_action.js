@@ -6,10 +6,15 @@ import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { loadMonaco } from "./monaco_loader";
+import { ResultsGrid } from "./results_grid";
+import { SchemaBrowser } from "./schema_browser";
 import { SqlCompletion } from "./sql_completion";
+import { formatElapsed } from "./sql_grid_utils";
+import { loadTabs, saveTabs } from "./tab_store";
 
 const PARAMETER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 const MARKER_OWNER = "ipwb-sql";
+const SAVE_DELAY_MS = 400;
 let tabSequence = 0;
 
 function newToken() {
@@ -21,6 +26,7 @@ function newToken() {
 export class SqlEditorAction extends Component {
     static template = "ipwb_sql_editor.SqlEditorAction";
     static props = ["*"];
+    static components = { ResultsGrid, SchemaBrowser };
 
     setup() {
         this.orm = useService("orm");
@@ -39,7 +45,9 @@ export class SqlEditorAction extends Component {
             snippetName: "",
             savingSnippet: false,
             exporting: false,
+            browserOpen: true,
         });
+        this.formatElapsed = formatElapsed;
         this.completion = new SqlCompletion(this.orm, () => this.state.connectionId);
 
         onWillStart(async () => {
@@ -50,6 +58,7 @@ export class SqlEditorAction extends Component {
             );
             const fallback = this.state.connections.find((c) => c.is_default) || this.state.connections[0];
             this.state.connectionId = fallback ? fallback.id : false;
+            this.restoreTabs();
             const snippetId = this.props.action?.context?.ipwb_snippet_id;
             if (snippetId) {
                 const [snippet] = await this.orm.read(
@@ -61,7 +70,7 @@ export class SqlEditorAction extends Component {
                 if (snippet.connection_id) {
                     this.state.connectionId = snippet.connection_id[0];
                 }
-            } else {
+            } else if (!this.state.tabs.length) {
                 this.addTab();
             }
         });
@@ -80,6 +89,7 @@ export class SqlEditorAction extends Component {
         });
 
         onWillUnmount(() => {
+            this.flushSave();
             for (const timer of this.timers.values()) {
                 clearInterval(timer);
             }
@@ -121,7 +131,9 @@ export class SqlEditorAction extends Component {
         if (!this.models.has(tab.id)) {
             const model = this.monaco.editor.createModel(tab.initialSql || "", "pgsql");
             model.onDidChangeContent(() => {
-                tab.parameters = this.detectParameters(model.getValue(), tab.parameters);
+                tab.sql = model.getValue();
+                tab.parameters = this.detectParameters(tab.sql, tab.parameters);
+                this.scheduleSave();
             });
             this.models.set(tab.id, model);
         }
@@ -141,18 +153,19 @@ export class SqlEditorAction extends Component {
         return this.state.tabs.find((tab) => tab.id === this.state.activeTabId);
     }
 
-    addTab(name, sql = "") {
+    addTab(name, sql = "", stored = {}) {
         const id = ++tabSequence;
         this.state.tabs.push({
             id,
-            name: name || _t("Query %s", id),
+            name: name || _t("Query %s", this.state.tabs.length + 1),
             initialSql: sql,
-            parameters: this.detectParameters(sql, []),
+            sql,
+            parameters: this.detectParameters(sql, stored.parameters || []),
             running: false,
             token: null,
-            elapsedMs: 0,
-            result: null,
-            lastRun: null,
+            elapsedMs: stored.elapsedMs || 0,
+            result: stored.result || null,
+            lastRun: stored.lastRun || null,
         });
         this.activateTab(id);
     }
@@ -160,6 +173,42 @@ export class SqlEditorAction extends Component {
     activateTab(id) {
         this.state.activeTabId = id;
         this.showTab(id);
+        this.scheduleSave();
+    }
+
+    // ------------------------------------------------------------------ kept across reloads
+    restoreTabs() {
+        const stored = loadTabs();
+        if (!stored) {
+            return;
+        }
+        for (const tab of stored.tabs) {
+            this.addTab(tab.name, tab.sql || "", tab);
+        }
+        const active = this.state.tabs[stored.active] || this.state.tabs[0];
+        this.activateTab(active.id);
+    }
+
+    scheduleSave() {
+        clearTimeout(this.saveTimer);
+        this.saveTimer = setTimeout(() => this.flushSave(), SAVE_DELAY_MS);
+    }
+
+    flushSave() {
+        clearTimeout(this.saveTimer);
+        if (this.state.tabs.length) {
+            saveTabs(this.state.tabs, this.state.activeTabId);
+        }
+    }
+
+    insertText(text) {
+        if (!this.editor) {
+            return;
+        }
+        const selection = this.editor.getSelection();
+        this.editor.executeEdits("ipwb-browser", [{ range: selection, text, forceMoveMarkers: true }]);
+        this.editor.pushUndoStop();
+        this.editor.focus();
     }
 
     closeTab(id) {
@@ -173,6 +222,7 @@ export class SqlEditorAction extends Component {
         if (this.state.activeTabId === id) {
             this.activateTab(this.state.tabs[Math.max(0, index - 1)].id);
         }
+        this.scheduleSave();
     }
 
     detectParameters(sql, previous) {
@@ -233,6 +283,7 @@ export class SqlEditorAction extends Component {
         }
         tab.result = result;
         tab.lastRun = run;
+        this.flushSave();
         if (result.error) {
             this.markError(model, run.base, result.error);
         }
@@ -325,6 +376,7 @@ export class SqlEditorAction extends Component {
         ]);
         this.state.savingSnippet = false;
         this.activeTab.name = name;
+        this.scheduleSave();
         this.notification.add(_t("Snippet “%s” saved.", name), { type: "success" });
     }
 
@@ -377,26 +429,6 @@ export class SqlEditorAction extends Component {
 
     openHistory() {
         this.action.doAction("ipwb_sql_editor.ipwb_query_history_action");
-    }
-
-    // ------------------------------------------------------------------ display helpers
-    formatElapsed(ms) {
-        return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-    }
-
-    cellText(value) {
-        if (value === null || value === undefined) {
-            return "NULL";
-        }
-        return typeof value === "object" ? JSON.stringify(value) : String(value);
-    }
-
-    get rowRange() {
-        const result = this.activeTab?.result;
-        if (!result || !result.rows.length) {
-            return "";
-        }
-        return `${result.offset + 1}–${result.offset + result.rows.length}`;
     }
 }
 
