@@ -41,9 +41,9 @@ as_root() {
 # --- system packages ---------------------------------------------------------------
 # Debian packages the workbench needs: PostgreSQL server, headers to build psycopg2 and
 # python-ldap (Odoo requirements), Chromium for the browser tier, Node/npm for the
-# front-end libraries installed at setup time.
+# front-end libraries installed at setup time, wkhtmltopdf for Odoo's PDF reports (BIR 2307).
 IPWB_APT_PACKAGES=(postgresql postgresql-contrib libpq-dev libldap2-dev libsasl2-dev
-    chromium nodejs npm git curl)
+    chromium wkhtmltopdf nodejs npm git curl)
 
 ensure_system_packages() {
     local missing=()

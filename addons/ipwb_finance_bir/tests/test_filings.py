@@ -189,6 +189,15 @@ class TestBirFilings(TransactionCase):
             months = sum(Decimal(m.replace(",", "")) for m in cert["months"])
             self.assertEqual(months, Decimal(cert["total"].replace(",", "")))
             self.assertIn(cert["payee_name"].replace("&", "&amp;"), html)
+        # the same report is a real PDF with wkhtmltopdf (setup/ installs it); Odoo renders HTML
+        # in test mode unless told otherwise
+        Report = self.env["ir.actions.report"]
+        self.assertEqual(Report.get_wkhtmltopdf_state(), "ok", "setup/ installs wkhtmltopdf")
+        pdf, kind = Report.with_context(force_report_rendering=True)._render_qweb_pdf(
+            filings.REPORT_2307, run.ids, data=self._certificates(4)
+        )
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF-"))
 
     def _certificates(self, quarter):
         try:
