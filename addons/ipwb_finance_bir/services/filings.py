@@ -62,8 +62,8 @@ def generate(run, company, form, period, sawt_form="2550Q"):
     env = run.env
     conn = _reader(env)
     try:
-        if form == "2307":
-            return _certificates(run, conn, company, period), None
+        if form in ("2307", "2307_each"):
+            return _certificates(run, conn, company, period, one_per_payee=form == "2307_each"), None
         filing = filings.generate(conn, SCHEMAS, company.id, form, period, sawt_form=sawt_form)
     except IpwbError as exc:
         raise UserError(env._("BIR filing refused: %s", exc)) from None
@@ -125,23 +125,35 @@ def certificate_data(conn, company_id, period):
     }
 
 
-def _certificates(run, conn, company, period):
-    """All of the quarter's 2307s in one file (one page per payee): PDF when wkhtmltopdf
-    renders, else the report's HTML (Odoo renders HTML in test mode and cannot make a PDF
-    without wkhtmltopdf)."""
+def _certificates(run, conn, company, period, one_per_payee=False):
+    """The quarter's 2307s (one page per payee), in one file or one file per payee: PDF when
+    wkhtmltopdf renders, else the report's HTML (Odoo renders HTML in test mode and cannot
+    make a PDF without wkhtmltopdf)."""
     env = run.env
     data = certificate_data(conn, company.id, period)
     if not data["certificates"]:
         raise UserError(env._("No expanded withholding in %s: no 2307 to issue.", period.label))
+    description = _description(run, company, "BIR 2307", period)
+    stem = f"2307_{company.vat or company.id}_{period.label}"
+    if not one_per_payee:
+        return _attach(run, _render_2307(env, run, data, stem), description)
+    attachments = env["ir.attachment"]
+    for number, cert in enumerate(data["certificates"], 1):
+        payee = cert["payee_tin"] or f"payee{number}"
+        artifact = _render_2307(env, run, {**data, "certificates": [cert]}, f"{stem}_{payee}")
+        attachments |= _attach(run, artifact, f"{description} ({cert['payee_name']})")
+    return attachments
+
+
+def _render_2307(env, run, data, stem):
     Report = env["ir.actions.report"]
     if Report.get_wkhtmltopdf_state() == "install":
         content, kind = Report._render_qweb_html(REPORT_2307, run.ids, data=data)
     else:
         content, kind = Report._render_qweb_pdf(REPORT_2307, run.ids, data=data)
     extension = "pdf" if kind == "pdf" else "html"
-    artifact = filings.Artifact(
-        f"2307_{company.vat or company.id}_{period.label}.{extension}",
+    return filings.Artifact(
+        f"{stem}.{extension}",
         content if isinstance(content, bytes) else content.encode(),
         "application/pdf" if kind == "pdf" else "text/html",
     )
-    return _attach(run, artifact, _description(run, company, "BIR 2307", period))

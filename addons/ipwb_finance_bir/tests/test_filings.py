@@ -198,6 +198,15 @@ class TestBirFilings(TransactionCase):
         )
         self.assertEqual(kind, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF-"))
+        # one file per payee: as many files as certificates, each holding its own payee only
+        wizard = self._wizard(run, "2307_each", 4)
+        wizard.action_generate()
+        certificates = self._certificates(4)["certificates"]
+        self.assertEqual(len(wizard.attachment_ids), len(certificates))
+        for attachment, cert in zip(wizard.attachment_ids.sorted("id"), certificates, strict=True):
+            html = attachment.raw.decode()
+            self.assertEqual(html.count("o_ipwb_bir_2307"), 1)
+            self.assertIn(cert["payee_name"].replace("&", "&amp;"), html)
 
     def _certificates(self, quarter):
         try:

@@ -35,7 +35,13 @@ class IpwbBirFilingWizard(models.TransientModel):
         domain=[("account_fiscal_country_id.code", "=", "PH")],
     )
     form = fields.Selection(
-        [*FORMS.items(), ("2307", "BIR 2307 certificates (all payees)")], required=True, default="qap"
+        [
+            *FORMS.items(),
+            ("2307", "BIR 2307 certificates (all payees, one file)"),
+            ("2307_each", "BIR 2307 certificates (one file per payee)"),
+        ],
+        required=True,
+        default="qap",
     )
     year = fields.Integer(required=True, default=lambda self: fields.Date.context_today(self).year)
     quarter = fields.Selection(QUARTERS, required=True, default="1")
