@@ -23,6 +23,10 @@ DATABASE_UUID = str(NAMESPACE)
 _TYPES = {"bigint": "BIGINT", "text": "VARCHAR", "date": "DATE", "boolean": "BOOLEAN"}
 
 
+#: bi views that describe parties and codes rather than amounts: a dataset each, no chart
+REFERENCE_VIEWS = frozenset({"filers", "payees", "withholding_atc"})
+
+
 def _spec_columns(specs: Path, table: str) -> list[Json]:
     spec = yaml.safe_load((specs / f"{table}.yaml").read_text(encoding="utf-8"))
     return list(spec["columns"])
@@ -36,8 +40,10 @@ def _period_columns(names: set[str]) -> list[tuple[str, str]]:
             "quarter": "to_char(period_month, 'YYYY-\"Q\"Q')",
             "month": "to_char(period_month, 'YYYY-MM')",
         }
-    else:
+    elif "quarter" in names:
         source = {"year": "left(quarter, 4)"}
+    else:  # a reference view (filers, payees, ATCs): no period to filter on
+        source = {}
     return [(name, expression) for name, expression in source.items() if name not in names]
 
 
@@ -226,6 +232,7 @@ def bundle(specs: Path) -> dict[str, Json]:
         if content["main_dttm_col"]:
             monthly.add(view)
     charts = []
+    # reference views (REFERENCE_VIEWS) are datasets to join and explore, not charted
     for index, (name, title, view, viz_type, params) in enumerate(CHARTS, start=1):
         content = chart(list(BI_VIEWS).index(view) + 1, name, title, view, viz_type, params=params)
         files[f"charts/{name}.yaml"] = content

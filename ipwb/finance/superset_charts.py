@@ -161,6 +161,17 @@ CHARTS: list[tuple[str, str, str, str, Json]] = [
         },
     ),
     (
+        "expanded_withholding_remittance_0619e",
+        "Expanded withholding remitted monthly (0619-E)",
+        "withholding_remittance_0619e",
+        "echarts_timeseries_bar",
+        {
+            "x_axis": "period_month",
+            "groupby": ["atc"],
+            "metrics": [sum_of("tax_withheld", "Tax withheld")],
+        },
+    ),
+    (
         "expense_spend_by_category_and_department",
         "Expense spend by category and department",
         "expense_spend",

@@ -23,7 +23,7 @@ from sqlglot import exp
 
 from ipwb.guardian.context import Context, SqlSource, problem_finding
 from ipwb.guardian.rules import Finding
-from ipwb.guardian.types import AMOUNT_NAME, DATE_NAME, INSTANT_NAME, family, value_fits
+from ipwb.guardian.types import DATE_NAME, INSTANT_NAME, family, is_amount_name, value_fits
 from ipwb.specs.kinds import LAYERS, declared_targets
 from ipwb.specs.model import TableSpec
 from ipwb.specs.validate import SpecFile
@@ -67,7 +67,7 @@ def naming_types(ctx: Context) -> Iterator[Finding]:
         for index, column in enumerate(table.columns):
             kind = family(column.type)
             path = ("columns", index, "type")
-            if AMOUNT_NAME.search(column.name) and kind in ("float", "text", "integer"):
+            if is_amount_name(column.name) and kind in ("float", "text", "integer"):
                 yield ctx.at(
                     spec_file,
                     path,

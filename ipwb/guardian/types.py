@@ -49,6 +49,22 @@ _MODIFIERS = re.compile(r"\(.*?\)")
 
 #: column names that hold money: must be ``numeric`` (exact), never float or text
 AMOUNT_NAME = re.compile(r"(^|_)(amount|amt|price|cost|total|net|gross|vat|tax|sales|balance)(_|$)")
+#: names that say what they are besides a money word: a kind, a flag, an identifier or a code
+#: (``type_tax_use``, ``is_vat_registered``, ``vat_number``, ``tax_code``)
+NOT_AMOUNT_NAME = re.compile(r"^(type|is|has)_|_(type|use|kind|code|number|no|id|name|basis|flag)$")
+
+
+def is_amount_name(name: str) -> bool:
+    """Whether a column name says it holds money (and so must be typed ``numeric``).
+
+    >>> [is_amount_name(n) for n in ("vat", "tax_withheld", "total_sales", "net_amount")]
+    [True, True, True, True]
+    >>> [is_amount_name(n) for n in ("type_tax_use", "foreign_vat_number", "is_vat", "tax_code", "network")]
+    [False, False, False, False, False]
+    """
+    return bool(AMOUNT_NAME.search(name)) and not NOT_AMOUNT_NAME.search(name)
+
+
 #: column names that hold a calendar date / an instant
 DATE_NAME = re.compile(r"(^|_)date$|_on$")
 INSTANT_NAME = re.compile(r"_at$")

@@ -1,4 +1,4 @@
-"""The doctests of the pure helpers in ipwb.dag and ipwb.specs run with the suite."""
+"""The doctests of pure helpers (ipwb.dag, ipwb.specs, ipwb.bench, ipwb.guardian.types) run with the suite."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ MODULES = [
     "ipwb.bench.dag",
     "ipwb.bench.figures",
     "ipwb.bench.cli",
+    "ipwb.guardian.types",
     "ipwb.specs.yamlio",
     "ipwb.specs.schedule",
     "ipwb.specs.schemas",

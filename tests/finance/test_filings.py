@@ -307,7 +307,9 @@ def test_filings_from_gold(conn: psycopg2.extensions.connection) -> None:
     feb = generate(conn, SCHEMAS, 1, "0619e", Period.of_month(2025, 2))
     assert feb.totals["14"] == D("150.00") and feb.artifacts[0].name == "1234567890000_0619E_2025-02.csv"
     with conn.cursor() as cur:
-        cur.execute("SELECT tin, is_foreign_vat, foreign_vat FROM gold.fin_payees WHERE partner_id = 12")
+        cur.execute(
+            "SELECT tin, is_foreign_vat, foreign_vat_number FROM gold.fin_payees WHERE partner_id = 12"
+        )
         assert cur.fetchone() == ("", True, "DE123456789")
         cur.execute("SELECT tin_branch, rdo_code FROM gold.fin_filers")
         assert cur.fetchone() == ("1234567890000", "050")

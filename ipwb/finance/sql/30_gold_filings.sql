@@ -38,7 +38,7 @@ SELECT p.partner_id,
        p.address,
        p.country_code,
        p.is_foreign_vat,
-       CASE WHEN p.is_foreign_vat THEN p.vat END AS foreign_vat
+       CASE WHEN p.is_foreign_vat THEN p.vat END AS foreign_vat_number
 FROM {silver}.fin_partners p
 WHERE p.partner_id = coalesce(p.commercial_partner_id, p.partner_id);
 ALTER TABLE {gold}.fin_payees ADD PRIMARY KEY (partner_id);
