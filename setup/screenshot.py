@@ -1,7 +1,7 @@
 """Screenshot a workbench page as a logged-in user, in headless Chromium (for docs/).
 
-Usage: screenshot.py --url http://127.0.0.1:8069 --db DB --login admin --path /odoo/... --out docs/screenshots/x.png
-       [--wait-for CSS] [--size 1400,900]
+Usage: screenshot.py --url http://127.0.0.1:8069 --db DB --login admin --path /odoo/...
+       --out docs/screenshots/x.png [--wait-for CSS] [--size 1400,900]
 The password is read from $IPWB_SCREENSHOT_PASSWORD (never the command line). Logs in
 through /web/session/authenticate, hands the session cookie to Chromium over the DevTools
 protocol (loopback only) and captures the page once ``--wait-for`` matches.

@@ -1,7 +1,7 @@
 from . import (
     test_agent,
-    test_evaluation,
     test_agent_runtime,
+    test_evaluation,
     test_generation,
     test_genie_ask,
     test_genie_grants,
