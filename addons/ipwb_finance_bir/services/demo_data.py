@@ -226,7 +226,13 @@ def _expenses(env, company, rng, year):
                 {"name": department, "company_id": company.id}
             )
         employees |= env["hr.employee"].create(
-            {"name": name, "department_id": departments[department].id, "company_id": company.id}
+            {
+                "name": name,
+                "department_id": departments[department].id,
+                "company_id": company.id,
+                # approving a report mails the employee
+                "work_email": "{}@demo.insightpulse.example".format(".".join(name.lower().split())),
+            }
         )
     categories = env["product.product"].create(
         [

@@ -129,6 +129,24 @@ class TestBirFilings(TransactionCase):
         self.assertEqual(len(files), 4 * (4 * 2 + 3 * 2 + 1 + 2))
         self.assertEqual(files.mapped("create_uid"), self.manager)
         self.assertTrue(all(run.name in f.description for f in files))
+        # the same report is a real PDF with wkhtmltopdf (setup/ installs it); Odoo renders HTML
+        # in test mode unless told otherwise
+        Report = self.env["ir.actions.report"]
+        self.assertEqual(Report.get_wkhtmltopdf_state(), "ok", "setup/ installs wkhtmltopdf")
+        pdf, kind = Report.with_context(force_report_rendering=True)._render_qweb_pdf(
+            filings.REPORT_2307, run.ids, data=self._certificates(4)
+        )
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF-"))
+        # one file per payee: as many files as certificates, each holding its own payee only
+        wizard = self._wizard(run, "2307_each", 4)
+        wizard.action_generate()
+        certificates = self._certificates(4)["certificates"]
+        self.assertEqual(len(wizard.attachment_ids), len(certificates))
+        for attachment, cert in zip(wizard.attachment_ids.sorted("id"), certificates, strict=True):
+            html = attachment.raw.decode()
+            self.assertEqual(html.count("o_ipwb_bir_2307"), 1)
+            self.assertIn(cert["payee_name"].replace("&", "&amp;"), html)
         self._check_refusals(run)
 
     def _check_forms(self, run, quarter):
@@ -188,24 +206,6 @@ class TestBirFilings(TransactionCase):
         for cert in data["certificates"]:
             months = sum(Decimal(m.replace(",", "")) for m in cert["months"])
             self.assertEqual(months, Decimal(cert["total"].replace(",", "")))
-            self.assertIn(cert["payee_name"].replace("&", "&amp;"), html)
-        # the same report is a real PDF with wkhtmltopdf (setup/ installs it); Odoo renders HTML
-        # in test mode unless told otherwise
-        Report = self.env["ir.actions.report"]
-        self.assertEqual(Report.get_wkhtmltopdf_state(), "ok", "setup/ installs wkhtmltopdf")
-        pdf, kind = Report.with_context(force_report_rendering=True)._render_qweb_pdf(
-            filings.REPORT_2307, run.ids, data=self._certificates(4)
-        )
-        self.assertEqual(kind, "pdf")
-        self.assertTrue(pdf.startswith(b"%PDF-"))
-        # one file per payee: as many files as certificates, each holding its own payee only
-        wizard = self._wizard(run, "2307_each", 4)
-        wizard.action_generate()
-        certificates = self._certificates(4)["certificates"]
-        self.assertEqual(len(wizard.attachment_ids), len(certificates))
-        for attachment, cert in zip(wizard.attachment_ids.sorted("id"), certificates, strict=True):
-            html = attachment.raw.decode()
-            self.assertEqual(html.count("o_ipwb_bir_2307"), 1)
             self.assertIn(cert["payee_name"].replace("&", "&amp;"), html)
 
     def _certificates(self, quarter):
