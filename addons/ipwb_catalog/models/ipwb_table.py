@@ -179,6 +179,9 @@ class IpwbTable(models.Model):
         create_index(
             self.env.cr, "ipwb_table_full_name_active_index", self._table, ["full_name"], where='"active"'
         )
+        # the record-rule subselect every search subquery repeats (``t.id IN visible``) reads the
+        # active tables only: without this, each one scanned every archived table too (churn)
+        create_index(self.env.cr, "ipwb_table_active_id_index", self._table, ["id"], where='"active"')
         # boosted tables (gold/platinum, owned, used) are found by a BitmapOr of layer, owner_id
         # and this partial index
         create_index(

@@ -224,3 +224,8 @@ class TestCatalogSearch(TransactionCase):
         )
         self.assertEqual(len(rows), 7, "one index per column (the full ones are dropped)")
         self.assertEqual({predicate for _table, _column, predicate in rows}, {"active"})
+        self.env.cr.execute(
+            "SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'ipwb_table_active_id_index'"
+        )
+        self.assertEqual(self.env.cr.fetchall(), [("active",)], "visible tables are read from active rows")
