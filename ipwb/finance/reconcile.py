@@ -176,36 +176,49 @@ def gold_line_codes(conn: psycopg2.extensions.connection, schemas: FinanceSchema
     )
 
 
+def _gold_withholding(
+    conn: psycopg2.extensions.connection,
+    schemas: FinanceSchemas,
+    table: str,
+    key: tuple[str, str, str, str, str],
+    *,
+    companies: Sequence[int],
+    quarter: str,
+) -> dict[Hashable, tuple[Decimal, Decimal]]:
+    """``{key: (income_payment, tax_withheld)}`` of a withholding mart, summed per key."""
+    rows = fetch_dicts(
+        conn,
+        sql.SQL(
+            "SELECT {key}, sum(income_payment) AS base, sum(tax_withheld) AS tax FROM {table}"
+            " WHERE quarter = %s AND company_id = ANY(%s) GROUP BY 1, 2, 3, 4, 5"
+        ).format(
+            key=sql.SQL(", ").join(
+                sql.SQL("to_char(period_month, 'YYYY-MM') AS month")
+                if column == "month"
+                else sql.Identifier(column)
+                for column in key
+            ),
+            table=sql.Identifier(schemas.gold, table),
+        ),
+        (quarter, list(companies)),
+    )
+    return _pairs(rows, key)
+
+
 def gold_ewt(
     conn: psycopg2.extensions.connection, schemas: FinanceSchemas, companies: Sequence[int], quarter: str
 ) -> dict[Hashable, tuple[Decimal, Decimal]]:
     """Gold withholding on purchases: ``{(company_id, YYYY-MM, tin, branch, atc): (base, tax)}``."""
-    rows = fetch_dicts(
-        conn,
-        sql.SQL(
-            "SELECT company_id, to_char(period_month, 'YYYY-MM') AS month, payee_tin, payee_branch_code, atc,"
-            " sum(income_payment) AS base, sum(tax_withheld) AS tax FROM {}"
-            " WHERE quarter = %s AND company_id = ANY(%s) GROUP BY 1, 2, 3, 4, 5"
-        ).format(sql.Identifier(schemas.gold, "fin_ewt_payee_atc")),
-        (quarter, list(companies)),
-    )
-    return _pairs(rows, ("company_id", "month", "payee_tin", "payee_branch_code", "atc"))
+    key = ("company_id", "month", "payee_tin", "payee_branch_code", "atc")
+    return _gold_withholding(conn, schemas, "fin_ewt_payee_atc", key, companies=companies, quarter=quarter)
 
 
 def gold_sawt(
     conn: psycopg2.extensions.connection, schemas: FinanceSchemas, companies: Sequence[int], quarter: str
 ) -> dict[Hashable, tuple[Decimal, Decimal]]:
     """Gold SAWT: ``{(company_id, quarter, tin, branch, atc): (income_payment, tax_withheld)}``."""
-    rows = fetch_dicts(
-        conn,
-        sql.SQL(
-            "SELECT company_id, quarter, payor_tin, payor_branch_code, atc,"
-            " sum(income_payment) AS base, sum(tax_withheld) AS tax FROM {}"
-            " WHERE quarter = %s AND company_id = ANY(%s) GROUP BY 1, 2, 3, 4, 5"
-        ).format(sql.Identifier(schemas.gold, "fin_sawt")),
-        (quarter, list(companies)),
-    )
-    return _pairs(rows, ("company_id", "quarter", "payor_tin", "payor_branch_code", "atc"))
+    key = ("company_id", "quarter", "payor_tin", "payor_branch_code", "atc")
+    return _gold_withholding(conn, schemas, "fin_sawt", key, companies=companies, quarter=quarter)
 
 
 SLSP_COLUMNS = {

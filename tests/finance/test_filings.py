@@ -7,7 +7,6 @@ import csv
 import datetime
 import io
 import zipfile
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -183,15 +182,6 @@ def test_form_lines_and_exports() -> None:
 
 WD = datetime.datetime(2025, 3, 1, 10, 0, 0)
 SCHEMAS = wh.FinanceSchemas()
-
-
-@pytest.fixture
-def conn(scratch_db: str) -> Iterator[psycopg2.extensions.connection]:
-    connection = psycopg2.connect(scratch_db)
-    wh.ensure_bronze(connection, SCHEMAS)
-    connection.commit()
-    yield connection
-    connection.close()
 
 
 def _load(conn: psycopg2.extensions.connection, rdo: str = "050") -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import doctest
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,15 +28,6 @@ CHECKS = (
     / "data"
     / "ipwb_finance_dq_checks.xml"
 )
-
-
-@pytest.fixture
-def conn(scratch_db: str) -> Iterator[psycopg2.extensions.connection]:
-    connection = psycopg2.connect(scratch_db)
-    wh.ensure_bronze(connection, SCHEMAS)
-    connection.commit()
-    yield connection
-    connection.close()
 
 
 def test_doctests() -> None:

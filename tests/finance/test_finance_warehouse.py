@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from decimal import Decimal
 
 import psycopg2
@@ -18,15 +17,6 @@ from ipwb.finance.reconcile import compare
 
 WD = datetime.datetime(2025, 2, 1, 10, 0, 0)
 SCHEMAS = wh.FinanceSchemas()
-
-
-@pytest.fixture
-def conn(scratch_db: str) -> Iterator[psycopg2.extensions.connection]:
-    connection = psycopg2.connect(scratch_db)
-    wh.ensure_bronze(connection, SCHEMAS)
-    connection.commit()
-    yield connection
-    connection.close()
 
 
 def _partner(pid: int, name: str, vat: str) -> wh.SourceRow:

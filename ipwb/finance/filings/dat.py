@@ -159,24 +159,47 @@ def _mm_yyyy(period: Period) -> str:
     return period.last_day.strftime("%m/%Y")
 
 
-def qap_dat(filer: Filer, period: Period, rows: Sequence[WithholdingRow]) -> DatFile:
-    """QAP (1601-EQ) data file of a quarter."""
+@dataclasses.dataclass(frozen=True)
+class _AlphalistLayout:
+    """What differs between the QAP and the SAWT: record tags, the filer's name fields and
+    the empty field the SAWT's details carry after the period (see the module docstring)."""
+
+    header: str
+    detail: str
+    control: str
+    file_form: str
+    role: str
+    filer_names: bool
+    detail_gap: str
+
+
+def _alphalist_dat(
+    layout: _AlphalistLayout, filer: Filer, period: Period, rows: Sequence[WithholdingRow]
+) -> DatFile:
     filer.check()
-    _check_parties(rows, "payee")
+    _check_parties(rows, layout.role)
     when = _mm_yyyy(period)
-    lines = [
-        f"HQAP,H1601EQ,{filer.tin},{filer.branch},{quoted(filer.registered_name)},{when},{filer.rdo_code}"
-    ]
+    filer_name = _names(filer) if layout.filer_names else quoted(filer.registered_name)
+    lines = [f"{layout.header},{filer.tin},{filer.branch},{filer_name},{when},{filer.rdo_code}"]
     for seq, row in enumerate(rows, start=1):
         lines.append(
-            f"D1,1601EQ,{seq},{row.party.tin},{row.party.branch},{_names(row.party)},{when},"
-            f"{clean(row.atc, 10)},{amount(row.rate)},{amount(row.income_payment)},{amount(row.tax_withheld)}"
+            f"{layout.detail},{seq},{row.party.tin},{row.party.branch},{_names(row.party)},{when},"
+            f"{layout.detail_gap}{clean(row.atc, 10)},{amount(row.rate)},{amount(row.income_payment)},"
+            f"{amount(row.tax_withheld)}"
         )
     income = sum((cents(r.income_payment) for r in rows), Decimal(0))
     withheld = sum((cents(r.tax_withheld) for r in rows), Decimal(0))
-    lines.append(f"C1,1601EQ,{filer.tin},{filer.branch},{when},{amount(income)},{amount(withheld)}")
-    name = f"{filer.tin}{filer.branch}{period.last_day:%m%Y}1601EQ.DAT"
+    lines.append(f"{layout.control},{filer.tin},{filer.branch},{when},{amount(income)},{amount(withheld)}")
+    name = f"{filer.tin}{filer.branch}{period.last_day:%m%Y}{layout.file_form}.DAT"
     return _file(name, lines, len(rows), {"income_payment": income, "tax_withheld": withheld})
+
+
+_QAP = _AlphalistLayout("HQAP,H1601EQ", "D1,1601EQ", "C1,1601EQ", "1601EQ", "payee", False, "")
+
+
+def qap_dat(filer: Filer, period: Period, rows: Sequence[WithholdingRow]) -> DatFile:
+    """QAP (1601-EQ) data file of a quarter."""
+    return _alphalist_dat(_QAP, filer, period, rows)
 
 
 SAWT_FORMS = ("2550Q", "1702Q", "1701Q", "2551Q")
@@ -186,20 +209,8 @@ def sawt_dat(filer: Filer, period: Period, rows: Sequence[WithholdingRow], form:
     """SAWT data file of a quarter, attached to return ``form``."""
     if form not in SAWT_FORMS:
         raise FilingError(f"SAWT is attached to {', '.join(SAWT_FORMS)}, not {form!r}")
-    filer.check()
-    _check_parties(rows, "payor")
-    when = _mm_yyyy(period)
-    lines = [f"HSAWT,H{form},{filer.tin},{filer.branch},{_names(filer)},{when},{filer.rdo_code}"]
-    for seq, row in enumerate(rows, start=1):
-        lines.append(
-            f"DSAWT,D{form},{seq},{row.party.tin},{row.party.branch},{_names(row.party)},{when},,"
-            f"{clean(row.atc, 10)},{amount(row.rate)},{amount(row.income_payment)},{amount(row.tax_withheld)}"
-        )
-    income = sum((cents(r.income_payment) for r in rows), Decimal(0))
-    withheld = sum((cents(r.tax_withheld) for r in rows), Decimal(0))
-    lines.append(f"CSAWT,C{form},{filer.tin},{filer.branch},{when},{amount(income)},{amount(withheld)}")
-    name = f"{filer.tin}{filer.branch}{period.last_day:%m%Y}{form}.DAT"
-    return _file(name, lines, len(rows), {"income_payment": income, "tax_withheld": withheld})
+    layout = _AlphalistLayout(f"HSAWT,H{form}", f"DSAWT,D{form}", f"CSAWT,C{form}", form, "payor", True, ",")
+    return _alphalist_dat(layout, filer, period, rows)
 
 
 def split_address(address: str) -> tuple[str, str]:

@@ -123,42 +123,36 @@ def _rows(
     )
 
 
+def _withholding_rows(
+    conn: psycopg2.extensions.connection,
+    schemas: FinanceSchemas,
+    mart: tuple[str, str],
+    company_id: int,
+    period: Period,
+) -> list[WithholdingRow]:
+    """Rows of withholding mart ``mart[0]`` whose party columns start with ``mart[1]``
+    (``payee`` for the QAP, ``payor`` for the SAWT)."""
+    table, role = mart
+    tin, branch, name = f"{role}_tin", f"{role}_branch_code", f"{role}_name"
+    rows = _rows(
+        conn, schemas, (table, (tin, branch, name), (name, tin, "atc", "tax_rate")), company_id, period
+    )
+    return [
+        WithholdingRow(_party(r, tin, name), r["atc"], r["tax_rate"], r["income_payment"], r["tax_withheld"])
+        for r in rows
+    ]
+
+
 def qap_rows(
     conn: psycopg2.extensions.connection, schemas: FinanceSchemas, company_id: int, period: Period
 ) -> list[WithholdingRow]:
-    party = ("payee_tin", "payee_branch_code", "payee_name")
-    rows = _rows(
-        conn, schemas, ("fin_qap", party, ("payee_name", "payee_tin", "atc", "tax_rate")), company_id, period
-    )
-    return [
-        WithholdingRow(
-            _party(r, "payee_tin", "payee_name"),
-            r["atc"],
-            r["tax_rate"],
-            r["income_payment"],
-            r["tax_withheld"],
-        )
-        for r in rows
-    ]
+    return _withholding_rows(conn, schemas, ("fin_qap", "payee"), company_id, period)
 
 
 def sawt_rows(
     conn: psycopg2.extensions.connection, schemas: FinanceSchemas, company_id: int, period: Period
 ) -> list[WithholdingRow]:
-    party = ("payor_tin", "payor_branch_code", "payor_name")
-    rows = _rows(
-        conn, schemas, ("fin_sawt", party, ("payor_name", "payor_tin", "atc", "tax_rate")), company_id, period
-    )
-    return [
-        WithholdingRow(
-            _party(r, "payor_tin", "payor_name"),
-            r["atc"],
-            r["tax_rate"],
-            r["income_payment"],
-            r["tax_withheld"],
-        )
-        for r in rows
-    ]
+    return _withholding_rows(conn, schemas, ("fin_sawt", "payor"), company_id, period)
 
 
 def sales_rows(
