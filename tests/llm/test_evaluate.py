@@ -255,22 +255,17 @@ def cli_files(tmp_path: Path, peer: OpenAIPeer, monkeypatch: pytest.MonkeyPatch)
     return tmp_path / "set.yaml", tmp_path / "models.yaml"
 
 
+def _eval_args(warehouse: str, cli_files: tuple[Path, Path]) -> list[str]:
+    set_path, models = cli_files
+    return ["genie", "eval", str(set_path), "--dsn", warehouse, "--schemas", "gold,bi",
+            "--models", str(models)]  # fmt: skip
+
+
 def test_cli_json_for_ci(
     warehouse: str, cli_files: tuple[Path, Path], peer: OpenAIPeer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    set_path, models = cli_files
     right = script_peer(peer)
-    args = [
-        "genie",
-        "eval",
-        str(set_path),
-        "--dsn",
-        warehouse,
-        "--schemas",
-        "gold,bi",
-        "--models",
-        str(models),
-    ]
+    args = _eval_args(warehouse, cli_files)
     assert cli.main([*args, "--json", "--model", "local-a", "--timeout", "5"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["model"] == "local-a" and report["correct"] == right
@@ -285,22 +280,11 @@ def test_cli_json_for_ci(
 def test_cli_measures_each_model_without_fallback(
     warehouse: str, cli_files: tuple[Path, Path], peer: OpenAIPeer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    set_path, models = cli_files
     script_peer(peer)
     peer.error(500)  # local-b fails on its first question: no fallback to local-a
     for _ in range(20):
         peer.reply(reply("SELECT 1"))
-    args = [
-        "genie",
-        "eval",
-        str(set_path),
-        "--dsn",
-        warehouse,
-        "--schemas",
-        "gold,bi",
-        "--models",
-        str(models),
-    ]
+    args = _eval_args(warehouse, cli_files)
     assert cli.main([*args, "--model", "local-a", "--model", "local-b"]) == 0
     out = capsys.readouterr().out
     assert out.count("execution accuracy") == 2 and "model                    local-b" in out

@@ -17,18 +17,17 @@ from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
 
 from ipwb.finance import marts
-from ipwb.finance import warehouse as wh
 from ipwb.finance.filings.identity import Period
-from ipwb.warehouse.connection import connect
 
-from ..services import demo_data, extract, filings
+from ..services import demo_data, filings
+from .common import EmptyFinanceWarehouseMixin
 
 YEAR = 2025
 FINANCE = "ipwb_finance_bir.group_ipwb_finance_manager"
 
 
 @tagged("post_install", "-at_install")
-class TestBirFilings(TransactionCase):
+class TestBirFilings(EmptyFinanceWarehouseMixin, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -41,15 +40,6 @@ class TestBirFilings(TransactionCase):
             company_id=cls.company.id,
             company_ids=[Command.set(cls.company.ids)],
         )
-
-    def setUp(self):
-        super().setUp()
-        self.schemas = wh.FinanceSchemas()
-        self.conn = connect(extract.writer_config(self.env))
-        marts.drop_domain_tables(self.conn, self.schemas)
-        self.conn.commit()
-        self.addCleanup(self.conn.close)
-        self.addCleanup(self.conn.rollback)
 
     def _gold(self, query, *params):
         try:

@@ -23,17 +23,17 @@ from odoo.tools import config
 from ipwb.finance import marts
 from ipwb.finance import reconcile as rc
 from ipwb.finance import warehouse as wh
-from ipwb.warehouse.connection import connect
 
 from ..models.ipwb_finance_run import SPEC_PATH
-from ..services import extract, odoo_figures
+from ..services import odoo_figures
+from .common import EmptyFinanceWarehouseMixin
 
 JAN, FEB = datetime.date(2025, 1, 1), datetime.date(2025, 2, 1)
 PERIOD = (datetime.date(2025, 1, 1), datetime.date(2025, 3, 31))
 
 
 @tagged("post_install", "-at_install")
-class TestFinancePipeline(TestPhCommon):
+class TestFinancePipeline(EmptyFinanceWarehouseMixin, TestPhCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -94,16 +94,6 @@ class TestFinancePipeline(TestPhCommon):
             )
         )
 
-    def setUp(self):
-        super().setUp()
-        # the pipeline writes the shared schemas of this throwaway warehouse: start empty
-        self.schemas = wh.FinanceSchemas()
-        self.conn = connect(extract.writer_config(self.env))
-        marts.drop_domain_tables(self.conn, self.schemas)
-        self.conn.commit()
-        self.addCleanup(self.conn.close)
-        self.addCleanup(self.conn.rollback)
-
     def _run(self, **kwargs):
         return self.env["ipwb.finance.run"]._run_pipeline(
             companies=self.company, date_from=PERIOD[0], date_to=PERIOD[1], **kwargs
@@ -117,14 +107,6 @@ class TestFinancePipeline(TestPhCommon):
         company = company or self.company
         lines = self._read(marts.gold_vat_lines, *PERIOD)
         return {key[1:]: amount for key, amount in lines.items() if key[0] == company.id}
-
-    def _read(self, function, *args):
-        """Read the warehouse, then end the read transaction (a pipeline run drops and
-        recreates the tables, which would wait for this connection's locks)."""
-        try:
-            return function(self.conn, self.schemas, *args)
-        finally:
-            self.conn.rollback()
 
     def _query(self, text, table):
         return self._read(lambda conn, schemas: marts.fetch_dicts(conn, sql.SQL(text).format(table)))

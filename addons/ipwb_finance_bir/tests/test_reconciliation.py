@@ -20,18 +20,17 @@ from odoo.tests import tagged
 
 from ipwb.finance import marts
 from ipwb.finance import reconcile as rc
-from ipwb.finance import warehouse as wh
 from ipwb.finance.bir import VAT_AGGREGATES, VAT_TAG_LINES, VatLine
-from ipwb.warehouse.connection import connect
 
-from ..services import extract, odoo_figures
+from ..services import odoo_figures
+from .common import EmptyFinanceWarehouseMixin
 
 JAN, FEB, APR = datetime.date(2025, 1, 10), datetime.date(2025, 2, 10), datetime.date(2025, 4, 10)
 YEAR_HALF = (datetime.date(2025, 1, 1), datetime.date(2025, 6, 30))
 
 
 @tagged("post_install", "-at_install")
-class TestReconciliation(TestPhCommon):
+class TestReconciliation(EmptyFinanceWarehouseMixin, TestPhCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -76,25 +75,10 @@ class TestReconciliation(TestPhCommon):
         ]  # fmt: skip
         return cls.env["account.move"].with_company(cls.company).create(values)
 
-    def setUp(self):
-        super().setUp()
-        self.schemas = wh.FinanceSchemas()
-        self.conn = connect(extract.writer_config(self.env))
-        marts.drop_domain_tables(self.conn, self.schemas)
-        self.conn.commit()
-        self.addCleanup(self.conn.close)
-        self.addCleanup(self.conn.rollback)
-
     def _run(self, period=YEAR_HALF):
         return self.env["ipwb.finance.run"]._run_pipeline(
             companies=self.company, date_from=period[0], date_to=period[1]
         )
-
-    def _read(self, function, *args):
-        try:
-            return function(self.conn, self.schemas, *args)
-        finally:
-            self.conn.rollback()
 
     def _failed_reconciliation(self, run):
         self.assertEqual(run.state, "failed")
