@@ -117,7 +117,7 @@ class Client:
         if "error" in body:
             data = body["error"].get("data") or {}
             raise RpcError(str(data.get("name")), str(data.get("message")))
-        return body["result"], backend
+        return body.get("result"), backend
 
     def login(self, database: str, login: str, password: str) -> int:
         result, _backend = self.rpc(

@@ -439,3 +439,23 @@ def test_moving_attachments_refuses_and_changes_nothing(
     assert kind == "UserError" and f"ids {lost_id}" in message and "1 attachment(s)" in message
     assert _query(dsn, LOCATION_QUERY) == []
     assert _query(dsn, FILE_STORED) == stored, "nothing moved"
+
+
+def test_a_misconfigured_store_stops_the_server(
+    odoo_databases: OdooDatabases, tmp_path: pathlib.Path
+) -> None:
+    """Odoo ignores a failing server-wide module; a server silently left on the file store
+    would split sessions, so the addon stops it with the reason."""
+    config = write_config(
+        odoo_databases.config_path,
+        tmp_path / "bad.conf",
+        server_wide_modules="base,web,ipwb_session_db",
+        ipwb_session_store="redis",
+        data_dir=tmp_path,
+    )
+    command = [sys.executable, os.path.join(odoo_runner.odoo_dir(), "odoo-bin"), "-c", str(config)]
+    done = subprocess.run(
+        [*command, "--no-http", "--stop-after-init"], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode != 0
+    assert "ipwb_session_store must be one of file, db (got 'redis')" in done.stdout + done.stderr
