@@ -6,6 +6,7 @@ tests/integration/test_deploy_several_servers.py."""
 from __future__ import annotations
 
 import base64
+import doctest
 import os
 import threading
 from collections.abc import Iterator
@@ -134,3 +135,9 @@ def test_settings_are_validated() -> None:
         store.parse_store("files")
     with pytest.raises(ConfigurationError, match="IPWB_ATTACHMENT_LOCATION"):
         attachments.parse_location("s3://bucket")
+
+
+@pytest.mark.parametrize("module", [store, attachments])
+def test_doctests(module: object) -> None:
+    result = doctest.testmod(module)  # type: ignore[arg-type]
+    assert result.attempted > 0 and result.failed == 0
