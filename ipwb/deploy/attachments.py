@@ -38,11 +38,13 @@ def parse_location(value: str | None) -> str:
 
 
 #: the ``odoo-bin shell`` script ``migrate`` runs (stdin) after installing/updating the addons;
-#: it reads the location from the environment so no value is ever interpolated into code
+#: it reads the location from the environment so no value is ever interpolated into code. It
+#: runs inside Odoo's shell (the engine itself never imports Odoo), hence import_module.
 MIGRATE_SCRIPT = """\
+import importlib
 import os
-from odoo.addons.ipwb_session_db.storage import apply_attachment_location
-moved = apply_attachment_location(env, os.environ.get("IPWB_ATTACHMENT_LOCATION") or "file")
+storage = importlib.import_module("odoo.addons.ipwb_session_db.storage")
+moved = storage.apply_attachment_location(env, os.environ.get("IPWB_ATTACHMENT_LOCATION") or "file")
 env.cr.commit()
 print("IPWB-ATTACHMENTS-MOVED:%d" % moved)
 """
