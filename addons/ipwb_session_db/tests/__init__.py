@@ -1,0 +1,1 @@
+from . import test_db_session_store
