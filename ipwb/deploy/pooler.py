@@ -56,6 +56,23 @@ class ProbeResult:
             and self.other_client_pid != self.first_pid
         )
 
+    def observation(self) -> str:
+        """What showed that backends are shared, for the refusal message.
+
+        >>> ProbeResult(7, 7, 7, True).observation()
+        'another client connection was served by the same PostgreSQL backend (pid 7)'
+        """
+        if self.first_pid != self.second_pid:
+            return (
+                "two transactions of one connection ran on different PostgreSQL backends"
+                f" (pids {self.first_pid} and {self.second_pid})"
+            )
+        if self.other_client_pid == self.first_pid:
+            return (
+                f"another client connection was served by the same PostgreSQL backend (pid {self.first_pid})"
+            )
+        return "a session-level setting was lost between two transactions of one connection"
+
 
 def probe(connect_kwargs: Mapping[str, Any]) -> ProbeResult:
     """Run the two-connection probe described above (each statement its own transaction)."""
@@ -88,8 +105,7 @@ def require_session_mode(connect_kwargs: Mapping[str, Any], where: str) -> None:
     if not result.session_mode:
         raise ConfigurationError(
             f"The connection to {where} goes through a connection pooler in transaction (or statement) mode:"
-            " two transactions of one connection ran on different PostgreSQL backends"
-            f" (pids {result.first_pid} and {result.second_pid}). Odoo's bus and cron LISTEN on the"
+            f" {result.observation()}. Odoo's bus and cron LISTEN on the"
             " 'postgres' database and keep session state, which such a pooler breaks. Use a session-mode"
             " connection: Supabase's Supavisor on port 5432 (not 6543), pgbouncer with pool_mode = session,"
             " or a direct connection."

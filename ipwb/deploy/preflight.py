@@ -261,6 +261,9 @@ def run_admin_checks(settings: DbSettings) -> None:
             conn.close()
         if warning:
             _logger.warning("%s", warning)
+        # the admin goes through the same endpoint as Odoo: a transaction-mode pooler is
+        # refused here, before anything is created
+        pooler.require_session_mode(settings.admin_kwargs(server), f"{server.describe()}/{settings.admin_db}")
         if findings:
             raise ConfigurationError(
                 f"Cannot provision the workbench with role {settings.admin_user} on {server.describe()}: "

@@ -61,6 +61,7 @@ def provision(settings: DbSettings) -> list[str]:
     done: list[str] = []
     for server in preflight.servers(settings):
         done += _provision_server(settings, server)
+    preflight.run_runtime_checks(settings)
     return done
 
 

@@ -16,6 +16,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +128,64 @@ class PrivateCluster:
                 return cur.fetchall() if cur.description else []
         finally:
             conn.close()
+
+
+class Bouncer:
+    """Debian's pgbouncer in front of a :class:`PrivateCluster`, in one pool mode.
+
+    Runs as the ``postgres`` OS user (pgbouncer refuses root) in the foreground, so that it
+    is stopped by its own process id. Clients authenticate with SCRAM against ``users``.
+    """
+
+    def __init__(self, cluster: PrivateCluster, mode: str, users: dict[str, str], ports: range) -> None:
+        self.cluster = cluster
+        self.mode = mode
+        self.users = users
+        self.port = free_port(ports)
+        self.dir = cluster.base / f"pgbouncer-{mode}-{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Bouncer:
+        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        userlist = "".join(f'"{user}" "{password}"\n' for user, password in self.users.items())
+        (self.dir / "userlist.txt").write_text(userlist, encoding="utf-8")
+        (self.dir / "pgbouncer.ini").write_text(
+            "[databases]\n"
+            f"* = host=127.0.0.1 port={self.cluster.port}\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = scram-sha-256\nauth_file = {self.dir / 'userlist.txt'}\n"
+            f"pool_mode = {self.mode}\nmax_client_conn = 400\ndefault_pool_size = 60\n"
+            f"logfile = {self.dir / 'pgbouncer.log'}\n",
+            encoding="utf-8",
+        )
+        for path in (self.dir, self.dir / "userlist.txt", self.dir / "pgbouncer.ini"):
+            shutil.chown(path, "postgres", "postgres")
+        (self.dir / "userlist.txt").chmod(0o600)
+        self.process = subprocess.Popen(
+            [binary, str(self.dir / "pgbouncer.ini")],
+            user="postgres",
+            group="postgres",
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            if not port_is_free(self.port):
+                return self
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        log = (self.dir / "pgbouncer.log").read_text(encoding="utf-8", errors="replace")
+        self.stop()
+        raise RuntimeError(f"pgbouncer did not start:\n{log[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None

@@ -1,0 +1,423 @@
+"""Managed PostgreSQL without a superuser, and connection poolers (issue #17 §4).
+
+A private cluster (tests/integration/private_pg.py) plays the provider: its admin role
+``supa_admin`` has exactly CREATEDB and CREATEROLE, and pg_trgm/unaccent were created in
+template1 beforehand by the superuser, as Supabase and DigitalOcean do.
+
+- ``python -m ipwb.deploy.provision`` creates the roles and databases with that role,
+  idempotently; an admin without CREATEROLE, a missing secret or a transaction-mode
+  pgbouncer are refused up front with a message naming what to grant, nothing created;
+- the workbench installs through Odoo behind Debian's pgbouncer in session mode, builds the
+  finance demo (a pipeline run), serves the SQL editor over JSON-RPC, and Odoo's cron and
+  bus LISTEN through the pooler.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg2
+import pytest
+import websocket
+from psycopg2 import sql
+
+from ipwb.deploy.dbenv import ENVIRONMENT, SECRETS, WH_GRANTS, WH_OWNER, WH_READER
+
+from .conftest import ROOT, odoo_runner
+from .odoo_server import JsonRpc, OdooServer, write_config
+from .private_pg import Bouncer, PrivateCluster, free_port
+
+pytestmark = [pytest.mark.slow]
+
+ADMIN = "supa_admin"
+ODOO_DB = "ipwb_dpg"
+WAREHOUSE_DB = "ipwb_dpg_wh"
+BOUNCER_PORTS = range(18310, 18320)
+
+
+@pytest.fixture(scope="module")
+def passwords() -> dict[str, str]:
+    return {
+        "IPWB_DB_ADMIN_PASSWORD": secrets.token_urlsafe(18),
+        "IPWB_DB_PASSWORD": secrets.token_urlsafe(18),
+        "IPWB_WH_OWNER_PASSWORD": secrets.token_urlsafe(18),
+        "IPWB_WH_READER_PASSWORD": secrets.token_urlsafe(18),
+        "IPWB_WH_GRANTS_PASSWORD": secrets.token_urlsafe(18),
+    }
+
+
+@pytest.fixture(scope="module")
+def cluster(passwords: dict[str, str]) -> Iterator[PrivateCluster]:
+    pg = PrivateCluster().start()
+    try:
+        pg.execute(
+            sql.SQL("CREATE ROLE {} LOGIN CREATEDB CREATEROLE PASSWORD %s").format(sql.Identifier(ADMIN)),
+            (passwords["IPWB_DB_ADMIN_PASSWORD"],),
+        )
+        pg.execute("CREATE EXTENSION pg_trgm; CREATE EXTENSION unaccent", dbname="template1")
+        yield pg
+    finally:
+        pg.destroy()
+
+
+@pytest.fixture(scope="module")
+def bouncers(cluster: PrivateCluster, passwords: dict[str, str]) -> Iterator[Callable[[str], Bouncer]]:
+    started: dict[str, Bouncer] = {}
+    users = {
+        ADMIN: passwords["IPWB_DB_ADMIN_PASSWORD"],
+        "ipwb_odoo": passwords["IPWB_DB_PASSWORD"],
+        "weak_admin": passwords["IPWB_DB_ADMIN_PASSWORD"],
+    }
+
+    def get(mode: str) -> Bouncer:
+        if mode not in started:
+            started[mode] = Bouncer(cluster, mode, users, BOUNCER_PORTS).start()
+        return started[mode]
+
+    try:
+        yield get
+    finally:
+        for bouncer in started.values():
+            bouncer.stop()
+
+
+def deploy_env(port: int, passwords: dict[str, str], **overrides: str) -> dict[str, str]:
+    """The image's environment for one deployment (nothing inherited from the caller's IPWB_*)."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in ENVIRONMENT and k.removesuffix("_FILE") not in SECRETS
+    }
+    env.update(passwords)
+    env.update(
+        PYTHONPATH=str(ROOT),
+        IPWB_DB_HOST="127.0.0.1",
+        IPWB_DB_PORT=str(port),
+        IPWB_DB_NAME=ODOO_DB,
+        IPWB_DB_ADMIN_USER=ADMIN,
+        IPWB_WAREHOUSE_DB=WAREHOUSE_DB,
+    )
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v != ""}
+
+
+def run_module(module: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def snapshot(cluster: PrivateCluster) -> tuple[list[Any], list[Any]]:
+    roles = cluster.execute("SELECT rolname, rolcreaterole, rolcreatedb FROM pg_roles ORDER BY 1")
+    databases = cluster.execute("SELECT datname, datdba, datacl::text FROM pg_database ORDER BY 1")
+    return roles, databases
+
+
+@pytest.fixture(scope="module")
+def provisioned(cluster: PrivateCluster, passwords: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    result = run_module("ipwb.deploy.provision", deploy_env(cluster.port, passwords))
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_provision_with_createdb_createrole_only(
+    cluster: PrivateCluster, passwords: dict[str, str], provisioned: subprocess.CompletedProcess[str]
+) -> None:
+    assert cluster.execute(
+        "SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = %s", (ADMIN,)
+    ) == [(False, True, True)]
+    assert "created database ipwb_dpg (owner ipwb_odoo)" in provisioned.stdout
+    assert "Warehouse hardening skipped: the connected role is not a superuser" in provisioned.stderr
+    roles = {
+        row[0]: row[1:]
+        for row in cluster.execute(
+            "SELECT rolname, rolsuper, rolcanlogin, rolcreatedb, rolcreaterole, rolinherit FROM pg_roles"
+            " WHERE rolname = ANY(%s)",
+            (["ipwb_odoo", WH_OWNER, WH_READER, WH_GRANTS],),
+        )
+    }
+    assert roles == {
+        "ipwb_odoo": (False, True, False, False, True),
+        WH_OWNER: (False, True, False, False, True),
+        WH_READER: (False, True, False, False, False),
+        WH_GRANTS: (False, True, False, True, True),
+    }
+    owners = dict(
+        cluster.execute(
+            "SELECT datname, pg_get_userbyid(datdba) FROM pg_database WHERE datname = ANY(%s)",
+            ([ODOO_DB, WAREHOUSE_DB],),
+        )
+    )
+    assert owners == {ODOO_DB: "ipwb_odoo", WAREHOUSE_DB: WH_OWNER}
+    # the admin granted itself membership for CREATE DATABASE … OWNER only
+    assert cluster.execute(
+        "SELECT pg_has_role(%s, 'ipwb_odoo', 'MEMBER'), pg_has_role(%s, %s, 'MEMBER')",
+        (ADMIN, ADMIN, WH_OWNER),
+    ) == [(False, False)]
+    assert cluster.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", (WH_GRANTS, WH_OWNER)) == [(True,)]
+    schemas = cluster.execute(
+        "SELECT nspname FROM pg_namespace WHERE pg_get_userbyid(nspowner) = %s ORDER BY 1",
+        (WH_OWNER,),
+        WAREHOUSE_DB,
+    )
+    assert [s for (s,) in schemas] == ["bronze", "gold", "platinum", "silver"]
+    for dbname in (ODOO_DB, WAREHOUSE_DB):
+        extensions = cluster.execute("SELECT extname FROM pg_extension ORDER BY 1", dbname=dbname)
+        assert {"pg_trgm", "unaccent"} <= {e for (e,) in extensions}
+
+    # every role logs in with its password; the reader is read-only and kept out of Odoo's database
+    reader = psycopg2.connect(**cluster.kwargs(WAREHOUSE_DB, WH_READER, passwords["IPWB_WH_READER_PASSWORD"]))
+    try:
+        with reader.cursor() as cur:
+            cur.execute("SHOW default_transaction_read_only")
+            assert cur.fetchone() == ("on",)
+    finally:
+        reader.close()
+    with pytest.raises(psycopg2.OperationalError, match="permission denied for database"):
+        psycopg2.connect(**cluster.kwargs(ODOO_DB, WH_READER, passwords["IPWB_WH_READER_PASSWORD"]))
+
+    again = run_module("ipwb.deploy.provision", deploy_env(cluster.port, passwords))
+    assert again.returncode == 0, again.stderr
+    assert "created" not in again.stdout
+
+
+def test_refused_without_createrole(cluster: PrivateCluster, passwords: dict[str, str]) -> None:
+    cluster.execute(
+        "CREATE ROLE weak_admin LOGIN CREATEDB PASSWORD %s", (passwords["IPWB_DB_ADMIN_PASSWORD"],)
+    )
+    before = snapshot(cluster)
+    env = deploy_env(
+        cluster.port,
+        passwords,
+        IPWB_DB_ADMIN_USER="weak_admin",
+        IPWB_DB_NAME="ipwb_weak",
+        IPWB_WAREHOUSE_DB="ipwb_weak_wh",
+        IPWB_DB_USER="ipwb_weak_odoo",
+    )
+    for module in ("ipwb.deploy.preflight", "ipwb.deploy.provision"):
+        result = run_module(module, env)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "role weak_admin lacks CREATEROLE (ALTER ROLE weak_admin CREATEROLE" in result.stderr
+        assert "Nothing was created" in result.stderr
+        assert "lacks CREATEDB" not in result.stderr
+    assert snapshot(cluster) == before
+
+
+def test_refused_without_a_secret(cluster: PrivateCluster, passwords: dict[str, str]) -> None:
+    before = snapshot(cluster)
+    env = deploy_env(cluster.port, passwords, IPWB_WH_GRANTS_PASSWORD="", IPWB_DB_NAME="ipwb_nosecret")
+    result = run_module("ipwb.deploy.provision", env)
+    assert result.returncode == 2
+    assert "set IPWB_WH_GRANTS_PASSWORD (or the same names with _FILE)" in result.stderr
+    assert passwords["IPWB_DB_ADMIN_PASSWORD"] not in result.stderr
+    assert snapshot(cluster) == before
+
+
+def test_secrets_from_files(cluster: PrivateCluster, passwords: dict[str, str], tmp_path: Any) -> None:
+    env = deploy_env(cluster.port, passwords)
+    for name in passwords:
+        path = tmp_path / name.lower()
+        path.write_text(env.pop(name) + "\n", encoding="utf-8")
+        env[f"{name}_FILE"] = str(path)
+    result = run_module("ipwb.deploy.preflight", env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "preflight: ok"
+
+
+def test_transaction_pooler_refused(
+    cluster: PrivateCluster,
+    passwords: dict[str, str],
+    bouncers: Callable[[str], Bouncer],
+    provisioned: subprocess.CompletedProcess[str],
+) -> None:
+    before = snapshot(cluster)
+    transaction = bouncers("transaction")
+    env = deploy_env(transaction.port, passwords, IPWB_DB_NAME="ipwb_txn", IPWB_WAREHOUSE_DB="ipwb_txn_wh")
+    result = run_module("ipwb.deploy.provision", env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "connection pooler in transaction (or statement) mode" in result.stderr
+    assert "Supavisor on port 5432 (not 6543)" in result.stderr
+    assert snapshot(cluster) == before
+    # the web/cron servers' start-up check, as Odoo's role on the provisioned database
+    runtime = run_module("ipwb.deploy.preflight", deploy_env(transaction.port, passwords), "--runtime-only")
+    assert runtime.returncode == 2
+    assert "LISTEN on the 'postgres' database" in runtime.stderr
+    # session mode (and a direct connection) pass the same checks
+    for port in (bouncers("session").port, cluster.port):
+        ok = run_module("ipwb.deploy.preflight", deploy_env(port, passwords), "--runtime")
+        assert ok.returncode == 0, ok.stderr
+
+
+# --- the workbench on it, behind pgbouncer in session mode ------------------------------------
+
+
+class ManagedWorkbench:
+    def __init__(self, cluster: PrivateCluster, config: Any, server: OdooServer, admin_password: str) -> None:
+        self.cluster = cluster
+        self.config = config
+        self.server = server
+        self.admin_password = admin_password
+
+    def script(self, text: str) -> str:
+        run = odoo_runner.run_odoo(str(self.config), ODOO_DB, odoo_shell=True, stdin=text)
+        assert run.ok, run.explain()
+        return str(run.output)
+
+    def login(self) -> JsonRpc:
+        rpc = JsonRpc(self.server.url)
+        assert rpc.login(ODOO_DB, "admin", self.admin_password)
+        return rpc
+
+    def last_bus_id(self) -> int:
+        return int(self.cluster.execute("SELECT coalesce(max(id), 0) FROM bus_bus", dbname=ODOO_DB)[0][0])
+
+
+@pytest.fixture(scope="module")
+def managed_workbench(
+    cluster: PrivateCluster,
+    passwords: dict[str, str],
+    bouncers: Callable[[str], Bouncer],
+    provisioned: subprocess.CompletedProcess[str],
+    workbench_addons: list[str],
+) -> Iterator[ManagedWorkbench]:
+    """The workbench installed through Odoo on the provisioned database, Odoo's connections
+    through pgbouncer in session mode, the warehouse direct; the finance demo built."""
+    odoo_dir = odoo_runner.odoo_dir()
+    session = bouncers("session")
+    data_dir = cluster.base / "odoo-data"
+    data_dir.mkdir(exist_ok=True)
+    port = free_port(range(18320, 18330))
+    admin_password = secrets.token_urlsafe(18)
+    config = write_config(
+        cluster.base / "odoo.conf",
+        ROOT / "odoo.conf",
+        {
+            "addons_path": f"{odoo_dir}/addons,{odoo_dir}/odoo/addons,{ROOT / 'addons'}",
+            "data_dir": str(data_dir),
+            "db_host": "127.0.0.1",
+            "db_port": str(session.port),
+            "db_user": "ipwb_odoo",
+            "db_password": passwords["IPWB_DB_PASSWORD"],
+            "db_name": ODOO_DB,
+            "dbfilter": f"^{ODOO_DB}$",
+            "admin_passwd": secrets.token_urlsafe(18),
+            "http_port": str(port),
+            "gevent_port": str(free_port(range(18330, 18340))),
+            "without_demo": "all",
+            "log_level": "warn",
+            "max_cron_threads": "1",
+            "ipwb_warehouse_port": str(cluster.port),
+            "ipwb_warehouse_db": WAREHOUSE_DB,
+            "ipwb_warehouse_password": passwords["IPWB_WH_READER_PASSWORD"],
+            "ipwb_warehouse_writer_user": WH_OWNER,
+            "ipwb_warehouse_writer_password": passwords["IPWB_WH_OWNER_PASSWORD"],
+            "ipwb_warehouse_grants_user": WH_GRANTS,
+            "ipwb_warehouse_grants_password": passwords["IPWB_WH_GRANTS_PASSWORD"],
+        },
+    )
+    install = odoo_runner.run_odoo(str(config), ODOO_DB, install=workbench_addons)
+    assert install.ok, install.explain()
+    server = OdooServer(odoo_dir, config, port, cluster.base / "odoo-server.log")
+    workbench = ManagedWorkbench(cluster, config, server, admin_password)
+    workbench.script(
+        f'env.ref("base.user_admin").password = {admin_password!r}\nenv.cr.commit()\n'
+        + (ROOT / "setup" / "shell" / "finance_demo.py").read_text(encoding="utf-8")
+    )
+    states = cluster.execute("SELECT state FROM ipwb_finance_run", dbname=ODOO_DB)
+    assert ("succeeded",) in states, states
+    try:
+        server.start()
+        yield workbench
+    finally:
+        server.stop()
+
+
+PROBE_CRON = """
+import json
+name = {name!r}
+cron = env["ir.cron"].create({{
+    "name": "ipwb deploy probe", "model_id": env.ref("base.model_res_partner").id, "state": "code",
+    "code": "model.create({{'name': %r}})" % name, "interval_number": 1, "interval_type": "days",
+    "nextcall": "2099-01-01 00:00:00",
+}})
+env.cr.commit()
+cron._trigger()
+env["bus.bus"]._sendone(env.ref("base.partner_admin"), "ipwb_deploy_probe", {{"token": name}})
+env.cr.commit()
+print("IPWB-RESULT:" + json.dumps({{"cron": cron.id}}))
+"""
+
+
+@pytest.mark.odoo
+def test_workbench_on_managed_pg_behind_session_pooler(
+    cluster: PrivateCluster,
+    passwords: dict[str, str],
+    bouncers: Callable[[str], Bouncer],
+    provisioned: subprocess.CompletedProcess[str],
+    managed_workbench: Any,
+) -> None:
+    workbench = managed_workbench
+    rpc = workbench.login()
+    # a write and a read through the pooler
+    partner = rpc.call_kw("res.partner", "create", [{"name": "Deploy probe"}])
+    assert rpc.call_kw("res.partner", "read", [[partner], ["name"]])[0]["name"] == "Deploy probe"
+
+    # the finance demo's pipeline filled the warehouse; the SQL editor reads it as a per-team
+    # role that the grants role (CREATEROLE, no superuser) created
+    result = rpc.call_kw(
+        "ipwb.sql.service", "run", [], {"sql": "SELECT count(*) AS n FROM gold.fin_slsp_sales"}
+    )
+    assert result["status"] == "success", result
+    assert result["rows"][0][0] > 0
+    refused = rpc.call_kw("ipwb.sql.service", "run", [], {"sql": "DROP SCHEMA gold CASCADE"})
+    assert refused["status"] == "refused"
+    login_roles = cluster.execute("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'ipwb\\_wh\\_%\\_r\\_%'")
+    assert login_roles[0][0] >= 1
+
+    # cron and bus LISTEN on 'postgres' through the pooler: a triggered job runs at once
+    # (the cron thread's poll is 60 s), a bus message reaches a websocket
+    ws = rpc.websocket()
+    try:
+        ws.send(
+            json.dumps({"event_name": "subscribe", "data": {"channels": [], "last": workbench.last_bus_id()}})
+        )
+        name = f"cron-{uuid.uuid4().hex[:8]}"
+        workbench.script(PROBE_CRON.format(name=name))
+        deadline = time.monotonic() + 45
+        seen_bus = False
+        while time.monotonic() < deadline and not seen_bus:
+            try:
+                frame = ws.recv()
+            except websocket.WebSocketTimeoutException:
+                continue
+            messages = json.loads(frame) if frame else []
+            seen_bus = any(
+                m.get("message", {}).get("type") == "ipwb_deploy_probe"
+                and m["message"]["payload"].get("token") == name
+                for m in messages
+            )
+        assert seen_bus, workbench.server.log_tail()
+        while time.monotonic() < deadline and not rpc.call_kw(
+            "res.partner", "search_count", [[("name", "=", name)]]
+        ):
+            time.sleep(1)
+        assert rpc.call_kw("res.partner", "search_count", [[("name", "=", name)]]) == 1, (
+            workbench.server.log_tail()
+        )
+    finally:
+        ws.close()
+    # Odoo's connections, the 'postgres' database's included, went through pgbouncer
+    log = (bouncers("session").dir / "pgbouncer.log").read_text(encoding="utf-8")
+    assert "login attempt: db=postgres user=ipwb_odoo" in log
+    assert f"login attempt: db={ODOO_DB} user=ipwb_odoo" in log
