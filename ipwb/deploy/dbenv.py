@@ -18,6 +18,9 @@ WH_OWNER = "ipwb_wh_owner"
 WH_READER = "ipwb_wh_reader"
 WH_GRANTS = "ipwb_wh_grants"
 
+#: Supabase's shared pooler (Supavisor) names a role ``<role>.<project ref>`` in logins
+SUPAVISOR_DOMAIN = ".pooler.supabase.com"
+
 #: every variable this package reads (secrets also as ``<NAME>_FILE``)
 ENVIRONMENT = (
     "IPWB_DB_HOST",
@@ -137,6 +140,37 @@ class DbSettings:
             db_maxconn=_count(environ, "IPWB_DB_MAXCONN", 16),
         )
 
+    @property
+    def project_ref(self) -> str:
+        """Supabase's project ref when an endpoint is its Supavisor pooler, whose logins are
+        ``<role>.<project ref>`` (taken from the admin login, ``postgres.<ref>``), else "".
+
+        >>> s = DbSettings.from_environ({"IPWB_DB_HOST": "aws-0-eu.pooler.supabase.com",
+        ...     "IPWB_DB_ADMIN_USER": "postgres.abcd", "IPWB_WAREHOUSE_HOST": "db.abcd.supabase.co"})
+        >>> s.project_ref, s.odoo_role, s.login("ipwb_wh_owner", s.server)
+        ('abcd', 'ipwb_odoo', 'ipwb_wh_owner.abcd')
+        >>> s.admin_kwargs(s.warehouse_server)["user"], s.admin_kwargs(s.server)["user"]
+        ('postgres', 'postgres.abcd')
+        """
+        if not any(server.host.endswith(SUPAVISOR_DOMAIN) for server in (self.server, self.warehouse_server)):
+            return ""
+        _role, dot, ref = self.admin_user.rpartition(".")
+        return ref if dot else ""
+
+    def _role(self, login: str) -> str:
+        ref = self.project_ref
+        return login.removesuffix(f".{ref}") if ref else login
+
+    @property
+    def odoo_role(self) -> str:
+        """The role name of Odoo's login (``IPWB_DB_USER`` without a Supavisor suffix)."""
+        return self._role(self.odoo_user)
+
+    def login(self, role: str, server: Server) -> str:
+        """The login name of ``role`` at ``server``."""
+        ref = self.project_ref
+        return f"{role}.{ref}" if ref and server.host.endswith(SUPAVISOR_DOMAIN) else role
+
     def missing_secrets(self) -> list[str]:
         """Names of the variables provisioning needs but that are unset."""
         wanted = {
@@ -151,11 +185,14 @@ class DbSettings:
 
     def admin_kwargs(self, server: Server, dbname: str | None = None) -> dict[str, Any]:
         """psycopg2.connect keyword arguments for the admin role."""
-        return _kwargs(server, dbname or self.admin_db, self.admin_user, self.admin_password)
+        login = self.login(self._role(self.admin_user), server)
+        return _kwargs(server, dbname or self.admin_db, login, self.admin_password)
 
     def odoo_kwargs(self, dbname: str | None = None) -> dict[str, Any]:
         """psycopg2.connect keyword arguments for Odoo's runtime role."""
-        return _kwargs(self.server, dbname or self.odoo_db, self.odoo_user, self.odoo_password)
+        return _kwargs(
+            self.server, dbname or self.odoo_db, self.login(self.odoo_role, self.server), self.odoo_password
+        )
 
 
 def _count(environ: Mapping[str, str], name: str, default: int) -> int:

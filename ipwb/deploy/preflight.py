@@ -94,7 +94,7 @@ def check_admin(conn: psycopg2.extensions.connection, settings: DbSettings, serv
 
 def managed_roles(settings: DbSettings, server: Server) -> list[str]:
     """The roles provisioning creates on ``server``."""
-    roles = [settings.odoo_user] if server == settings.server else []
+    roles = [settings.odoo_role] if server == settings.server else []
     if server == settings.warehouse_server:
         roles += [WH_OWNER, WH_READER, WH_GRANTS]
     return roles
@@ -102,7 +102,7 @@ def managed_roles(settings: DbSettings, server: Server) -> list[str]:
 
 def managed_databases(settings: DbSettings, server: Server) -> dict[str, str]:
     """Database name → owner role, for the databases provisioning creates on ``server``."""
-    databases = {settings.odoo_db: settings.odoo_user} if server == settings.server else {}
+    databases = {settings.odoo_db: settings.odoo_role} if server == settings.server else {}
     if server == settings.warehouse_server:
         databases[settings.warehouse_db] = WH_OWNER
     return databases

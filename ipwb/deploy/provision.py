@@ -79,7 +79,7 @@ def _provision_server(settings: DbSettings, server: Server) -> list[str]:
         conn.close()
     if server == settings.server:
         _setup_odoo_database(settings)
-        done.append(f"locked database {settings.odoo_db} to {settings.odoo_user}")
+        done.append(f"locked database {settings.odoo_db} to {settings.odoo_role}")
     if server == settings.warehouse_server:
         _setup_warehouse(settings, grant_odoo=server == settings.server)
         done.append(f"warehouse {settings.warehouse_db}: schemas, grants and extensions")
@@ -89,10 +89,10 @@ def _provision_server(settings: DbSettings, server: Server) -> list[str]:
 
 def _ensure_roles(cur: psycopg2.extensions.cursor, settings: DbSettings, server: Server) -> list[str]:
     done = []
-    passwords = {settings.odoo_user: settings.odoo_password, **settings.role_passwords}
+    passwords = {settings.odoo_role: settings.odoo_password, **settings.role_passwords}
     # no NOSUPERUSER/NOREPLICATION: naming those attributes at all needs a superuser
     attributes = {
-        settings.odoo_user: "LOGIN NOCREATEROLE",
+        settings.odoo_role: "LOGIN NOCREATEROLE",
         WH_OWNER: "LOGIN NOCREATEDB NOCREATEROLE",
         WH_READER: "LOGIN NOCREATEDB NOCREATEROLE NOINHERIT",
         WH_GRANTS: "LOGIN NOCREATEDB CREATEROLE INHERIT CONNECTION LIMIT 20",
@@ -189,13 +189,13 @@ def _ensure_extensions(cur: psycopg2.extensions.cursor, dbname: str) -> None:
 
 def _setup_odoo_database(settings: DbSettings) -> None:
     """setup/pg.sh's lock_odoo_db: nobody but Odoo's role may connect; done as the owner."""
-    with _connect(settings.odoo_kwargs(), settings.odoo_user) as cur:
+    with _connect(settings.odoo_kwargs(), settings.odoo_role) as cur:
         _ensure_extensions(cur, settings.odoo_db)
         name = sql.Identifier(settings.odoo_db)
         cur.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(name))
         cur.execute(
             sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
-                name, sql.Identifier(settings.odoo_user)
+                name, sql.Identifier(settings.odoo_role)
             )
         )
 
@@ -204,12 +204,12 @@ def _setup_warehouse(settings: DbSettings, *, grant_odoo: bool) -> None:
     """setup/pg.sh's ensure_warehouse_db, connected as the warehouse owner."""
     kwargs = {
         **settings.admin_kwargs(settings.warehouse_server, settings.warehouse_db),
-        "user": WH_OWNER,
+        "user": settings.login(WH_OWNER, settings.warehouse_server),
         "password": settings.role_passwords[WH_OWNER],
     }
     with _connect(kwargs, WH_OWNER) as cur:
         name = sql.Identifier(settings.warehouse_db)
-        readers = [WH_READER, WH_GRANTS] + ([settings.odoo_user] if grant_odoo else [])
+        readers = [WH_READER, WH_GRANTS] + ([settings.odoo_role] if grant_odoo else [])
         cur.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(name))
         cur.execute(
             sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
