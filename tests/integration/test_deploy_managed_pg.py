@@ -30,6 +30,7 @@ import websocket
 from psycopg2 import sql
 
 from ipwb.deploy.dbenv import ENVIRONMENT, SECRETS, WH_GRANTS, WH_OWNER, WH_READER
+from ipwb.warehouse.hardening import harden_database
 
 from .conftest import ROOT, odoo_runner
 from .odoo_server import JsonRpc, OdooServer, write_config
@@ -186,6 +187,17 @@ def test_provision_with_createdb_createrole_only(
         reader.close()
     with pytest.raises(psycopg2.OperationalError, match="permission denied for database"):
         psycopg2.connect(**cluster.kwargs(ODOO_DB, WH_READER, passwords["IPWB_WH_READER_PASSWORD"]))
+
+    # hardening by a non-superuser changes nothing and says so (instead of half-revoking)
+    acl = "SELECT proacl::text FROM pg_proc WHERE proname = 'pg_notify'"
+    before = cluster.execute(acl, dbname=WAREHOUSE_DB)
+    owner = psycopg2.connect(**cluster.kwargs(WAREHOUSE_DB, WH_OWNER, passwords["IPWB_WH_OWNER_PASSWORD"]))
+    try:
+        assert harden_database(owner, cancel_roles=[WH_READER], lock_roles=[WH_OWNER]) is False
+        owner.commit()
+    finally:
+        owner.close()
+    assert cluster.execute(acl, dbname=WAREHOUSE_DB) == before
 
     again = run_module("ipwb.deploy.provision", deploy_env(cluster.port, passwords))
     assert again.returncode == 0, again.stderr
