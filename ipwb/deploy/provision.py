@@ -48,10 +48,14 @@ _logger = logging.getLogger(__name__)
 #: the warehouse's medallion schemas (setup/pg.sh)
 WAREHOUSE_SCHEMAS = ("bronze", "silver", "gold", "platinum")
 #: session defaults of the reader role (setup/pg.sh)
-READER_SETTINGS = (
-    ("default_transaction_read_only", "on"),
-    ("statement_timeout", "30s"),
-    ("search_path", "gold, silver, bronze, platinum, public"),
+READER_SETTINGS: tuple[tuple[str, sql.Composable], ...] = (
+    ("default_transaction_read_only", sql.Literal("on")),
+    ("statement_timeout", sql.Literal("30s")),
+    # a list of names, not one quoted string (which would name a single schema)
+    (
+        "search_path",
+        sql.SQL(", ").join(sql.Identifier(s) for s in ("gold", "silver", "bronze", "platinum", "public")),
+    ),
 )
 
 
@@ -92,10 +96,10 @@ def _ensure_roles(cur: psycopg2.extensions.cursor, settings: DbSettings, server:
     passwords = {settings.odoo_role: settings.odoo_password, **settings.role_passwords}
     # no NOSUPERUSER/NOREPLICATION: naming those attributes at all needs a superuser
     attributes = {
-        settings.odoo_role: "LOGIN NOCREATEROLE",
-        WH_OWNER: "LOGIN NOCREATEDB NOCREATEROLE",
-        WH_READER: "LOGIN NOCREATEDB NOCREATEROLE NOINHERIT",
-        WH_GRANTS: "LOGIN NOCREATEDB CREATEROLE INHERIT CONNECTION LIMIT 20",
+        settings.odoo_role: sql.SQL("LOGIN NOCREATEROLE"),
+        WH_OWNER: sql.SQL("LOGIN NOCREATEDB NOCREATEROLE"),
+        WH_READER: sql.SQL("LOGIN NOCREATEDB NOCREATEROLE NOINHERIT"),
+        WH_GRANTS: sql.SQL("LOGIN NOCREATEDB CREATEROLE INHERIT CONNECTION LIMIT 20"),
     }
     for role in preflight.managed_roles(settings, server):
         cur.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (role,))
@@ -104,14 +108,14 @@ def _ensure_roles(cur: psycopg2.extensions.cursor, settings: DbSettings, server:
             done.append(f"created role {role}")
         verifier = psycopg2.extensions.encrypt_password(passwords[role], role, cur.connection)
         cur.execute(
-            sql.SQL("ALTER ROLE {} WITH " + attributes[role] + " PASSWORD %s").format(sql.Identifier(role)),
+            sql.SQL("ALTER ROLE {} WITH {} PASSWORD %s").format(sql.Identifier(role), attributes[role]),
             (verifier,),
         )
     if WH_READER in attributes and server == settings.warehouse_server:
         for name, value in READER_SETTINGS:
             cur.execute(
                 sql.SQL("ALTER ROLE {} SET {} = {}").format(
-                    sql.Identifier(WH_READER), sql.Identifier(name), sql.Literal(value)
+                    sql.Identifier(WH_READER), sql.Identifier(name), value
                 )
             )
         # CREATEROLE may grant membership in any non-superuser role (PostgreSQL 15; 16+:

@@ -97,6 +97,8 @@ def test_provision_with_createdb_createrole_only(
         with reader.cursor() as cur:
             cur.execute("SHOW default_transaction_read_only")
             assert cur.fetchone() == ("on",)
+            cur.execute("SELECT current_schemas(false), current_setting('statement_timeout')")
+            assert cur.fetchone() == (["gold", "silver", "bronze", "platinum", "public"], "30s")
     finally:
         reader.close()
     with pytest.raises(psycopg2.OperationalError, match="permission denied for database"):
