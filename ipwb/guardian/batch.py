@@ -10,7 +10,9 @@ output columns per check, in the order of the checks.
 values, a ``GROUP BY``). In the batch it is ``count(c) - count(DISTINCT c)``: zero means no
 duplicates, which is the common case and exact; anything else only says "some", and the
 runner then runs the check's own measure for the exact count (a failing unique check costs
-the extra scan its sample query needs anyway).
+the extra scan its sample query needs anyway). ``count(DISTINCT)`` sorts the column; a column
+PostgreSQL already keeps unique (a valid, non-partial single-column unique index or primary
+key) cannot hold duplicates, so its check needs no sort: ``failed`` is 0 by construction.
 
 Relationships and custom SQL read other tables and stay one query per check.
 """
@@ -37,7 +39,16 @@ def _age(c: sql.Composable) -> sql.Composable:
     return sql.SQL("extract(epoch FROM (now() - max(CAST({c} AS timestamptz)))) / 3600.0").format(c=c)
 
 
-def aggregates(check: CheckSpec) -> list[sql.Composable]:
+#: single-column unique indexes (primary keys included) of a table: their columns cannot repeat
+UNIQUE_COLUMNS_SQL = """
+SELECT a.attname FROM pg_catalog.pg_index AS i
+JOIN pg_catalog.pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+WHERE i.indrelid = to_regclass(%s) AND i.indisunique AND i.indisvalid AND i.indnkeyatts = 1
+  AND i.indpred IS NULL AND i.indexprs IS NULL
+"""
+
+
+def aggregates(check: CheckSpec, *, unique_indexed: bool = False) -> list[sql.Composable]:
     """The check's (total, failed, observed) as aggregate expressions over its table's rows.
 
     The same values as the check's own measure, except ``unique``'s "failed", which is the
@@ -74,6 +85,8 @@ def aggregates(check: CheckSpec) -> list[sql.Composable]:
         ]
     if kind == "volume":
         return [sql.SQL("1"), sql.SQL("0"), sql.SQL("count(*)")]
+    if kind == "unique" and unique_indexed:
+        return [sql.SQL("count({c})").format(c=c), sql.SQL("0"), sql.SQL("NULL")]
     if kind == "unique":
         return [
             sql.SQL("count({c})").format(c=c),
@@ -83,7 +96,9 @@ def aggregates(check: CheckSpec) -> list[sql.Composable]:
     raise ValueError(f"a {kind} check reads other tables: it cannot share its table's scan")
 
 
-def batch_measure(checks: Sequence[CheckSpec]) -> sql.Composable:
+def batch_measure(
+    checks: Sequence[CheckSpec], unique_columns: frozenset[str] = frozenset()
+) -> sql.Composable:
     """One ``SELECT`` of every check's aggregates over their common table (rendered with a
     connection, which quotes the identifiers and literals)."""
     if not checks:
@@ -91,7 +106,11 @@ def batch_measure(checks: Sequence[CheckSpec]) -> sql.Composable:
     tables = {c.table for c in checks}
     if len(tables) != 1:
         raise ValueError(f"checks of one table only, not {sorted(tables)}")
-    expressions = [expression for check in checks for expression in aggregates(check)]
+    expressions = [
+        expression
+        for check in checks
+        for expression in aggregates(check, unique_indexed=check.column in unique_columns)
+    ]
     schema, table = checks[0].schema_table
     return sql.SQL("SELECT {e} FROM {t}").format(
         e=sql.SQL(", ").join(expressions), t=sql.Identifier(schema, table)
@@ -119,4 +138,12 @@ def groups(checks: Sequence[CheckSpec]) -> list[list[int]]:
     return [indexes for indexes in by_table.values() if len(indexes) > 1]
 
 
-__all__ = ["BATCHABLE", "aggregates", "batch_measure", "batchable", "groups", "split_row"]
+__all__ = [
+    "BATCHABLE",
+    "UNIQUE_COLUMNS_SQL",
+    "aggregates",
+    "batch_measure",
+    "batchable",
+    "groups",
+    "split_row",
+]

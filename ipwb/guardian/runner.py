@@ -19,12 +19,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ipwb.errors import IpwbError
-from ipwb.guardian.batch import batch_measure, split_row
+import psycopg2
+
+from ipwb.errors import IpwbError, WarehouseError
+from ipwb.guardian.batch import UNIQUE_COLUMNS_SQL, batch_measure, split_row
 from ipwb.guardian.batch import groups as batch_groups
 from ipwb.guardian.checks import DEFAULT_SAMPLE_LIMIT, CheckSpec, generate
 from ipwb.warehouse.connection import WarehouseConfig, connect
-from ipwb.warehouse.execute import execute
+from ipwb.warehouse.execute import execute, prepare
+from ipwb.warehouse.guard import guarded_session, translate_error
 
 DEFAULT_TIMEOUT_S = 30.0
 
@@ -218,6 +221,36 @@ def run_check(
             conn.close()
 
 
+def _one_row(config: WarehouseConfig, statement: str, *, timeout_s: float) -> tuple[Any, ...]:
+    """The one row of an aggregate statement, under the executor's guard (classified
+    read-only, READ ONLY transaction, statement timeout) but through a plain cursor: a
+    server-side cursor (the executor's, for pages of rows) rules out parallel plans, and
+    one row needs no paging."""
+    _classification, bound_sql, values = prepare(statement)
+    with guarded_session(config, read_only=True, timeout_s=timeout_s) as session:
+        try:
+            with session.connection.cursor() as cur:
+                cur.execute(bound_sql, values)
+                row = cur.fetchone()
+        except psycopg2.Error as exc:
+            raise translate_error(exc, session, submitted=statement) from None
+    if row is None:
+        raise WarehouseError("the aggregate statement returned no row")
+    return tuple(row)
+
+
+def _unique_columns(conn: Any, table: str) -> frozenset[str]:
+    """Columns of ``table`` a unique index keeps unique (none when the catalog cannot say)."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(UNIQUE_COLUMNS_SQL, (table,))
+            return frozenset(str(row[0]) for row in cur.fetchall())
+    except psycopg2.Error:
+        return frozenset()
+    finally:
+        conn.rollback()
+
+
 def run_table_batch(
     config: WarehouseConfig,
     checks: list[CheckSpec],
@@ -236,8 +269,8 @@ def run_table_batch(
     """
     started = time.perf_counter()
     try:
-        batch_sql = batch_measure(checks).as_string(conn)
-        row = execute(config, batch_sql, timeout_s=timeout_s * len(checks), max_rows=1).rows[0]
+        batch_sql = batch_measure(checks, _unique_columns(conn, checks[0].table)).as_string(conn)
+        row = _one_row(config, batch_sql, timeout_s=timeout_s * len(checks))
     except IpwbError:
         return [
             run_check(config, c, conn=conn, sample_limit=sample_limit, timeout_s=timeout_s) for c in checks
