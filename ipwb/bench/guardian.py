@@ -112,7 +112,9 @@ def add_parser(benches: argparse._SubParsersAction) -> None:  # type: ignore[typ
     volume.add_argument("--drop", action="store_true", help="drop the generated table at the end")
     volume.add_argument("--no-per-check", action="store_true", help="skip the one-query-per-check run")
     volume.add_argument(
-        "--no-primary-key", action="store_true", help="no primary key on id (unique checks then sort)"
+        "--no-keys",
+        action="store_true",
+        help="no primary key on id nor unique index on invoice_code (the unique checks then sort)",
     )
     guardian.set_defaults(func=run_guardian)
 
@@ -139,7 +141,7 @@ def run_volume(args: argparse.Namespace) -> int:
         schema=args.schema,
         repeat=args.repeat,
         per_check=not args.no_per_check,
-        primary_key=not args.no_primary_key,
+        primary_key=not args.no_keys,
         drop=args.drop,
     )
     emit(asdict(result), as_json=args.json, lines=result.lines())

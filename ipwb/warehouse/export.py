@@ -53,7 +53,20 @@ class ExportResult:
     backend_pid: int
 
 
+#: types a CSV export takes as PostgreSQL's own text (no Python object per value): numeric,
+#: date, time, timestamp, timestamptz, interval, timetz — parsing them into Decimal or datetime
+#: only to print them again was most of an export's time
+_RAW_TEXT_OIDS = (1700, 1082, 1083, 1114, 1184, 1186, 1266)
+_RAW_TEXT = psycopg2.extensions.new_type(_RAW_TEXT_OIDS, "IPWB_RAW_TEXT", lambda value, _cur: value)
+#: types whose values the csv module writes as they come (str, int, float, bool, None):
+#: text, varchar, char, name, int2/4/8, oid, float4/8, bool, uuid, and the raw-text ones
+_PLAIN_OIDS = frozenset({25, 1043, 1042, 19, 21, 23, 20, 26, 700, 701, 16, 2950, *_RAW_TEXT_OIDS})
+
+
 class _Sink(Protocol):
+    raw_text: bool
+    plain: bool
+
     def header(self, columns: Sequence[ColumnInfo]) -> None: ...
     def rows(self, rows: Sequence[Sequence[Any]]) -> None: ...
     def close(self) -> None: ...
@@ -75,7 +88,8 @@ def export_csv(
     """Write the result as CSV (RFC 4180 quoting, header row) to the text stream ``out``.
 
     Open ``out`` with ``newline=""`` when it is a file. Values are written as PostgreSQL
-    shows them as text (no spreadsheet-formula neutralisation: the file is data).
+    shows them as text (no spreadsheet-formula neutralisation: the file is data); numbers,
+    dates and times come straight from the server's text, never through Python objects.
     """
     return _export(
         "csv",
@@ -152,10 +166,13 @@ def _export(
         started = time.perf_counter()
         try:
             with session.connection.cursor(name=f"ipwb_export_{uuid.uuid4().hex[:12]}") as cur:
+                if sink.raw_text:
+                    psycopg2.extensions.register_type(_RAW_TEXT, cur)
                 cur.execute(bound_sql, values)
                 batch = cur.fetchmany(min(batch_rows, max_rows))
                 columns = describe_columns(session.connection, cur.description)
                 sink.header(columns)
+                sink.plain = all(d.type_code in _PLAIN_OIDS for d in cur.description or ())
                 while batch:
                     sink.rows(batch)
                     written += len(batch)
@@ -172,22 +189,33 @@ def _export(
 
 
 class _CsvSink:
+    raw_text = True
+
     def __init__(self, out: IO[str], header: bool) -> None:
         self._writer = csv.writer(out, lineterminator="\r\n")
         self._header = header
+        #: every column of a type the csv module writes as it comes (see _PLAIN_OIDS)
+        self.plain = False
 
     def header(self, columns: Sequence[ColumnInfo]) -> None:
         if self._header:
             self._writer.writerow([column.name for column in columns])
 
     def rows(self, rows: Sequence[Sequence[Any]]) -> None:
-        self._writer.writerows([[_text(value) for value in row] for row in rows])
+        if self.plain:
+            self._writer.writerows(rows)  # None is written as the empty field, as _text does
+        else:
+            self._writer.writerows([[_text(value) for value in row] for row in rows])
 
     def close(self) -> None:
         return None
 
 
 class _XlsxSink:
+    #: XLSX keeps numbers, dates and booleans typed: values come as Python objects
+    raw_text = False
+    plain = False
+
     def __init__(self, out: IO[bytes], sheet_name: str) -> None:
         self._book = xlsxwriter.Workbook(
             out,

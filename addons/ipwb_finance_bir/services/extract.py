@@ -257,13 +257,18 @@ def _load(env, conn, schemas, source):
         mark = wh.Watermark(source.entity)
     records = _changed(env, source.model, mark, source.domain)
     loaded = {}
+    advanced = mark
     for chunk in _chunks(records):
         for target, rows in source.rows_of(chunk).items():
             loaded[target] = loaded.get(target, 0) + wh.upsert_rows(conn, schemas, target, rows)
+        advanced = _advance(advanced, chunk)
+        # memory bounded by a chunk, not by the history: the records read so far (and
+        # their lines, taxes, partners) leave the cache before the next chunk is read
+        env.invalidate_all()
     if source.sweep:
         swept = _tombstones(env, conn, schemas, source.entity, source.model)
         loaded[source.entity] = loaded.get(source.entity, 0) + swept
-    wh.set_watermark(conn, schemas, _advance(mark, records))
+    wh.set_watermark(conn, schemas, advanced)
     return loaded
 
 
