@@ -30,6 +30,7 @@ _logger = logging.getLogger(__name__)
 
 #: invoices and bills per company per year, and moves per create/post/commit call
 PROFILES = {
+    "tiny": {"invoices": 24, "bills": 12, "customers": 4, "vendors": 7},
     "small": {"invoices": 240, "bills": 120, "customers": 20, "vendors": 10},
     "mid": {"invoices": 7800, "bills": 4800, "customers": 400, "vendors": 150},
 }
