@@ -70,7 +70,7 @@ class ExportBench:
 
         return [
             line("psql \\copy (yardstick)", self.psql_copy),
-            line(f"editor export, batches of {self.batch_rows}", self.engine),
+            line("editor export (guarded COPY … TO STDOUT)", self.engine),
             line("editor export, a tenth of the rows", self.engine_tenth),
             f"editor speed = {self.speed_vs_copy:.0%} of psql \\copy (goal >= 50%); peak RSS growth "
             f"{self.engine.peak_rss_mib - self.engine.start_rss_mib:.1f} MiB for all rows vs "
