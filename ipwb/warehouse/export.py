@@ -132,6 +132,8 @@ def _copy_csv(
     ``max_rows`` (one more is asked for, to know whether the cap cut the result)."""
     with conn.cursor() as cur:
         query = cur.mogrify(bound_sql, dict(values)).decode(_PY_ENCODINGS.get(conn.encoding, "utf-8"))
+        # one statement (classified): a trailing ";" would end the subquery early
+        query = query.rstrip().rstrip(";")
         wrapped = psql.SQL("SELECT * FROM ({}\n) AS ipwb_export").format(psql.SQL(query))
         cur.execute(psql.SQL("{} LIMIT 0").format(wrapped))
         columns = describe_columns(conn, cur.description)
