@@ -79,7 +79,8 @@ def lines(figures: dict[str, Any]) -> list[str]:
     for key, goal_key in (("full_build", "full build"), ("incremental", "incremental")):
         run = figures[key]
         out.append(
-            f"{run['run']}: {run['state']} in {run['seconds']:.1f} s (goal < {GOALS[goal_key]:.0f} s), "
+            f"{run['run']}: {run['state']} in {run['seconds']:.1f} s (goal < {GOALS[goal_key]:.0f} s; "
+            f"the worker's call {run.get('call_seconds', run['seconds']):.1f} s), "
             f"peak RSS {run['peak_rss_mib']} MiB, reconciliation {run['reconciliation']}"
         )
         out += [
