@@ -115,7 +115,7 @@ def ensure_table(config: WarehouseConfig, rows: int, schema: str, *, primary_key
     return time.perf_counter() - started
 
 
-def _keys(cur: Any, target: sql.Composable, *, primary_key: bool) -> None:
+def _keys(cur: Any, target: sql.Identifier, *, primary_key: bool) -> None:
     """A gold table's keys: the primary key ``id`` and the unique business code (or none,
     to measure the unique checks' sort)."""
     if primary_key:
