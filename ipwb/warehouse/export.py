@@ -2,7 +2,7 @@
 
 The browser never renders an export: rows go straight into a writer on a file-like object
 (an Odoo attachment stream, a file, an HTTP response). CSV is written by PostgreSQL itself
-(``COPY (query) TO STDOUT``, streamed by libpq a row at a time: about psql's ``\copy``
+(``COPY (query) TO STDOUT``, streamed by libpq a row at a time: about psql's ``\\copy``
 speed); XLSX rows come from a server-side cursor in batches into xlsxwriter's
 ``constant_memory`` mode, which flushes each row to a temporary file as the next begins.
 Memory stays bounded by a row (CSV) or a batch (XLSX), whatever the result's size.
