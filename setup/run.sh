@@ -6,9 +6,12 @@
 #   setup/run.sh --update   upgrade every ipwb_* addon (-u) before serving (done by itself
 #                           whenever the addons' files changed since they were installed)
 #   setup/run.sh --no-serve prepare only (used by CI smoke checks and scripts)
+#   setup/run.sh --volume mid   also generate a mid-size group's year of books (two companies,
+#                           >= 25k invoices and bills, >= 150k journal items; benchmarks only,
+#                           tens of minutes; resumes where it stopped)
 #
 # Environment: ODOO_PATH (Odoo 18 source), IPWB_DB (Odoo database, default ipwb),
-# IPWB_HTTP_PORT (default 8069).
+# IPWB_HTTP_PORT (default 8069), IPWB_WAREHOUSE_DB (default ipwb_warehouse).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=setup/common.sh
 . "$here/common.sh"
@@ -17,12 +20,18 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 update=0
 serve=1
-for arg in "$@"; do
-    case "$arg" in
+volume=""
+while [ $# -gt 0 ]; do
+    case "$1" in
     --update) update=1 ;;
     --no-serve) serve=0 ;;
-    *) die "unknown option $arg (see the header of setup/run.sh)" ;;
+    --volume)
+        shift
+        case "${1:-}" in mid | small) volume="$1" ;; *) die "--volume takes mid or small" ;; esac
+        ;;
+    *) die "unknown option $1 (see the header of setup/run.sh)" ;;
     esac
+    shift
 done
 
 cd "$IPWB_ROOT"
@@ -36,7 +45,7 @@ ensure_template_extensions
 export LITELLM_LOCAL_MODEL_COST_MAP=True IPWB_ODOO_DIR="$ODOO_DIR"
 
 odoo_db="${IPWB_DB:-ipwb}"
-warehouse_db="ipwb_warehouse"
+warehouse_db="${IPWB_WAREHOUSE_DB:-ipwb_warehouse}"
 http_port="${IPWB_HTTP_PORT:-8069}"
 profile="$IPWB_LOCAL/run"
 conf="$profile/odoo.conf"
@@ -90,6 +99,11 @@ fi
 # Finance demo data (a Philippine company's year of books) and a first pipeline run; idempotent.
 "$IPWB_VENV/bin/python" "$here/odoo_shell.py" --config "$conf" --database "$odoo_db" \
     --script "$here/shell/finance_demo.py" || die "could not generate the finance demo data"
+if [ -n "$volume" ]; then
+    log "generating the $volume volume books (committed in batches; a re-run resumes)"
+    IPWB_VOLUME="$volume" "$IPWB_VENV/bin/python" "$here/odoo_shell.py" --config "$conf" --database "$odoo_db" \
+        --script "$here/shell/finance_volume.py" || die "could not generate the $volume volume books"
+fi
 # Superset-ready: a read-only login on the warehouse's bi views (password kept in secrets.env).
 if [ -z "${IPWB_BI_READER_PASSWORD:-}" ]; then
     IPWB_BI_READER_PASSWORD="$(random_secret)"

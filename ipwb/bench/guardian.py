@@ -103,12 +103,46 @@ def add_parser(benches: argparse._SubParsersAction) -> None:  # type: ignore[typ
     guardian.add_argument("--tables", type=int, default=200, help="table specs to generate (default 200)")
     guardian.add_argument("--repeat", type=int, default=3, help="best of N timings (default 3)")
     guardian.add_argument("--json", action="store_true", help="print the figures as JSON")
+    volume = guardian.add_argument_group("checks at volume (with --rows)")
+    volume.add_argument(
+        "--rows", type=int, help="instead: run the usual DQ checks on a generated gold table of N rows"
+    )
+    volume.add_argument("--dsn", help="libpq DSN of a warehouse, as a role that may create a schema")
+    volume.add_argument("--schema", default="ipwb_bench_dq", help="schema of the generated table")
+    volume.add_argument("--drop", action="store_true", help="drop the generated table at the end")
+    volume.add_argument("--no-per-check", action="store_true", help="skip the one-query-per-check run")
+    volume.add_argument(
+        "--no-keys",
+        action="store_true",
+        help="no primary key on id nor unique index on invoice_code (the unique checks then sort)",
+    )
     guardian.set_defaults(func=run_guardian)
 
 
 def run_guardian(args: argparse.Namespace) -> int:
     if args.tables < 1 or args.repeat < 1:
         raise ConfigurationError("--tables and --repeat must be at least 1")
+    if args.rows is not None:
+        return run_volume(args)
     result = bench_guardian(args.tables, args.repeat)
+    emit(asdict(result), as_json=args.json, lines=result.lines())
+    return 0
+
+
+def run_volume(args: argparse.Namespace) -> int:
+    from ipwb.bench import guardian_volume  # noqa: PLC0415 - only when a warehouse is benched
+    from ipwb.warehouse.connection import WarehouseConfig  # noqa: PLC0415
+
+    if args.rows < 1 or not args.dsn:
+        raise ConfigurationError("--rows needs a positive row count and --dsn (a warehouse)")
+    result = guardian_volume.bench(
+        WarehouseConfig.from_dsn(args.dsn, application_name="ipwb-bench"),
+        rows=args.rows,
+        schema=args.schema,
+        repeat=args.repeat,
+        per_check=not args.no_per_check,
+        primary_key=not args.no_keys,
+        drop=args.drop,
+    )
     emit(asdict(result), as_json=args.json, lines=result.lines())
     return 0

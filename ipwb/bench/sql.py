@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 
 from ipwb.bench.session import add_odoo_arguments, odoo_session
+from ipwb.errors import ConfigurationError
 from ipwb.warehouse.connection import WarehouseConfig
 
 
@@ -27,12 +28,23 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str = "sql") -> Non
     bench.add_argument(
         "--connection-id", type=int, help="ipwb.connection to run on (default: the default one)"
     )
+    bench.add_argument(
+        "--export", type=int, metavar="ROWS", help="instead: export ROWS rows to CSV, against psql \\copy"
+    )
+    bench.add_argument("--batch-rows", type=int, default=5000, help="rows per fetch of an export")
     bench.set_defaults(func=run_sql)
 
 
 def run_sql(args: argparse.Namespace) -> int:
     from ipwb.bench.sql_engine import run_bench  # noqa: PLC0415
 
+    if args.export is not None:
+        from ipwb.bench.sql_export import bench  # noqa: PLC0415
+
+        if args.export < 1 or args.batch_rows < 1:
+            raise ConfigurationError("--export and --batch-rows must be at least 1")
+        print("\n".join(bench(args.dsn, args.export, args.batch_rows).lines()))
+        return 0
     config = WarehouseConfig.from_dsn(args.dsn)
     session = odoo_session(args)
     if session is None:

@@ -1,14 +1,16 @@
-"""Run DQ checks in the warehouse: read-only, one guarded statement each, samples capped.
+"""Run DQ checks in the warehouse: read-only guarded statements, samples capped.
 
 Each check's compositions are rendered with a connection (psycopg2 quotes identifiers
 with libpq) and then executed through :func:`ipwb.warehouse.execute.execute` — so they are
 classified read-only, run in a ``READ ONLY`` transaction under a ``statement_timeout``, and a
 write could not slip through even if generation were wrong. A check that cannot run (table
 missing, timeout, refused) gives an ``error`` result; it never stops the other checks.
+The single-column checks of one table share one aggregate scan (:mod:`ipwb.guardian.batch`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import statistics
@@ -17,10 +19,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ipwb.errors import IpwbError
+import psycopg2
+
+from ipwb.errors import IpwbError, WarehouseError
+from ipwb.guardian.batch import UNIQUE_COLUMNS_SQL, batch_measure, split_row
+from ipwb.guardian.batch import groups as batch_groups
 from ipwb.guardian.checks import DEFAULT_SAMPLE_LIMIT, CheckSpec, generate
 from ipwb.warehouse.connection import WarehouseConfig, connect
-from ipwb.warehouse.execute import execute
+from ipwb.warehouse.execute import execute, prepare
+from ipwb.warehouse.guard import guarded_session, translate_error
 
 DEFAULT_TIMEOUT_S = 30.0
 
@@ -111,6 +118,73 @@ def _volume_verdict(check: CheckSpec, count: float) -> tuple[bool, str]:
     return not bad, f"{count:.0f} row(s) vs mean {mean:.0f} of {len(history)} run(s): {change:+.1f}%{z_text}"
 
 
+def _verdict(check: CheckSpec, failed: int, observed: float | None) -> tuple[int, str]:
+    """Failed count and message of a measured check (volume/freshness judge the observed value)."""
+    if check.check_type == "volume":
+        ok, message = _volume_verdict(check, observed or 0.0)
+        return (0 if ok else 1), message
+    if check.check_type == "freshness":
+        slo = check.params["max_age_hours"]
+        if observed is None:
+            return failed, "no rows: freshness unknown"
+        return failed, f"latest row is {observed:.1f} h old (SLO {slo} h)"
+    return failed, ""
+
+
+def _sample(
+    config: WarehouseConfig, sample_sql: str, *, sample_limit: int, timeout_s: float
+) -> tuple[dict[str, Any], ...]:
+    page = execute(config, sample_sql, timeout_s=timeout_s, max_rows=sample_limit)
+    return tuple(
+        {name: json_safe(value) for name, value in zip(page.column_names, values, strict=False)}
+        for values in page.rows[:sample_limit]
+    )
+
+
+def _error(
+    check: CheckSpec, exc: IpwbError, measure_sql: str, sample_sql: str, started: float
+) -> CheckResult:
+    return CheckResult(
+        check,
+        "error",
+        message=str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+        sql=measure_sql,
+        sample_sql=sample_sql,
+        duration_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+def _measured(
+    config: WarehouseConfig,
+    check: CheckSpec,
+    row: tuple[Any, Any, Any],
+    *,
+    measure_sql: str,
+    sample_sql: str,
+    started: float,
+    sample_limit: int,
+    timeout_s: float,
+) -> CheckResult:
+    total, failed = int(row[0] or 0), int(row[1] or 0)
+    observed = float(row[2]) if row[2] is not None else None
+    failed, message = _verdict(check, failed, observed)
+    sample: tuple[dict[str, Any], ...] = ()
+    if failed and sample_sql:
+        sample = _sample(config, sample_sql, sample_limit=sample_limit, timeout_s=timeout_s)
+    return CheckResult(
+        check,
+        "fail" if failed else "pass",
+        total,
+        failed,
+        observed,
+        message,
+        sample,
+        measure_sql,
+        sample_sql,
+        (time.perf_counter() - started) * 1000,
+    )
+
+
 def run_check(
     config: WarehouseConfig,
     check: CheckSpec,
@@ -130,50 +204,104 @@ def run_check(
         measure_sql = generated.measure.as_string(conn)
         sample_sql = generated.sample.as_string(conn) if generated.sample is not None else ""
         row = execute(config, measure_sql, timeout_s=timeout_s, max_rows=1).rows[0]
-        total, failed = int(row[0] or 0), int(row[1] or 0)
-        observed = float(row[2]) if row[2] is not None else None
-        message = ""
-        if check.check_type == "volume":
-            ok, message = _volume_verdict(check, observed or 0.0)
-            failed = 0 if ok else 1
-        elif check.check_type == "freshness":
-            slo = check.params["max_age_hours"]
-            message = (
-                "no rows: freshness unknown"
-                if observed is None
-                else f"latest row is {observed:.1f} h old (SLO {slo} h)"
-            )
-        sample: tuple[dict[str, Any], ...] = ()
-        if failed and sample_sql:
-            page = execute(config, sample_sql, timeout_s=timeout_s, max_rows=sample_limit)
-            sample = tuple(
-                {name: json_safe(value) for name, value in zip(page.column_names, values, strict=False)}
-                for values in page.rows[:sample_limit]
-            )
-    except IpwbError as exc:
-        return CheckResult(
+        return _measured(
+            config,
             check,
-            "error",
-            message=str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
-            sql=measure_sql,
+            (row[0], row[1], row[2]),
+            measure_sql=measure_sql,
             sample_sql=sample_sql,
-            duration_ms=(time.perf_counter() - started) * 1000,
+            started=started,
+            sample_limit=sample_limit,
+            timeout_s=timeout_s,
         )
+    except IpwbError as exc:
+        return _error(check, exc, measure_sql, sample_sql, started)
     finally:
         if own and conn is not None:
             conn.close()
-    return CheckResult(
-        check,
-        "fail" if failed else "pass",
-        total,
-        failed,
-        observed,
-        message,
-        sample,
-        measure_sql,
-        sample_sql,
-        (time.perf_counter() - started) * 1000,
-    )
+
+
+def _one_row(config: WarehouseConfig, statement: str, *, timeout_s: float) -> tuple[Any, ...]:
+    """The one row of an aggregate statement, under the executor's guard (classified
+    read-only, READ ONLY transaction, statement timeout) but through a plain cursor: a
+    server-side cursor (the executor's, for pages of rows) rules out parallel plans, and
+    one row needs no paging."""
+    _classification, bound_sql, values = prepare(statement)
+    with guarded_session(config, read_only=True, timeout_s=timeout_s) as session:
+        try:
+            with session.connection.cursor() as cur:
+                cur.execute(bound_sql, values)
+                row = cur.fetchone()
+        except psycopg2.Error as exc:
+            raise translate_error(exc, session, submitted=statement) from None
+    if row is None:
+        raise WarehouseError("the aggregate statement returned no row")
+    return tuple(row)
+
+
+def _unique_columns(conn: Any, table: str) -> frozenset[str]:
+    """Columns of ``table`` a unique index keeps unique (none when the catalog cannot say)."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(UNIQUE_COLUMNS_SQL, (table,))
+            return frozenset(str(row[0]) for row in cur.fetchall())
+    except psycopg2.Error:
+        return frozenset()
+    finally:
+        conn.rollback()
+
+
+def run_table_batch(
+    config: WarehouseConfig,
+    checks: list[CheckSpec],
+    *,
+    conn: Any,
+    sample_limit: int = DEFAULT_SAMPLE_LIMIT,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> list[CheckResult]:
+    """The single-column checks of one table measured by one aggregate scan
+    (:mod:`ipwb.guardian.batch`), each with its own result, sample and verdict.
+
+    If the shared statement fails (a missing column, a value that does not cast, a
+    timeout), every check runs on its own instead, so a bad check gets its own error and
+    never sinks the others. The shared scan may take up to ``timeout_s`` per check: the
+    time the checks would have had one by one.
+    """
+    started = time.perf_counter()
+    try:
+        batch_sql = batch_measure(checks, _unique_columns(conn, checks[0].table)).as_string(conn)
+        row = _one_row(config, batch_sql, timeout_s=timeout_s * len(checks))
+    except IpwbError:
+        return [
+            run_check(config, c, conn=conn, sample_limit=sample_limit, timeout_s=timeout_s) for c in checks
+        ]
+    results = []
+    for check, measured in zip(checks, split_row(checks, row), strict=True):
+        generated = generate(check, sample_limit=sample_limit)
+        sample_sql = generated.sample.as_string(conn) if generated.sample is not None else ""
+        one_started = time.perf_counter()
+        if check.check_type == "unique" and measured[1]:
+            # some value repeats: the check's own measure counts the rows involved
+            results.append(
+                run_check(config, check, conn=conn, sample_limit=sample_limit, timeout_s=timeout_s)
+            )
+            continue
+        try:
+            result = _measured(
+                config,
+                check,
+                measured,
+                measure_sql=batch_sql,
+                sample_sql=sample_sql,
+                started=one_started,
+                sample_limit=sample_limit,
+                timeout_s=timeout_s,
+            )
+        except IpwbError as exc:
+            result = _error(check, exc, batch_sql, sample_sql, one_started)
+        shared_ms = (one_started - started) * 1000
+        results.append(dataclasses.replace(result, duration_ms=result.duration_ms + shared_ms))
+    return results
 
 
 def run_checks(
@@ -182,8 +310,13 @@ def run_checks(
     *,
     sample_limit: int = DEFAULT_SAMPLE_LIMIT,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    batch: bool = True,
 ) -> list[CheckResult]:
-    """Run every check (one rendering connection for all of them)."""
+    """Run every check (one rendering connection for all of them); results in check order.
+
+    With ``batch`` (the default) the single-column checks of a table share one aggregate
+    scan (:func:`run_table_batch`); the others run one query each.
+    """
     checks = list(checks)
     if not checks:
         return []
@@ -191,9 +324,20 @@ def run_checks(
         conn = connect(config)
     except IpwbError as exc:
         return [CheckResult(c, "error", message=str(exc).splitlines()[0]) for c in checks]
+    results: list[CheckResult | None] = [None] * len(checks)
     try:
+        for indexes in batch_groups(checks) if batch else []:
+            group = [checks[i] for i in indexes]
+            outcomes = run_table_batch(
+                config, group, conn=conn, sample_limit=sample_limit, timeout_s=timeout_s
+            )
+            for index, outcome in zip(indexes, outcomes, strict=True):
+                results[index] = outcome
         return [
-            run_check(config, c, conn=conn, sample_limit=sample_limit, timeout_s=timeout_s) for c in checks
+            result
+            if result is not None
+            else run_check(config, check, conn=conn, sample_limit=sample_limit, timeout_s=timeout_s)
+            for check, result in zip(checks, results, strict=True)
         ]
     finally:
         conn.close()

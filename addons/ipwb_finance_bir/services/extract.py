@@ -20,6 +20,15 @@ from ipwb.warehouse.connection import WarehouseConfig
 from . import sawt_basis
 
 CHUNK = 500
+#: the models whose records an extraction reads by the thousand
+BULKY_MODELS = (
+    "account.move",
+    "account.move.line",
+    "account.payment",
+    "account.partial.reconcile",
+    "hr.expense",
+    "res.partner",
+)
 
 
 def writer_config(env):
@@ -257,13 +266,20 @@ def _load(env, conn, schemas, source):
         mark = wh.Watermark(source.entity)
     records = _changed(env, source.model, mark, source.domain)
     loaded = {}
+    advanced = mark
     for chunk in _chunks(records):
         for target, rows in source.rows_of(chunk).items():
             loaded[target] = loaded.get(target, 0) + wh.upsert_rows(conn, schemas, target, rows)
+        advanced = _advance(advanced, chunk)
+        # memory bounded by a chunk, not by the history: the records read so far (and
+        # their lines, payments, partners) leave the cache before the next chunk is read
+        # (only these models: the worker's own records, read with other rights, stay cached)
+        for model in BULKY_MODELS:
+            env[model].invalidate_model()
     if source.sweep:
         swept = _tombstones(env, conn, schemas, source.entity, source.model)
         loaded[source.entity] = loaded.get(source.entity, 0) + swept
-    wh.set_watermark(conn, schemas, _advance(mark, records))
+    wh.set_watermark(conn, schemas, advanced)
     return loaded
 
 

@@ -6,4 +6,5 @@ from . import (
     test_finance_pipeline,
     test_genie_eval_set,
     test_reconciliation,
+    test_volume_data,
 )

@@ -110,10 +110,21 @@ class IpwbDqScorecard(models.Model):
     def _latest_results(self, domain):
         """The newest result of every active check matching ``domain`` (check fields)."""
         checks = self.env["ipwb.dq.check"].sudo().search(domain)
-        latest = self.env["ipwb.dq.result"].sudo()
-        for check in checks:
-            latest |= check.result_ids._newest()
-        return latest
+        Result = self.env["ipwb.dq.result"].sudo()
+        if not checks:
+            return Result
+        # one query for every check (not its whole history per check): a refresh costs the
+        # same after a year of runs as after the first
+        Result.flush_model(["check_id", "run_date"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT DISTINCT ON (check_id) id FROM %s WHERE check_id IN %s "
+                "ORDER BY check_id, run_date DESC, id DESC",
+                SQL.identifier(Result._table),
+                tuple(checks.ids),
+            )
+        )
+        return Result.browse([row[0] for row in self.env.cr.fetchall()])
 
     @api.model
     def _refresh(self, results):
