@@ -149,6 +149,8 @@ def _output_path(output: pathlib.Path, directory: bool, now: datetime.datetime) 
     if directory:
         if output.exists() and (not output.is_dir() or any(output.iterdir())):
             raise BackupError(f"{output} exists and is not an empty directory: choose a new path")
+        if not output.parent.is_dir():
+            raise BackupError(f"{output.parent} is not a directory")
         return output
     if output.is_dir():
         return output / f"ipwb-backup-{now.strftime('%Y%m%dT%H%M%SZ')}.tar"
@@ -192,6 +194,18 @@ def take_backup(settings: BackupSettings, output: pathlib.Path, directory: bool 
     """Back up both databases and the filestore into ``output`` (see the module doc)."""
     now = datetime.datetime.now(datetime.timezone.utc)
     target = _output_path(output, directory, now)
+    created = directory and not target.exists()
+    try:
+        return _take(settings, target, directory, now)
+    except BaseException:
+        if created:
+            archive.remove_tree(target)  # no half-written backup directory left behind
+        raise
+
+
+def _take(
+    settings: BackupSettings, target: pathlib.Path, directory: bool, now: datetime.datetime
+) -> BackupResult:
     odoo_login = settings.admin_on(settings.odoo)
     warehouse_login = settings.admin_on(settings.warehouse)
     with _closing(pgclient.connect(settings.admin)) as admin:

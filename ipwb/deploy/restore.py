@@ -20,6 +20,7 @@ import dataclasses
 import hashlib
 import pathlib
 import re
+import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -172,7 +173,8 @@ def _compare_counts(label: str, expected: Mapping[str, int], actual: Mapping[str
 def restore(settings: BackupSettings, source: pathlib.Path, force: bool = False) -> RestoreResult:
     with archive.opened(source) as (directory, manifest):
         tocs = {name: _dump_toc(directory, f"{name}.dump") for name in ("odoo", "warehouse")}
-        return _restore_checked(settings, directory, manifest, tocs, force)
+        with tempfile.TemporaryDirectory(prefix="ipwb-restore-lists-") as lists:
+            return _restore_checked(settings, directory, pathlib.Path(lists), manifest, tocs, force)
 
 
 @dataclasses.dataclass
@@ -214,9 +216,10 @@ def _drop(admin: psycopg2.extensions.connection, names: Sequence[str]) -> None:
             cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def _restore_checked(
+def _restore_checked(  # noqa: PLR0917 - one private call site
     settings: BackupSettings,
     directory: pathlib.Path,
+    lists: pathlib.Path,
     manifest: dict[str, Any],
     tocs: Mapping[str, list[TocEntry]],
     force: bool,
@@ -227,15 +230,16 @@ def _restore_checked(
     try:
         plan = _check_target(settings, admin, manifest, force)
         # -- from here on the server changes --
-        _drop(admin, plan.existing)
-        archive.remove_tree(settings.filestore)
         admin.autocommit = False
         created = pgroles.create_roles(admin, plan.roles, settings.role_passwords)
         pgroles.grant_memberships(admin, manifest["roles"])
         admin.commit()
         admin.autocommit = True
         if not plan.superuser:
+            # before dropping: a non-superuser may drop only what a role it belongs to owns
             _join_owners(admin, plan.user, sorted({login.user for login in targets.values()}))
+        _drop(admin, plan.existing)
+        archive.remove_tree(settings.filestore)
         made: list[str] = []
         skipped: list[str] = []
         try:
@@ -244,7 +248,7 @@ def _restore_checked(
                 made.append(login.dbname)
                 keep = [e for e in tocs[name] if plan.superuser or not needs_superuser(e)]
                 skipped += [e.line for e in tocs[name] if not plan.superuser and needs_superuser(e)]
-                listing = _list_file(directory, name, keep)
+                listing = _list_file(lists, name, keep)
                 dump = str(directory / f"{name}.dump")
                 pgclient.run_tool(
                     "pg_restore",
