@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ipwb.bench.cli",
     "ipwb.commands.guardian",
     "ipwb.commands.finance",
+    "ipwb.commands.deploy",
 )
 
 

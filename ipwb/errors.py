@@ -117,3 +117,11 @@ class FilingError(IpwbError):
     malformed, a TIN in the data is malformed, or the period holds no published data."""
 
     exit_code = 2
+
+
+class BackupError(IpwbError):
+    """A backup cannot be taken or restored as asked: an unreachable server, a missing or
+    corrupt archive, a non-empty target without ``--force``, a role or privilege missing.
+    Raised before anything is changed whenever the problem can be detected up front."""
+
+    exit_code = 2
