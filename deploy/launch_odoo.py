@@ -52,11 +52,11 @@ def post_migrate(args):
 def main(argv):
     mode, args = argv[0], argv[1:]
     if mode == "server":
-        from odoo.cli.server import main as server_main
+        from odoo.cli.server import main as server_main  # noqa: PLC0415  (per mode)
 
         server_main(args)
     elif mode == "shell":
-        from odoo.cli.shell import Shell
+        from odoo.cli.shell import Shell  # noqa: PLC0415  (per mode)
 
         Shell().run(args)
     elif mode == "post-migrate":

@@ -78,7 +78,9 @@ ENVIRONMENT: dict[str, Variable] = {
     "IPWB_WITH_DEMO": Variable("false"),
     "IPWB_LOG_LEVEL": Variable("info"),
     "IPWB_ADDONS_PATH": Variable(None, doc="default: the image's Odoo and workbench addons"),
-    "IPWB_CONFIG_PATH": Variable("/tmp/ipwb/odoo.conf", doc="where the rendered config is written"),
+    "IPWB_ADDONS": Variable(None, doc="addons migrate installs/updates; default: every ipwb_* addon"),
+    # /tmp is a per-pod emptyDir in the manifests; the file is created with mode 600
+    "IPWB_CONFIG_PATH": Variable("/tmp/ipwb/odoo.conf", doc="where the rendered config goes"),  # noqa: S108
     "IPWB_DB_WAIT_SECONDS": Variable("120", doc="how long to wait for PostgreSQL"),
 }
 
@@ -180,7 +182,7 @@ def default_workers(cpus: int) -> int:
 
 def hash_admin_passwd(password: str) -> str:
     """pbkdf2_sha512 hash Odoo's ``config.verify_admin_password`` accepts (same rounds)."""
-    from passlib.context import CryptContext  # type: ignore[import-untyped]  # Odoo requirement
+    from passlib.context import CryptContext  # noqa: PLC0415  (Odoo's requirement, hashing only)
 
     context = CryptContext(schemes=["pbkdf2_sha512"], pbkdf2_sha512__rounds=600_000)
     hashed: str = context.hash(password)

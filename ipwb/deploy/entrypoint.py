@@ -95,7 +95,7 @@ def wait_for_postgres(environ: Mapping[str, str], *, admin: bool, initialised: b
             try:
                 if not initialised or _initialised(conn):
                     return
-                last = "the database is not initialised: run the migrate command (Job or init container) first"
+                last = "the database is not initialised: run the migrate command first"
             finally:
                 conn.close()
         except psycopg2.OperationalError as exc:
@@ -117,7 +117,9 @@ def provision_command() -> list[str]:
 
 
 def migrate_steps(environ: Mapping[str, str], conf: pathlib.Path) -> list[list[str]]:
-    addons = ",".join(workbench_addons())
+    addons = config.read(environ, "IPWB_ADDONS") or ",".join(workbench_addons())
+    if not all(name.isidentifier() for name in addons.split(",")):
+        raise ConfigurationError(f"IPWB_ADDONS={addons!r} is not a comma-separated list of addon names")
     return [
         provision_command(),
         # -i installs what is missing, -u updates what is installed: one idempotent command
@@ -132,14 +134,14 @@ def run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
         return 2
     command, rest = argv[0], list(argv[1:])
     if command in ("backup", "restore"):
-        os.execv(sys.executable, [sys.executable, "-m", "ipwb.cli", command, *rest])
+        os.execv(sys.executable, [sys.executable, "-m", "ipwb.cli", command, *rest])  # noqa: S606
     conf = write_config(environ, command)
     if command in ("serve", "cron"):
         wait_for_postgres(environ, admin=False, initialised=True)
-        os.execv(sys.executable, _launcher("server", conf, *rest))
+        os.execv(sys.executable, _launcher("server", conf, *rest))  # noqa: S606
     if command == "shell":
         wait_for_postgres(environ, admin=False, initialised=True)
-        os.execv(sys.executable, _launcher("shell", conf, *rest))
+        os.execv(sys.executable, _launcher("shell", conf, *rest))  # noqa: S606
     wait_for_postgres(environ, admin=True, initialised=False)
     import subprocess  # noqa: PLC0415  (migrate only)
 

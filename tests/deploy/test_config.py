@@ -96,7 +96,9 @@ def test_cron_and_one_shot_commands(secret_files: dict[str, str]) -> None:
     assert migrate["workers"] == "0" and migrate["max_cron_threads"] == "0"
 
 
-def test_workers_default_to_two_per_cpu_plus_one(secret_files: dict[str, str], tmp_path: pathlib.Path) -> None:
+def test_workers_default_to_two_per_cpu_plus_one(
+    secret_files: dict[str, str], tmp_path: pathlib.Path
+) -> None:
     options = _render(secret_files)
     assert options["workers"] == str(2 * config.available_cpus() + 1)
     (tmp_path / "cpu.max").write_text("150000 100000\n", encoding="ascii")
@@ -105,7 +107,9 @@ def test_workers_default_to_two_per_cpu_plus_one(secret_files: dict[str, str], t
 
 def test_write_config_is_private(secret_files: dict[str, str], tmp_path: pathlib.Path) -> None:
     target = tmp_path / "run" / "odoo.conf"
-    path = entrypoint.write_config(secret_files | {"IPWB_CONFIG_PATH": str(target), "IPWB_ADDONS_PATH": "/a"}, "serve")
+    path = entrypoint.write_config(
+        secret_files | {"IPWB_CONFIG_PATH": str(target), "IPWB_ADDONS_PATH": "/a"}, "serve"
+    )
     assert path == target
     assert target.stat().st_mode & 0o077 == 0
 
@@ -123,7 +127,9 @@ def test_write_config_is_private(secret_files: dict[str, str], tmp_path: pathlib
         ({"IPWB_DBFILTER": "^a$\n[options]"}, "several lines"),
     ],
 )
-def test_bad_settings_are_refused(secret_files: dict[str, str], override: dict[str, str], message: str) -> None:
+def test_bad_settings_are_refused(
+    secret_files: dict[str, str], override: dict[str, str], message: str
+) -> None:
     with pytest.raises(ConfigurationError, match=message):
         config.options(secret_files | override, "serve", "/addons")
 
@@ -141,7 +147,10 @@ def test_secret_sources_are_checked(secret_files: dict[str, str], tmp_path: path
 
 def test_unknown_command_and_bad_config_exit_cleanly(tmp_path: pathlib.Path) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "ipwb.deploy.entrypoint", "upgrade"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "ipwb.deploy.entrypoint", "upgrade"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert run.returncode == 2 and "usage: entrypoint" in run.stderr
     run = subprocess.run(

@@ -148,6 +148,8 @@ def test_doks_overlay_migrates_with_a_job() -> None:
     assert by_kind(docs, "Deployment", "ipwb-cron")["spec"]["replicas"] == 2
     data = by_kind(docs, "ConfigMap", "ipwb-config")["data"]
     assert data["IPWB_ATTACHMENT_LOCATION"] == "db" and data["IPWB_DB_SSLMODE"] == "require"
-    assert not [d for d in docs if d["kind"] == "Secret"], "the Secret is created out of band, never committed"
+    assert not [d for d in docs if d["kind"] == "Secret"], (
+        "the Secret is created out of band, never committed"
+    )
     cron = by_kind(docs, "CronJob", "ipwb-backup")
     assert pod_spec(cron)["containers"][0]["args"] == ["backup"]
