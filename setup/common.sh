@@ -44,6 +44,8 @@ as_root() {
 # front-end libraries installed at setup time, wkhtmltopdf for Odoo's PDF reports (BIR 2307).
 IPWB_APT_PACKAGES=(postgresql postgresql-contrib libpq-dev libldap2-dev libsasl2-dev
     chromium wkhtmltopdf nodejs npm git curl)
+# pgbouncer: the managed-PostgreSQL test runs Odoo behind it (session mode; transaction mode refused)
+IPWB_APT_PACKAGES+=(pgbouncer)
 
 ensure_system_packages() {
     local missing=()

@@ -2,6 +2,10 @@
 
 Run as a superuser on each warehouse database (``setup/pg.sh`` ``ensure_warehouse_db``):
 ``python -m ipwb.warehouse.hardening --dsn DSN [--cancel-role R]… [--catalog-role R]…``.
+Without a superuser (managed PostgreSQL: the admin role has CREATEDB and CREATEROLE only)
+nothing here can be done, since only the owner of ``pg_catalog``'s objects may revoke
+PUBLIC's grants on them: it is skipped with a logged explanation
+(:data:`SKIPPED_WITHOUT_SUPERUSER`) instead of failing.
 
 PostgreSQL grants some functions and system views to ``PUBLIC``. The SQL guard refuses
 statements calling them, but should a statement ever slip past it, the role running it
@@ -31,12 +35,27 @@ the role may read.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
 import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
+
+_logger = logging.getLogger(__name__)
+
+#: logged when the connected role is no superuser: what the warehouse goes without
+SKIPPED_WITHOUT_SUPERUSER = (
+    "Warehouse hardening skipped: the connected role is not a superuser, and only the owner of"
+    " pg_catalog (the bootstrap superuser) may revoke PUBLIC's EXECUTE/SELECT on its functions and"
+    " views. What is lost is defence in depth only: should a statement slip past the SQL guard"
+    " (which refuses them in users' SQL either way), users' roles could still call pg_notify,"
+    " advisory locks and large-object functions, cancel other statements of the same login role,"
+    " list sessions (pg_stat_activity, without other roles' query text), roles (pg_roles) and"
+    " databases (pg_database). To get it back, have the provider's superuser run"
+    " python -m ipwb.warehouse.hardening on the warehouse database."
+)
 
 #: functions (every overload in pg_catalog) whose EXECUTE is revoked from PUBLIC
 REVOKED_FUNCTIONS = (
@@ -123,10 +142,16 @@ def harden_database(
     cancel_roles: Sequence[str] = (),
     catalog_roles: Sequence[str] = (),
     lock_roles: Sequence[str] = (),
-) -> None:
+) -> bool:
     """Revoke the PUBLIC privileges above on the connected database; grant back. The
-    caller commits. Idempotent; names absent from this server version are skipped."""
+    caller commits. Idempotent; names absent from this server version are skipped.
+
+    Returns False, having changed nothing, when the connected role is not a superuser
+    (a warning says what that loses)."""
     with conn.cursor() as cur:
+        if not _is_superuser(cur):
+            _logger.warning("%s", SKIPPED_WITHOUT_SUPERUSER)
+            return False
         for oid in _functions(cur, REVOKED_FUNCTIONS):
             cur.execute(sql.SQL("REVOKE EXECUTE ON FUNCTION {} FROM PUBLIC").format(oid))
         for name in _relations(cur, REVOKED_RELATIONS):
@@ -145,6 +170,13 @@ def harden_database(
                         sql.Identifier("pg_catalog", name), sql.Identifier(role)
                     )
                 )
+    return True
+
+
+def _is_superuser(cur: psycopg2.extensions.cursor) -> bool:
+    cur.execute("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user")
+    row = cur.fetchone()
+    return bool(row and row[0])
 
 
 def _functions(cur: psycopg2.extensions.cursor, names: Sequence[str]) -> list[sql.Composable]:
@@ -183,6 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--catalog-role", action="append", default=[], help="reads pg_roles (grant sync)")
     parser.add_argument("--lock-role", action="append", default=[], help="may take advisory locks")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     conn = psycopg2.connect(args.dsn)
     try:
         harden_database(
