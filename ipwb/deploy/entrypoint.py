@@ -110,18 +110,13 @@ def _launcher(mode: str, conf: pathlib.Path, *args: str) -> list[str]:
     return [sys.executable, str(LAUNCHER), mode, "-c", str(conf), *args]
 
 
-def provision_command() -> list[str]:
-    if importlib.util.find_spec("ipwb.deploy.provision") is not None:
-        return [sys.executable, "-m", "ipwb.deploy.provision"]
-    return [sys.executable, "-m", "ipwb.deploy.stopgap_provision"]
-
-
 def migrate_steps(environ: Mapping[str, str], conf: pathlib.Path) -> list[list[str]]:
     addons = config.read(environ, "IPWB_ADDONS") or ",".join(workbench_addons())
     if not all(name.isidentifier() for name in addons.split(",")):
         raise ConfigurationError(f"IPWB_ADDONS={addons!r} is not a comma-separated list of addon names")
     return [
-        provision_command(),
+        # roles and databases with the provider's admin role (deploy-pg's ipwb.deploy.provision)
+        [sys.executable, "-m", "ipwb.deploy.provision"],
         # -i installs what is missing, -u updates what is installed: one idempotent command
         _launcher("server", conf, "-i", addons, "-u", addons, "--stop-after-init", "--no-http"),
         _launcher("post-migrate", conf),
