@@ -88,7 +88,8 @@ def _initialised(conn: psycopg2.extensions.connection) -> bool:
 def wait_for_postgres(environ: Mapping[str, str], *, admin: bool, initialised: bool) -> None:
     """Wait until PostgreSQL accepts the login (and, for serve/cron, ``migrate`` has run)."""
     deadline = time.monotonic() + config.integer(environ, "IPWB_DB_WAIT_SECONDS", minimum=0)
-    last = ""
+    last = reported = ""
+    next_report = 0.0
     while True:
         try:
             conn = _connect(environ, admin=admin)
@@ -102,7 +103,9 @@ def wait_for_postgres(environ: Mapping[str, str], *, admin: bool, initialised: b
             last = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if time.monotonic() >= deadline:
             raise ConfigurationError(f"PostgreSQL is not ready: {last}")
-        print(f"[ipwb] waiting for PostgreSQL: {last}", file=sys.stderr, flush=True)
+        if last != reported or time.monotonic() >= next_report:  # quiet: once a minute
+            print(f"[ipwb] waiting for PostgreSQL: {last}", file=sys.stderr, flush=True)
+            reported, next_report = last, time.monotonic() + 60
         time.sleep(2)
 
 

@@ -85,12 +85,14 @@ class Deployment:
         self.pod = f"{self.name}-pod-0"
         self.secrets = {name: secrets.token_urlsafe(24) for name in SECRET_NAMES}
         self.kube_file = workdir / "local.yaml"
+        self.settings: dict[str, str] = {}
+        self.secrets_dir = workdir / "secrets"
 
     def container(self, name: str) -> str:
         return f"{self.pod}-{name}"
 
     def write_secrets(self) -> pathlib.Path:
-        directory = self.workdir / "secrets"
+        directory = self.secrets_dir
         directory.mkdir(mode=0o700)
         for name, value in self.secrets.items():
             path = directory / name
@@ -108,6 +110,7 @@ class Deployment:
                 doc["metadata"]["name"] = f"{self.name}-config"
                 # the plumbing, not the whole suite: the pipeline addon and its dependencies
                 doc["data"]["IPWB_ADDONS"] = "ipwb_pipeline"
+                self.settings = dict(doc["data"])
                 continue
             doc["metadata"]["name"] = self.name
             spec = doc["spec"]["template"]["spec"]
@@ -304,3 +307,31 @@ def test_no_secret_in_any_image_layer(images: str, deployment: Deployment) -> No
                     data = handle.read()
                     assert not [n for n in needles if n in data], f"{member.name} holds a generated password"
     assert scanned > 10000, "the layers were really read"
+
+
+def test_podman_run_to_health(images: str, deployment: Deployment) -> None:
+    """A fresh `podman run … serve` in the pod (database migrated): time to /web/health."""
+    env = deployment.settings | {"IPWB_HTTP_PORT": "8269", "IPWB_GEVENT_PORT": "8272", "IPWB_WORKERS": "2"}
+    env |= {f"{n}_FILE": f"/run/secrets/ipwb/{n}" for n in SECRET_NAMES if n != "IPWB_ODOO_ADMIN_PASSWORD"}
+    env_file = deployment.workdir / "run.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()), encoding="utf-8")
+    name = f"{deployment.name}-run"
+    probe = "import urllib.request as u; u.urlopen('http://127.0.0.1:8269/web/health', timeout=2)"
+    started = time.monotonic()
+    _run(
+        "podman", "run", "-d", "--rm", "--name", name, "--pod", deployment.pod, "--env-file", str(env_file),
+        "-v", f"{deployment.secrets_dir}:/run/secrets/ipwb:ro", images, "serve",
+    )  # fmt: skip
+    try:
+        while time.monotonic() - started < 600:
+            if _run("podman", "exec", name, "python", "-c", probe, check=False).returncode == 0:
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail(
+                f"podman run: /web/health did not answer in 600 s:\n{_run('podman', 'logs', name).stderr}"
+            )
+        elapsed = time.monotonic() - started
+        print(f"\n[deploy-image] podman run -> /web/health {elapsed:.1f} s, load {os.getloadavg()}")
+    finally:
+        _run("podman", "rm", "-f", name, check=False)
