@@ -57,8 +57,10 @@ def _run(*command: str, timeout: float = 600, check: bool = True) -> subprocess.
     return done
 
 
-def _free_port() -> int:
+def _free_port(taken: frozenset[int] = frozenset()) -> int:
     for port in PORTS:
+        if port in taken:
+            continue
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) != 0:
                 return port
@@ -119,11 +121,14 @@ class Deployment:
                     container["image"] = self.tag
                 for source in container.get("envFrom", []):
                     source["configMapRef"]["name"] = f"{self.name}-config"
+                # podman 4.3 publishes every containerPort (on all addresses when no hostIP):
+                # each one gets a hostPort of this test's range, on 127.0.0.1
                 for port in container.get("ports", []):
-                    if port.get("hostPort") == 8069:
+                    assert port["hostIP"] == "127.0.0.1", port
+                    if port["containerPort"] == 8069:
                         port["hostPort"] = self.port
-                    elif "hostPort" in port:
-                        del port["hostPort"], port["hostIP"]
+                    else:
+                        port["hostPort"] = _free_port(frozenset({self.port}))
             for volume in spec["volumes"]:
                 if volume["name"] == "secrets":
                     volume["hostPath"]["path"] = str(secrets_dir)
