@@ -64,6 +64,10 @@ ensure_npm_libs
 # a real n8n for the integration tier (cached per machine outside the repository)
 "$here/n8n.sh" install >/dev/null || die "installing n8n from npm failed (see above)"
 export IPWB_REQUIRE_N8N=1
+# podman, runc, debootstrap and their configuration, and the debootstrap base image (cached
+# per machine) for tests/integration/test_deploy_image.py
+"$here/containers.sh" install || die "installing the container tooling failed (see above)"
+"$IPWB_ROOT/deploy/base-image.sh" >/dev/null || die "building the base image failed (see above)"
 
 conf="$profile/odoo.conf"
 "$IPWB_VENV/bin/python" "$here/write_odoo_conf.py" "$IPWB_ROOT/odoo.conf" "$conf" \
