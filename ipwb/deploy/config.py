@@ -74,7 +74,7 @@ ENVIRONMENT: dict[str, Variable] = {
     "IPWB_GEVENT_PORT": Variable("8072"),
     "IPWB_DATA_DIR": Variable("/var/lib/odoo"),
     "IPWB_ATTACHMENT_LOCATION": Variable("file", doc="file | db (migrate sets ir_attachment.location)"),
-    "IPWB_SESSION_STORE": Variable("file", doc="file | db (deploy-multi)"),
+    "IPWB_SESSION_STORE": Variable("file", doc="file | db (sessions in PostgreSQL: addons/ipwb_session_db)"),
     "IPWB_WITH_DEMO": Variable("false"),
     "IPWB_LOG_LEVEL": Variable("info"),
     "IPWB_ADDONS_PATH": Variable(None, doc="default: the image's Odoo and workbench addons"),
@@ -95,6 +95,27 @@ ODOO_SECRET_OPTIONS: dict[str, str] = {
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 _SAFE_VALUE = re.compile(r"^[^\r\n]*$")
+
+
+#: the server-wide addon that keeps HTTP sessions in PostgreSQL (addons/ipwb_session_db)
+SESSION_DB_MODULE = "ipwb_session_db"
+
+
+def server_wide_modules(configured: str, session_store: str) -> str:
+    """The server-wide modules, with the database session store's addon when sessions live in
+    the database (it must load before the first request, so it cannot be an ordinary install).
+
+    >>> server_wide_modules("base,web", "db")
+    'base,web,ipwb_session_db'
+    >>> server_wide_modules("base,web,ipwb_session_db", "db")
+    'base,web,ipwb_session_db'
+    >>> server_wide_modules("base,web", "file")
+    'base,web'
+    """
+    modules = [m.strip() for m in configured.split(",") if m.strip()]
+    if session_store == "db" and SESSION_DB_MODULE not in modules:
+        modules.append(SESSION_DB_MODULE)
+    return ",".join(modules)
 
 
 def read(environ: Mapping[str, str], name: str) -> str | None:
@@ -245,7 +266,9 @@ def options(environ: Mapping[str, str], command: str, addons_path: str) -> dict[
         "limit_memory_hard": str(hard),
         "limit_time_cpu": str(integer(environ, "IPWB_LIMIT_TIME_CPU", minimum=1)),
         "limit_time_real": str(limit_time_real),
-        "server_wide_modules": require(environ, "IPWB_SERVER_WIDE_MODULES"),
+        "server_wide_modules": server_wide_modules(
+            require(environ, "IPWB_SERVER_WIDE_MODULES"), session_store
+        ),
         "without_demo": "False" if flag(environ, "IPWB_WITH_DEMO") else "all",
         "log_level": require(environ, "IPWB_LOG_LEVEL"),
         "warehouse_host": read(environ, "IPWB_WAREHOUSE_HOST") or db_host,

@@ -45,8 +45,10 @@ def workbench_addons(addons_dir: pathlib.Path = config.ROOT / "addons") -> list[
 
 
 def write_config(environ: Mapping[str, str], command: str) -> pathlib.Path:
-    addons_path = config.read(environ, "IPWB_ADDONS_PATH") or default_addons_path()
-    text = config.render(config.options(environ, command, addons_path))
+    # the settings are checked before Odoo is looked for: a bad setting is the likelier mistake
+    values = config.options(environ, command, config.read(environ, "IPWB_ADDONS_PATH") or "")
+    values["addons_path"] = values["addons_path"] or default_addons_path()
+    text = config.render(values)
     path = pathlib.Path(config.require(environ, "IPWB_CONFIG_PATH"))
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

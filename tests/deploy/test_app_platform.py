@@ -9,7 +9,6 @@ used: what App Platform itself would accept is checked by ``doctl apps spec vali
 
 from __future__ import annotations
 
-import importlib
 import json
 import pathlib
 import re
@@ -20,6 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
+from ipwb.deploy import config, entrypoint
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SPEC = ROOT / ".do" / "app.yaml"
 #: where deploy/Containerfile copies the repository in the image
@@ -28,55 +29,9 @@ IMAGE_ROOT = pathlib.PurePosixPath("/opt/ipwb")
 DATABASE_BINDINGS = {"HOSTNAME", "PORT", "USERNAME", "PASSWORD", "DATABASE", "DATABASE_URL", "CA_CERT"}
 BINDING = re.compile(r"\$\{(?P<component>[a-z0-9_-]+)\.(?P<name>[A-Z_]+)\}")
 
-#: Fallback ONLY while ipwb.deploy.config (deploy-image's branch) is not merged: the variables
-#: of the deploy contract, with the secrets marked. Remove once the module is always present.
-_CONTRACT_PLAIN = (
-    "IPWB_DB_HOST",
-    "IPWB_DB_PORT",
-    "IPWB_DB_SSLMODE",
-    "IPWB_DB_NAME",
-    "IPWB_DB_USER",
-    "IPWB_DB_ADMIN_USER",
-    "IPWB_DB_ADMIN_DATABASE",
-    "IPWB_WAREHOUSE_DB",
-    "IPWB_WAREHOUSE_HOST",
-    "IPWB_WAREHOUSE_PORT",
-    "IPWB_WORKERS",
-    "IPWB_MAX_CRON_THREADS",
-    "IPWB_DB_MAXCONN",
-    "IPWB_LIMIT_MEMORY_SOFT",
-    "IPWB_LIMIT_MEMORY_HARD",
-    "IPWB_LIMIT_TIME_REAL",
-    "IPWB_PROXY_MODE",
-    "IPWB_DBFILTER",
-    "IPWB_SERVER_WIDE_MODULES",
-    "IPWB_HTTP_PORT",
-    "IPWB_GEVENT_PORT",
-    "IPWB_DATA_DIR",
-    "IPWB_ATTACHMENT_LOCATION",
-    "IPWB_SESSION_STORE",
-    "IPWB_WITH_DEMO",
-    "IPWB_LOG_LEVEL",
-)
-_CONTRACT_SECRETS = (
-    "IPWB_DB_PASSWORD",
-    "IPWB_DB_ADMIN_PASSWORD",
-    "IPWB_WH_OWNER_PASSWORD",
-    "IPWB_WH_READER_PASSWORD",
-    "IPWB_WH_GRANTS_PASSWORD",
-    "IPWB_ADMIN_PASSWD",
-    "IPWB_ODOO_ADMIN_PASSWORD",
-)
-_CONTRACT_ENVIRONMENT = {**dict.fromkeys(_CONTRACT_PLAIN, False), **dict.fromkeys(_CONTRACT_SECRETS, True)}
-
-
 def entry_point_environment() -> dict[str, bool]:
-    """Variable → is it a secret, from the entry point's own constant when it exists."""
-    try:
-        config = importlib.import_module("ipwb.deploy.config")
-    except ModuleNotFoundError:
-        return dict(_CONTRACT_ENVIRONMENT)
-    return {name: bool(getattr(var, "secret", False)) for name, var in config.ENVIRONMENT.items()}
+    """Variable → is it a secret, from the entry point's own constant."""
+    return {name: var.secret for name, var in config.ENVIRONMENT.items()}
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +78,7 @@ def test_commands_are_the_image_entry_point_and_its_commands(spec: dict[str, Any
     ]
     assert len(declared) == 1
     (entry_point,) = json.loads(declared[0])
-    commands = importlib.import_module("ipwb.deploy.entrypoint").COMMANDS
+    commands = entrypoint.COMMANDS
     for _kind, component in components(spec):
         program, *arguments = shlex.split(component["run_command"])
         assert program == entry_point, component["name"]

@@ -17,6 +17,7 @@ MODULES = [
     "ipwb.deploy.archive",
     "ipwb.deploy.pgroles",
     "ipwb.deploy.restore",
+    "ipwb.deploy.config",
 ]
 
 

@@ -152,4 +152,4 @@ def test_doks_overlay_migrates_with_a_job() -> None:
         "the Secret is created out of band, never committed"
     )
     cron = by_kind(docs, "CronJob", "ipwb-backup")
-    assert pod_spec(cron)["containers"][0]["args"] == ["backup"]
+    assert pod_spec(cron)["containers"][0]["args"] == ["backup", "--output", "/backups"]
