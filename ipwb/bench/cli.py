@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ipwb.bench import agent, catalog, catalog_engine, guardian, overview, pipeline, sql
+from ipwb.bench import agent, catalog, catalog_engine, guardian, load, overview, pipeline, sql
 from ipwb.bench.session import add_odoo_arguments
 
 
@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     sql.add_parser(benches)
     overview.add_parser(benches)
     agent.add_parser(benches)
+    load.add_parser(benches)
     every = benches.add_parser("all", help="run every benchmark in turn (--quick: small sizes)")
     every.add_argument("--quick", action="store_true", help="small sizes (seconds, not minutes)")
     every.add_argument(
