@@ -46,7 +46,7 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[str] | None, str]]:
     >>> [name for name, argv, _why in plan(ns) if argv is not None]
     ['pipeline', 'guardian', 'agent']
     >>> [name for name, argv, _why in plan(ns) if argv is None]
-    ['catalog-engine', 'sql', 'catalog', 'overview']
+    ['catalog-engine', 'sql', 'catalog', 'overview', 'load']
     """
 
     def size(quick: str, full: str) -> str:
@@ -93,6 +93,19 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[str] | None, str]]:
         runs.append(("overview", ["overview", *odoo, "--rounds", size("5", "20")], ""))
     else:
         runs.append(("overview", None, "needs a running workbench: --odoo-url"))
+    if odoo:
+        load = [
+            "--odoo-url",
+            args.odoo_url,
+            "--db",
+            args.odoo_db or "",
+            "--login",
+            args.odoo_login,
+            *password,
+        ]
+        runs.append(("load", ["load", *load, *(["--quick"] if args.quick else [])], ""))
+    else:
+        runs.append(("load", None, "needs a running workbench: --odoo-url"))
     return runs
 
 
