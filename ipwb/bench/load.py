@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
 
 from ipwb.bench.figures import emit
-from ipwb.bench.load_engine import as_json, describe, knee, run_level
+from ipwb.bench.load_engine import as_json, describe, knee, login_users, run_level
 from ipwb.bench.load_server import PreforkOdoo, production_workers
 from ipwb.errors import ConfigurationError
 
@@ -57,6 +58,13 @@ def add_parser(benches: argparse._SubParsersAction) -> None:  # type: ignore[typ
         "--seconds", type=float, default=30.0, help="measured seconds per user count (default 30)"
     )
     load.add_argument("--think", type=float, default=0.0, help="mean think time between calls, s (default 0)")
+    load.add_argument(
+        "--warmup",
+        type=float,
+        default=10.0,
+        help="seconds of the mix before measuring, not counted: every worker loads its registry"
+        " and caches (default 10; 2 with --quick)",
+    )
     load.add_argument("--quick", action="store_true", help="1 and 3 users, 3 s each (the smoke test)")
     load.add_argument("--port", type=int, default=18601, help="port of the server it starts (default 18601)")
     load.add_argument(
@@ -109,14 +117,29 @@ def run_load(args: argparse.Namespace) -> int:
         raise ConfigurationError(f"Set {args.password_env} to the password of {args.login!r}")
 
     def measure(url: str, mode: str) -> int:
-        levels = []
-        for users in counts:
-            print(f"-- {users} users for {seconds:.0f} s against {url} ({mode})", file=sys.stderr, flush=True)
-            levels.append(
-                run_level(
-                    url, args.db, args.login, password, users=users, seconds=seconds, think_s=args.think
+        users = max(counts[-1], 2 * args.workers)
+        print(f"-- logging in {users} users (one session each)", file=sys.stderr, flush=True)
+        sessions = login_users(url, args.db, args.login, password, users, parallel=args.workers)
+        try:
+            warmup = min(args.warmup, 2.0) if args.quick else args.warmup
+            if warmup > 0:
+                print(
+                    f"-- warming up: {users} users for {warmup:.0f} s (not counted)",
+                    file=sys.stderr,
+                    flush=True,
                 )
-            )
+                run_level(sessions, seconds=warmup)
+            levels = []
+            for count in counts:
+                print(
+                    f"-- {count} users for {seconds:.0f} s against {url} ({mode})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                levels.append(run_level(sessions[:count], seconds=seconds, think_s=args.think))
+        finally:
+            for session in sessions:
+                session.close()
         knee_users = knee(levels)
         figures = as_json(
             levels, knee_users, url=url, mode=mode, db=args.db, think_s=args.think, goals_at_50_users=GOALS
@@ -141,5 +164,7 @@ def run_load(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
+    # a terminated bench still stops its server and workers (the with block's exit)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with server as url:
         return measure(url, f"prefork, {args.workers} workers")

@@ -85,7 +85,13 @@ class UserSession:
 
     def login(self, db: str, login: str, password: str) -> int:
         """Log in (a session of its own); returns the user id."""
-        result = self._post("/web/session/authenticate", {"db": db, "login": login, "password": password})
+        # a login hashes the password: on a busy machine it may wait long for a worker and a CPU
+        self.close()
+        self._conn = http.client.HTTPConnection(self._host, self._port, timeout=max(600.0, self._timeout_s))
+        try:
+            result = self._post("/web/session/authenticate", {"db": db, "login": login, "password": password})
+        finally:
+            self.close()  # the calls that follow wait the normal timeout
         uid = (result or {}).get("uid")
         if not uid:
             raise ConfigurationError(f"The workbench refused the login {login!r} on database {db!r}")

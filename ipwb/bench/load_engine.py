@@ -124,22 +124,45 @@ def _figures(name: str, samples: Sequence[float], errors: list[str]) -> ActionFi
     )
 
 
+def login_users(
+    url: str, db: str, login: str, password: str, users: int, *, parallel: int = 5
+) -> list[UserSession]:
+    """``users`` sessions, each logged in on its own: ``parallel`` logins at a time (a login
+    hashes the password, seconds of CPU on a busy machine; more at once only queue up)."""
+    sessions = [UserSession(url) for _ in range(users)]
+    failures: list[BaseException] = []
+    gate = threading.Semaphore(max(1, parallel))
+
+    def log_in(session: UserSession) -> None:
+        try:
+            with gate:
+                session.login(db, login, password)
+        except IpwbError as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=log_in, args=(s,), daemon=True) for s in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        for session in sessions:
+            session.close()
+        raise failures[0]
+    return sessions
+
+
 def run_level(
-    url: str,
-    db: str,
-    login: str,
-    password: str,
+    sessions: Sequence[UserSession],
     *,
-    users: int,
     seconds: float,
     think_s: float = 0.0,
     seed: int = 20,
     actions: Sequence[Action] = ACTIONS,
 ) -> LevelFigures:
-    """``users`` users logged in (each a session of its own), then ``seconds`` of the mix."""
-    sessions = [UserSession(url) for _ in range(users)]
-    for session in sessions:  # logins are not timed: the figures are about the screens
-        session.login(db, login, password)
+    """``len(sessions)`` logged-in users calling the mix for ``seconds`` (logins are not timed:
+    the figures are about the screens)."""
+    users = len(sessions)
     lock = threading.Lock()
     samples: dict[str, list[float]] = {a.name: [] for a in actions}
     errors: dict[str, list[str]] = {a.name: [] for a in actions}
@@ -176,8 +199,6 @@ def run_level(
         thread.join()
     elapsed = time.perf_counter() - began
     cpu = time.process_time() - cpu_before
-    for session in sessions:
-        session.close()
     per_action = tuple(_figures(a.name, samples[a.name], errors[a.name]) for a in actions)
     every = [s for name in samples for s in samples[name]]
     requests = sum(f.requests for f in per_action)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from ipwb.bench.load_client import UserSession
-from ipwb.bench.load_engine import ACTIONS, knee, run_level
+from ipwb.bench.load_engine import ACTIONS, knee, login_users, run_level
 from ipwb.cli import main
 from ipwb.errors import ConfigurationError, IntegrationError
 
@@ -87,7 +87,7 @@ def workbench() -> Iterator[str]:
 
 
 def test_every_user_has_its_own_session_and_every_screen_is_called(workbench: str) -> None:
-    level = run_level(workbench, "wb", "admin", "right", users=3, seconds=1.0)
+    level = run_level(login_users(workbench, "wb", "admin", "right", 3), seconds=1.0)
     assert level.users == 3 and level.requests > 20
     assert len({cookie for cookie, _m, _f in _Workbench.calls}) == 3, "one login per user"
     called = {(model, method) for _c, model, method in _Workbench.calls}
