@@ -164,6 +164,7 @@ def run_catalog(args: argparse.Namespace) -> int:
             rpc.call("ipwb.connection", "action_scan", [connection_id])
             figures[label] = round(time.perf_counter() - start, 3)
         queries = bench_queries(args.tables) if args.queries == "synthetic" else list(REAL_QUERIES)
+        figures["tables_cataloged"] = rpc.call("ipwb.table", "search_count", [])
         hits = rpc.call("ipwb.table", "search_catalog", queries[0], {}, 5)
         figures["exact_query_top_hit"] = hits["results"][0]["full_name"] if hits["results"] else None
         rpc_latency = time_calls(

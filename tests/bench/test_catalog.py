@@ -66,6 +66,8 @@ class _Workbench(http.server.BaseHTTPRequestHandler):
             self._answer([7])
         elif method == "action_scan":
             self._answer({"type": "ir.actions.client"})
+        elif method == "search_count":
+            self._answer(15)
         elif method == "search_catalog":
             query = params["args"][0]
             self._answer({"results": [{"full_name": f"ipwb_bench.{query}"}], "facets": {}, "total": 1})
@@ -174,6 +176,7 @@ def test_bench_catalog_real_queries_on_the_catalog_as_it_is(
     assert figures["queries"] == list(bench_catalog_odoo.REAL_QUERIES)
     assert {"amount", "quantitiy", "t_0500"} <= set(figures["per_query_p95_ms"])
     assert "build_seconds" not in figures, "the catalog is measured as it is"
+    assert figures["tables_cataloged"] == 15
     searched = {args[0] for method, args in _Workbench.calls if method == "search_catalog"}
     assert set(bench_catalog_odoo.REAL_QUERIES) <= searched
 
