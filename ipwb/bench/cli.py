@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ipwb.bench import agent, catalog, catalog_engine, finance, guardian, overview, pipeline, sql
+from ipwb.bench import agent, catalog, catalog_engine, finance, guardian, load, overview, pipeline, sql
 from ipwb.bench.session import add_odoo_arguments
 
 
@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     overview.add_parser(benches)
     agent.add_parser(benches)
     finance.add_parser(benches)
+    load.add_parser(benches)
     every = benches.add_parser("all", help="run every benchmark in turn (--quick: small sizes)")
     every.add_argument("--quick", action="store_true", help="small sizes (seconds, not minutes)")
     every.add_argument(
@@ -46,7 +47,7 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[str] | None, str]]:
     >>> [name for name, argv, _why in plan(ns) if argv is not None]
     ['pipeline', 'guardian', 'agent']
     >>> [name for name, argv, _why in plan(ns) if argv is None]
-    ['catalog-engine', 'sql', 'catalog', 'overview']
+    ['catalog-engine', 'sql', 'catalog', 'overview', 'load']
     """
 
     def size(quick: str, full: str) -> str:
@@ -93,6 +94,19 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[str] | None, str]]:
         runs.append(("overview", ["overview", *odoo, "--rounds", size("5", "20")], ""))
     else:
         runs.append(("overview", None, "needs a running workbench: --odoo-url"))
+    if odoo:
+        load = [
+            "--odoo-url",
+            args.odoo_url,
+            "--db",
+            args.odoo_db or "",
+            "--login",
+            args.odoo_login,
+            *password,
+        ]
+        runs.append(("load", ["load", *load, *(["--quick"] if args.quick else [])], ""))
+    else:
+        runs.append(("load", None, "needs a running workbench: --odoo-url"))
     return runs
 
 

@@ -21,10 +21,11 @@ def test_all_quick_without_services_runs_the_engine_benches_and_says_what_it_ski
         "== ipwb bench sql ==",
         "== ipwb bench catalog ==",
         "== ipwb bench overview ==",
+        "== ipwb bench load ==",
     ]
     assert "DAG: 100 steps" in out
     assert out.count("skipped: needs a warehouse") == 3
-    assert "skipped: needs a running workbench: --odoo-url" in out
+    assert out.count("skipped: needs a running workbench: --odoo-url") == 2
 
 
 def test_all_quick_with_a_warehouse_runs_its_benches(
@@ -35,7 +36,7 @@ def test_all_quick_with_a_warehouse_runs_its_benches(
     assert '"tables": 50' in out, "catalog-engine built and scanned its 50 tables"
     assert '"repeat_plan_empty": true' in out
     assert "1000 rows, median of 3: raw psycopg2" in out
-    assert out.count("skipped:") == 2, "only the workbench benches are skipped"
+    assert out.count("skipped:") == 3, "only the workbench benches are skipped"
 
 
 def test_all_refuses_an_odoo_url_without_credentials(

@@ -156,7 +156,7 @@ class IpwbSqlService(models.AbstractModel):
         return {
             "status": "success",
             "columns": [{"name": c.name, "type": c.type_name} for c in outcome.columns],
-            "rows": [[sql_values.to_json(value) for value in row] for row in outcome.rows],
+            "rows": sql_values.rows_to_json(outcome.rows),
             "row_count": outcome.rowcount,
             "truncated": outcome.truncated,
             "offset": outcome.offset,

@@ -24,3 +24,14 @@ def to_json(value):
     if isinstance(value, list | tuple):
         return [to_json(item) for item in value]
     return str(value)  # Decimal (exact text), NaN/inf, UUID, timedelta, ranges, …
+
+
+#: exact types that are JSON as they are (a set lookup per value instead of isinstance chains)
+_AS_IS = frozenset({int, str, bool, type(None)})
+
+
+def rows_to_json(rows):
+    """A page of rows as JSON-able lists, each value converted once: :func:`to_json` is
+    called only for values that are not already JSON (``NUMERIC``, dates, floats, …)."""
+    as_is, convert = _AS_IS, to_json
+    return [[value if type(value) in as_is else convert(value) for value in row] for row in rows]

@@ -9,5 +9,6 @@ from . import (
     test_sql_grants,
     test_sql_service,
     test_sql_snippet,
+    test_sql_values,
     test_tour,
 )
