@@ -29,6 +29,7 @@ IMAGE_ROOT = pathlib.PurePosixPath("/opt/ipwb")
 DATABASE_BINDINGS = {"HOSTNAME", "PORT", "USERNAME", "PASSWORD", "DATABASE", "DATABASE_URL", "CA_CERT"}
 BINDING = re.compile(r"\$\{(?P<component>[a-z0-9_-]+)\.(?P<name>[A-Z_]+)\}")
 
+
 def entry_point_environment() -> dict[str, bool]:
     """Variable → is it a secret, from the entry point's own constant."""
     return {name: var.secret for name, var in config.ENVIRONMENT.items()}
