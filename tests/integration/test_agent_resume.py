@@ -94,7 +94,6 @@ def genie_template(odoo_databases: OdooDatabases, base_template: str) -> str:
 
 SETUP = """
 import json
-from odoo.tests import new_test_user
 params = env["ir.config_parameter"]
 params.set_param("ipwb.outbound_allowed_hosts", {allowed!r})
 params.set_param("ipwb_genie.rate_limit_per_minute", "0")
@@ -105,8 +104,11 @@ params.set_param("ipwb_genie.langfuse_host", {collector!r})
 env["ipwb.llm.model"].search([]).action_archive()
 env["ipwb.llm.model"].create({{"name": "Peer", "litellm_model": "openai/peer", "api_base": {peer!r},
                               "api_key": "sk-it", "timeout": 20, "max_retries": 0}})
-requester = new_test_user(env, "it_requester", groups="ipwb_catalog.group_ipwb_data_engineer")
-approver = new_test_user(env, "it_approver", groups="ipwb_catalog.group_ipwb_ai_orchestrator")
+def user(login, group):
+    groups = [(4, env.ref("base.group_user").id), (4, env.ref(group).id)]
+    return env["res.users"].create({{"name": login, "login": login, "groups_id": groups}})
+requester = user("it_requester", "ipwb_catalog.group_ipwb_data_engineer")
+approver = user("it_approver", "ipwb_catalog.group_ipwb_ai_orchestrator")
 pipeline = env["ipwb.pipeline"].create({{"name": "IT refresh", "code": "it_refresh",
                                          "owner_id": requester.id}})
 env["ipwb.pipeline.step"].create({{"pipeline_id": pipeline.id, "name": "noop", "kind": "sql",

@@ -2,12 +2,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import json
 import re
+import sys
 import threading
 import time
+from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api, http
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ipwb.llm.agents import FINAL_STATES
 from ipwb.testing.openai_peer import OpenAIPeer
 
 from ..services import gateway
@@ -113,22 +116,36 @@ class TestAgentPlaygroundTour(HttpCase):
 
 class AgentWorkerThread(threading.Thread):
     """The agent worker cron, served by a thread while a tour runs (crons do not run in
-    HttpCase); it shares the test transaction as the browser's requests do."""
+    HttpCase). It shares the test transaction as the browser's requests do, through the
+    test cursor's lock — which the test's own thread does not take: the worker touches the
+    database only once a browser request queued a run (the test thread then only waits for
+    the browser) and stops by itself when a run has finished, before the tour can see it."""
 
-    def __init__(self, registry):
+    def __init__(self, registry, user):
         super().__init__(daemon=True)
         self.registry = registry
+        self.user = user
+        self.queued = threading.Event()
         self.stop = threading.Event()
         self.failure = None
 
     def run(self):
         self.testing = True  # agent_worker: savepoints instead of commits, as in a test
+        while not self.queued.wait(0.5):
+            if self.stop.is_set():
+                return
         while not self.stop.is_set():
             try:
                 with self.registry.cursor() as cr:
-                    api.Environment(cr, SUPERUSER_ID, {})["ipwb.agent.run"]._cron_process_runs()
+                    Run = api.Environment(cr, SUPERUSER_ID, {})["ipwb.agent.run"]
+                    Run._cron_process_runs()
+                    finished = Run.search_count(
+                        [("user_id", "=", self.user.id), ("state", "in", sorted(FINAL_STATES))]
+                    )
             except Exception as exc:  # reported by the test, which would otherwise only time out
                 self.failure = exc
+                return
+            if finished:
                 return
             self.stop.wait(0.5)
 
@@ -156,11 +173,21 @@ class TestBindToolTour(HttpCase):
             self.env["ir.config_parameter"].set_param(gateway.PARAM_RATE_LIMIT, "0")
             peer.tool_call("region_sales", {"region": "north"})
             peer.reply("The north sold 150.")
-            worker = AgentWorkerThread(self.registry)
+            worker = AgentWorkerThread(self.registry, orchestrator)
+            Run = type(self.env["ipwb.agent.run"])
+            queue = Run._queue
+
+            def queue_and_wake(run):
+                queue(run)
+                worker.queued.set()
+
             worker.start()
             started = time.perf_counter()
             try:
-                with self.assertLogs(f"{self._logger.name}.browser", "INFO") as logs:
+                with (
+                    patch.object(Run, "_queue", queue_and_wake),
+                    self.assertLogs(f"{self._logger.name}.browser", "INFO") as logs,
+                ):
                     self.start_tour(
                         "/odoo/action-ipwb_genie.ipwb_agent_action",
                         "ipwb_agent_bind_tool_tour",
@@ -181,4 +208,7 @@ class TestBindToolTour(HttpCase):
         self.assertEqual(
             json.loads(run.step_ids.filtered(lambda s: s.kind == "tool").output)["rows"], [{"total": 150.0}]
         )
-        print(f"bind-and-test-a-tool tour: {counts[0]} steps, {wall:.1f} s wall time (goal < 15 min)")
+        # the README figure: on the test's standard output (pytest -s), not a log level
+        sys.stdout.write(
+            f"bind-and-test-a-tool tour: {counts[0]} steps, {wall:.1f} s wall time (goal < 15 min)\n"
+        )
