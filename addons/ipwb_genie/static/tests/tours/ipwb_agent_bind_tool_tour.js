@@ -35,15 +35,13 @@ registry.category("web_tour.tours").add("ipwb_agent_bind_tool_tour", {
                 trigger: `${DIALOG} div[name='sql_template'] textarea`,
                 run: "edit SELECT sum(amount) AS total FROM silver.genie_sales WHERE region = {{region}}",
             },
-            // leave each text area before its tab hides it, so the value is committed
-            {content: "Done with the template", trigger: `${DIALOG} div[name='name'] input`, run: "click"},
-            {content: "Its arguments", trigger: `${DIALOG} a.nav-link:contains('Arguments')`, run: "click"},
             {content: "Argument schema", trigger: `${DIALOG} div[name='parameters_schema'] textarea`, run: `edit ${SCHEMA}`},
-            {content: "Done with the schema", trigger: `${DIALOG} div[name='name'] input`, run: "click"},
+
             {content: "Save the tool", trigger: `${DIALOG} .o_form_button_save`, run: "click"},
             {content: "It is bound", trigger: "div[name='tool_ids'] .o_data_row td:contains('region_sales')"},
             {content: "Save the agent", trigger: ".o_form_button_save", run: "click"},
-            {content: "Test it", trigger: ".o_form_saved button[name='action_test_agent']", run: "click"},
+            {content: "The agent is saved", trigger: ".o_breadcrumb .active:contains('Sales helper')"},
+            {content: "Test it", trigger: "button[name='action_test_agent']", run: "click"},
             {content: "A prompt", trigger: `${DIALOG} div[name='message'] textarea`, run: "edit How much did the north sell?"},
             {content: "Run", trigger: `${DIALOG} button[name='action_run']`, run: "click"},
             {
