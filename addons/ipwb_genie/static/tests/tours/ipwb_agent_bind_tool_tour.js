@@ -15,11 +15,6 @@ registry.category("web_tour.tours").add("ipwb_agent_bind_tool_tour", {
         const steps = [
             {content: "New agent", trigger: ".o_list_button_add", run: "click"},
             {content: "Name it", trigger: "div[name='name'] input", run: "edit Sales helper"},
-            {
-                content: "Tell it what to do",
-                trigger: "div[name='system_prompt'] textarea",
-                run: "edit Answer sales questions with the tools.",
-            },
             {content: "Open its tools", trigger: "a.nav-link:contains('Tools')", run: "click"},
             {content: "Add a tool", trigger: "div[name='tool_ids'] .o_field_x2many_list_row_add a", run: "click"},
             {content: "Create a new one", trigger: `${DIALOG} .o_create_button`, run: "click"},
@@ -39,8 +34,15 @@ registry.category("web_tour.tours").add("ipwb_agent_bind_tool_tour", {
 
             {content: "Save the tool", trigger: `${DIALOG} .o_form_button_save`, run: "click"},
             {content: "It is bound", trigger: "div[name='tool_ids'] .o_data_row td:contains('region_sales')"},
+            // a text area's value is committed on save, while it is shown: edit it last
+            {content: "Back to its prompt", trigger: "a.nav-link:contains('System Prompt')", run: "click"},
+            {
+                content: "Tell it what to do",
+                trigger: "div[name='system_prompt'] textarea",
+                run: "edit Answer sales questions with the tools.",
+            },
             {content: "Save the agent", trigger: ".o_form_button_save", run: "click"},
-            {content: "The agent is saved", trigger: ".o_breadcrumb .active:contains('Sales helper')"},
+            {content: "The agent is saved", trigger: ".o_last_breadcrumb_item:contains('Sales helper')"},
             {content: "Test it", trigger: "button[name='action_test_agent']", run: "click"},
             {content: "A prompt", trigger: `${DIALOG} div[name='message'] textarea`, run: "edit How much did the north sell?"},
             {content: "Run", trigger: `${DIALOG} button[name='action_run']`, run: "click"},
@@ -57,10 +59,14 @@ registry.category("web_tour.tours").add("ipwb_agent_bind_tool_tour", {
                 timeout: 60000,
             },
         ];
+        steps.push({
+            content: "The run is done",
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Done')",
+        });
         const count = steps.length + 1;
         steps.push({
             content: "Report the step count",
-            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Done')",
+            trigger: "div[name='answer']",
             run() {
                 console.log(`IPWB_TOUR_STEPS ${count}`);
             },
