@@ -9,6 +9,7 @@ from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api, http
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import ChromeBrowser
 
 from ipwb.llm.agents import FINAL_STATES
 from ipwb.testing.openai_peer import OpenAIPeer
@@ -181,12 +182,21 @@ class TestBindToolTour(HttpCase):
                 queue(run)
                 worker.queued.set()
 
+            console = []
+            handle_console = ChromeBrowser._handle_console
+
+            def console_spy(browser, **params):
+                """Keep what the tour writes to the browser's console (its step count)."""
+                if params.get("args"):
+                    console.append(str(browser._from_remoteobject(params["args"][0])))
+                return handle_console(browser, **params)
+
             worker.start()
             started = time.perf_counter()
             try:
                 with (
                     patch.object(Run, "_queue", queue_and_wake),
-                    self.assertLogs(f"{self._logger.name}.browser", "INFO") as logs,
+                    patch.object(ChromeBrowser, "_handle_console", console_spy),
                 ):
                     self.start_tour(
                         "/odoo/action-ipwb_genie.ipwb_agent_action",
@@ -200,8 +210,8 @@ class TestBindToolTour(HttpCase):
             wall = time.perf_counter() - started
             self.assertIsNone(worker.failure)
             self.assertEqual(len(peer.requests), 2)
-        counts = [int(m[1]) for line in logs.output for m in [re.search(r"IPWB_TOUR_STEPS (\d+)", line)] if m]
-        self.assertEqual(len(counts), 1, logs.output)
+        counts = [int(m[1]) for line in console for m in [re.match(r"IPWB_TOUR_STEPS (\d+)$", line)] if m]
+        self.assertEqual(len(counts), 1, console)
         run = self.env["ipwb.agent.run"].search([("user_id", "=", orchestrator.id)])
         self.assertEqual((run.state, run.is_playground, run.approver_id), ("done", True, orchestrator))
         self.assertEqual(run.agent_id.tool_ids.mapped("name"), ["region_sales"])
