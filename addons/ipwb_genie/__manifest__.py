@@ -3,7 +3,7 @@
 {
     "name": "InsightPulse Workbench: Genie",
     "summary": "LLM gateway, NL to SQL, pipeline generation, agents with tools and traces",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "InsightPulse Workbench",
     "website": "https://github.com/insightpulse/workbench",
     "author": "InsightPulse",

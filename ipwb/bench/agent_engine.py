@@ -9,6 +9,7 @@ two model turns and three graph steps (model, tools, model).
 from __future__ import annotations
 
 import dataclasses
+import os
 import statistics
 import time
 import uuid
@@ -46,6 +47,8 @@ class AgentBench:
     overhead_per_step_ms_p50: float
     overhead_per_step_ms_p90: float
     steps_per_run: int
+    #: the machine's 1/5/15-minute load average when the runs ended (the figures are noisy under load)
+    load_average: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     def lines(self) -> list[str]:
         return [
@@ -55,6 +58,7 @@ class AgentBench:
             "runtime overhead per step (all but model calls): "
             f"p50 {self.overhead_per_step_ms_p50:.2f} ms, p90 {self.overhead_per_step_ms_p90:.2f} ms"
             " (goal < 20 ms)",
+            "load average (1/5/15 min): " + " / ".join(f"{value:.2f}" for value in self.load_average),
         ]
 
 
@@ -119,4 +123,5 @@ def bench_agent(runs: int, checkpointer: BaseCheckpointSaver[Any] | None = None)
         overhead_per_step_ms_p50=_quantile(overheads, 0.5),
         overhead_per_step_ms_p90=_quantile(overheads, 0.9),
         steps_per_run=steps,
+        load_average=os.getloadavg(),
     )

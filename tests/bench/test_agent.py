@@ -16,6 +16,8 @@ def test_bench_agent_figures() -> None:
     assert result.runs == 3 and result.steps_per_run == 3
     assert 0 < result.p50_ms <= result.p90_ms
     assert result.model_call_ms_mean > 0 and result.overhead_per_step_ms_p50 > 0
+    assert len(result.load_average) == 3 and all(value >= 0 for value in result.load_average)
+    assert any(line.startswith("load average (1/5/15 min): ") for line in result.lines())
 
 
 def test_bench_agent_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,8 +1,9 @@
 """A process driving one step of an agent run on the Postgres checkpointer (used by
 test_agent_postgres.py to pause in one process and resume in another).
 
-``python -m tests.llm.agent_worker DSN PEER_URL start|resume RUN_ID``; every tool run is
-logged into ``tool_log`` of the database, keyed by the call id."""
+``python -m tests.llm.agent_worker DSN PEER_URL start|resume RUN_ID [OTLP_URL]``; every tool
+run is logged into ``tool_log`` of the database, keyed by the call id. With ``OTLP_URL`` the
+model calls and steps are exported to that Langfuse-compatible endpoint (OpenTelemetry)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ipwb.llm.agents import AgentRunner, AgentSpec, ToolOutcome, ToolSpec
 from ipwb.llm.agents.checkpoint import CheckpointStore
 from ipwb.llm.config import GatewayConfig
 from ipwb.llm.gateway import Gateway
+from ipwb.llm.langfuse_sink import langfuse_sink
 
 TOOLS = (
     ToolSpec("lookup", "Look a partner up", {"type": "object", "properties": {"tin": {"type": "string"}}}),
@@ -25,7 +27,7 @@ TOOLS = (
 SPEC = AgentSpec("payer", "You pay bills.", TOOLS, max_steps=4)
 
 
-def main(dsn: str, peer_url: str, action: str, run_id: str) -> None:
+def main(dsn: str, peer_url: str, action: str, run_id: str, otlp_url: str = "") -> None:
     def handler(tool: ToolSpec, arguments: dict[str, Any], call_id: str) -> ToolOutcome:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(
@@ -41,8 +43,13 @@ def main(dsn: str, peer_url: str, action: str, run_id: str) -> None:
         "api_key": "sk-x",
         "max_retries": 0,
     }
+    sink = None
+    if otlp_url:
+        policy = OutboundPolicy.from_entries([otlp_url])  # the collector is on loopback
+        sink = langfuse_sink("pk-lf-worker", "sk-lf-worker", otlp_url, policy=policy)
     gateway = Gateway(
         GatewayConfig.from_data({"models": [entry], "retry_backoff": 0}),
+        sinks=[sink] if sink else (),
         outbound=OutboundPolicy.from_entries([peer_url]),
     )
     store = CheckpointStore(dsn)
@@ -55,7 +62,10 @@ def main(dsn: str, peer_url: str, action: str, run_id: str) -> None:
         print(json.dumps({"status": view.status, "answer": view.answer, "pending": list(view.pending)}))
     finally:
         store.close()
+        if sink:
+            sink.flush()
+            sink.shutdown()
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:6])

@@ -7,23 +7,28 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from langfuse import Langfuse
 
 from ipwb.errors import ConfigurationError
 from ipwb.llm.agents.checkpoint import SCHEMA, CheckpointStore, install
+from ipwb.llm.langfuse_sink import run_trace
 from ipwb.testing.openai_peer import OpenAIPeer
+
+from .test_langfuse_sink import Collector
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def drive(dsn: str, peer: OpenAIPeer, action: str, run_id: str) -> dict[str, Any]:
+def drive(dsn: str, peer: OpenAIPeer, action: str, run_id: str, otlp_url: str = "") -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     done = subprocess.run(
-        [sys.executable, "-m", "tests.llm.agent_worker", dsn, peer.base_url, action, run_id],
+        [sys.executable, "-m", "tests.llm.agent_worker", dsn, peer.base_url, action, run_id, otlp_url],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -86,3 +91,59 @@ def test_pause_in_one_process_resume_in_another(scratch_db: str, peer: OpenAIPee
     with psycopg.connect(scratch_db) as conn:
         left = conn.execute(f"SELECT count(*) FROM {SCHEMA}.checkpoints WHERE thread_id = 'run-1'").fetchone()
     assert left == (0,)
+
+
+@pytest.fixture
+def otlp() -> Iterator[Collector]:
+    """A loopback OTLP/HTTP receiver answering like Langfuse's /api/public/otel/v1/traces."""
+    receiver = Collector()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+def exported_spans(collector: Collector) -> list[Any]:
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # noqa: PLC0415
+        ExportTraceServiceRequest,
+    )
+
+    spans = []
+    for path, _headers, body in collector.posts:
+        assert path == "/api/public/otel/v1/traces"
+        request = ExportTraceServiceRequest()
+        request.ParseFromString(body)
+        spans += [s for r in request.resource_spans for scope in r.scope_spans for s in scope.spans]
+    return spans
+
+
+def test_a_resumed_run_continues_its_trace(scratch_db: str, peer: OpenAIPeer, otlp: Collector) -> None:
+    """Two processes drive one run: their spans form one trace (id derived from the thread
+    id, as Langfuse's own seed), under the run's root span, which the first one sent.
+    Model calls are generations named after the feature (``agent:<name>``), steps after
+    their tool or kind."""
+    install(scratch_db)
+    with psycopg.connect(scratch_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE tool_log (call_id text, tool text, arguments text)")
+    run_id = "run-traced"
+    peer.tool_calls(("lookup", {"tin": "1"}), ("pay", {"amount": 3}))
+    assert drive(scratch_db, peer, "start", run_id, otlp.url)["status"] == "waiting_approval"
+    first = exported_spans(otlp)
+    peer.reply("Paid 3.")
+    assert drive(scratch_db, peer, "resume", run_id, otlp.url)["status"] == "done"
+    spans = exported_spans(otlp)
+    later = spans[len(first) :]
+    assert first and later, "both processes exported spans"
+
+    trace_id, root_id = run_trace(run_id)
+    assert trace_id == Langfuse.create_trace_id(seed=run_id)
+    assert {s.trace_id.hex() for s in spans} == {trace_id}, "one trace across the resume"
+    roots = [s for s in spans if s.span_id.hex() == root_id]
+    assert [r.name for r in roots] == ["run:payer"], "one root span, sent by the first process"
+    assert roots[0] in first
+    assert root_id not in {s.span_id.hex() for s in later}
+    children = [s for s in spans if s is not roots[0]]
+    assert {s.parent_span_id.hex() for s in children} == {root_id}, "every call and step under the run"
+    names = [s.name for s in later]
+    assert names.count("agent:payer") == 1, "the resumed model call"  # generations are named by feature
+    assert {"model", "lookup", "pay", "final"} <= set(names), "steps are named by tool or kind"
+    assert [s.name for s in first].count("agent:payer") == 1, "the first model call"

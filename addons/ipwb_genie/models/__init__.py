@@ -12,5 +12,7 @@ from . import (
     ipwb_llm_trace,
     ipwb_outbound_policy,
     ipwb_pipeline,
+    ipwb_pipeline_run,
+    ir_websocket,
     res_config_settings,
 )

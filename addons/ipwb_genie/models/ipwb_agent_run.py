@@ -24,14 +24,20 @@ STATES = [
 ]
 
 
-class CommitSink(BaseSink):
-    """After the run's sink wrote a step: commit, so the run's form shows progress live."""
+#: bus notification type of a run's progress (a step, a new state); see static/src/agent_run_live
+PROGRESS = "ipwb.agent.run/progress"
 
-    def __init__(self, env):
-        self.env = env
+
+class CommitSink(BaseSink):
+    """After the run's sink wrote a step: tell the forms showing the run, and commit (the
+    notification leaves with the commit), so the step appears live."""
+
+    def __init__(self, run):
+        self.run = run
 
     def record_step(self, step):
-        agent_worker.commit(self.env)
+        self.run._notify_progress(step.index, step.kind)
+        agent_worker.commit(self.run.env)
 
 
 class IpwbAgentRun(models.Model):
@@ -41,7 +47,7 @@ class IpwbAgentRun(models.Model):
 
     _name = "ipwb.agent.run"
     _description = "Genie Agent Run"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "bus.listener.mixin"]
     _order = "create_date desc, id desc"
 
     name = fields.Char(compute="_compute_name")
@@ -83,15 +89,25 @@ class IpwbAgentRun(models.Model):
             run.name = f"{run.agent_id.name} #{run.id or '-'}"
 
     @api.depends_context("uid")
-    @api.depends("state", "user_id", "agent_id.approver_group_id")
+    @api.depends("state", "user_id", "agent_id.approver_group_id", "is_playground")
     def _compute_can_decide(self):
         for run in self:
             run.can_decide = (
                 run.state == "waiting_approval"
                 and run.runtime == "langgraph"
-                and run.user_id != self.env.user
                 and run.agent_id.approver_group_id in self.env.user.groups_id
+                and (run.user_id != self.env.user or run._own_test_run())
             )
+
+    def _own_test_run(self):
+        """A playground run of the current user on an agent they may edit: they decide on
+        its calls themselves (testing a tool binding). Whoever may edit the agent could drop
+        the tool's approval anyway; anyone else's runs keep the four-eyes rule."""
+        self.ensure_one()
+        if not self.is_playground or self.user_id != self.env.user:
+            return False
+        agent = self.agent_id.with_env(self.env)
+        return agent.has_access("write")
 
     # -- engine glue ------------------------------------------------------------------------
     def _runner(self, requester_env):
@@ -101,7 +117,7 @@ class IpwbAgentRun(models.Model):
         tools = {tool.name: tool for tool in agent.tool_ids}
         sink = OdooSink(requester_env, link=self, run=self.sudo())
         gateway = build_gateway(requester_env, sink)
-        gateway.sinks.add(CommitSink(self.env))
+        gateway.sinks.add(CommitSink(self.sudo()))
         spec = AgentSpec(
             name=agent.name,
             system_prompt=agent.system_prompt,
@@ -111,7 +127,7 @@ class IpwbAgentRun(models.Model):
         )
 
         def handler(tool_spec, arguments, call_id):
-            return tools[tool_spec.name]._run_tool(requester_env, arguments, call_id)
+            return tools[tool_spec.name]._run_tool(requester_env, arguments, call_id, self.thread_id)
 
         return AgentRunner(
             spec,
@@ -128,6 +144,15 @@ class IpwbAgentRun(models.Model):
         wanted = self.agent_id.sudo().model_id
         names = {wanted.name, f"{wanted.name} #{wanted.id}"}
         return next((e.name for e in gateway.config.models if e.name in names), None)
+
+    def _notify_progress(self, step_index=None, step_kind=None):
+        """Bus notification on the run's channel (the run record, subscribed to by forms
+        whose user may read the run), sent when the transaction commits."""
+        for run in self:
+            run._bus_send(
+                PROGRESS,
+                {"run_id": run.id, "state": run.state, "step_index": step_index, "step_kind": step_kind},
+            )
 
     def _store(self, view):
         pending = list(view.pending)
@@ -147,6 +172,7 @@ class IpwbAgentRun(models.Model):
                 "date_end": fields.Datetime.now() if view.status in FINAL_STATES else False,
             }
         )
+        self._notify_progress()
 
     def _execute(self):
         """Start or resume the run (called by the worker, which claimed it)."""
@@ -167,11 +193,13 @@ class IpwbAgentRun(models.Model):
                 view = runner.start(run.message, user=run.user_id.login, run_id=run.thread_id)
         except (IpwbError, UserError) as exc:
             run.write({"state": "failed", "error": str(exc), "date_end": fields.Datetime.now()})
+            run._notify_progress()
             return
         run._store(view)
 
     def _queue(self):
         self.sudo().write({"state": "queued"})
+        self.sudo()._notify_progress()
         cron = self.env.ref("ipwb_genie.ir_cron_agent_worker", raise_if_not_found=False)
         if cron:
             cron.sudo()._trigger()
@@ -184,7 +212,7 @@ class IpwbAgentRun(models.Model):
         self.ensure_one()
         if self.state != "waiting_approval" or self.runtime != "langgraph":
             raise UserError(self.env._("Run %s is not waiting for an approval.", self.name))
-        if self.user_id == self.env.user:
+        if self.user_id == self.env.user and not self._own_test_run():
             raise AccessError(self.env._("You cannot approve or reject the calls of your own agent run."))
         if self.agent_id.sudo().approver_group_id not in self.env.user.groups_id:
             raise AccessError(

@@ -26,7 +26,7 @@ DEFAULT_SCHEMA = '{"type": "object", "properties": {}, "additionalProperties": f
 
 class IpwbAgentTool(models.Model):
     """Something an agent may do: call an n8n webhook, run a read-only SQL template with
-    bound ``{{name}}`` parameters, or run an Odoo server action.
+    bound ``{{name}}`` parameters, start a pipeline run, or run an Odoo server action.
 
     The model only proposes calls: their arguments must validate against the JSON schema,
     the requester needs the tool's group, and a tool that needs approval waits for a
@@ -41,7 +41,12 @@ class IpwbAgentTool(models.Model):
     description = fields.Text(required=True, help="Tells the model what the tool does and when to use it.")
     active = fields.Boolean(default=True)
     kind = fields.Selection(
-        [("sql", "SQL template (read-only)"), ("n8n", "n8n webhook"), ("server_action", "Server action")],
+        [
+            ("sql", "SQL template (read-only)"),
+            ("n8n", "n8n webhook"),
+            ("pipeline", "Pipeline trigger"),
+            ("server_action", "Server action"),
+        ],
         required=True,
         default="sql",
     )
@@ -51,6 +56,12 @@ class IpwbAgentTool(models.Model):
     connection_id = fields.Many2one("ipwb.connection", string="Warehouse", ondelete="restrict")
     webhook_url = fields.Char(string="Webhook URL")
     server_action_id = fields.Many2one("ir.actions.server", string="Server Action", ondelete="restrict")
+    pipeline_id = fields.Many2one(
+        "ipwb.pipeline",
+        string="Pipeline",
+        ondelete="restrict",
+        help="Pipeline a call starts, with the requester's rights (who may not run it gets an error).",
+    )
     parameters_schema = fields.Text(
         string="Arguments (JSON Schema)",
         required=True,
@@ -75,7 +86,7 @@ class IpwbAgentTool(models.Model):
                 )
             tool._tool_spec()
 
-    @api.constrains("kind", "sql_template", "webhook_url", "server_action_id")
+    @api.constrains("kind", "sql_template", "webhook_url", "server_action_id", "pipeline_id")
     def _check_kind(self):
         for tool in self:
             if tool.kind == "sql" and not (tool.sql_template or "").strip():
@@ -84,6 +95,8 @@ class IpwbAgentTool(models.Model):
                 raise ValidationError(self.env._("Tool %s needs an http(s) webhook URL.", tool.name))
             if tool.kind == "server_action" and not tool.server_action_id:
                 raise ValidationError(self.env._("Tool %s needs a server action.", tool.name))
+            if tool.kind == "pipeline" and not tool.pipeline_id:
+                raise ValidationError(self.env._("Tool %s needs a pipeline.", tool.name))
 
     def _schema(self):
         try:
@@ -116,17 +129,21 @@ class IpwbAgentTool(models.Model):
             raise ValidationError(str(exc)) from None
 
     # -- execution (called by the agent graph, arguments already validated) --------------
-    def _run_tool(self, env, arguments, call_id=""):
+    def _run_tool(self, env, arguments, call_id="", thread_id=""):
         """Run with ``env`` (the requester's); every failure becomes an ``IpwbError`` the
         model sees, so it may recover. ``call_id`` (the model's tool call id) is the
         idempotency key of calls leaving Odoo: a step re-executed after a crash sends the
-        same key again."""
+        same key again (a pipeline run is keyed by ``thread_id`` and ``call_id``: models
+        number their call ids per conversation)."""
         self.ensure_one()
         try:
             if self.kind == "sql":
                 return self._run_sql(env, arguments)
             if self.kind == "n8n":
                 return self._run_webhook(arguments, call_id)
+            if self.kind == "pipeline":
+                key = f"{thread_id}:{call_id}" if call_id else ""
+                return self._run_pipeline(env, arguments, key)
             return self._run_server_action(env, arguments)
         except IpwbError:
             raise
@@ -165,6 +182,32 @@ class IpwbAgentTool(models.Model):
             return ToolOutcome(answer.json())
         except ValueError:
             return ToolOutcome(answer.body)
+
+    def _run_pipeline(self, env, arguments, call_id=""):
+        """Queue a run through the pipeline addon's own API in the requester's env (its
+        access checks apply: who may not run the pipeline gets the error). ``call_id`` is
+        stored on the run: a step re-executed after a crash or resume finds the run its
+        first execution queued and starts no second one."""
+        pipeline = env["ipwb.pipeline"].browse(self.pipeline_id.id).exists()
+        if not pipeline:
+            raise IpwbError(f"Tool {self.name}: its pipeline no longer exists")
+        pipeline.check_access("write")
+        Run = env["ipwb.pipeline.run"]
+        run = Run.sudo().search([("agent_call_key", "=", call_id)], limit=1) if call_id else Run
+        started = not run
+        if started:
+            pipeline._check_runnable()
+            declared = {p.get("name") for p in json.loads(pipeline.sudo().params_json or "[]")}
+            params = {**pipeline._default_params(), **{k: v for k, v in arguments.items() if k in declared}}
+            run = pipeline._enqueue("manual", params)
+            if call_id:
+                # the runs are the system's records (the pipeline addon writes them with sudo)
+                run.sudo().agent_call_key = call_id
+        run = run.sudo()
+        return ToolOutcome(
+            {"pipeline": run.pipeline_id.code, "run_id": run.id, "state": run.state, "started": started},
+            (("ipwb.pipeline.run", run.id),),
+        )
 
     def _run_server_action(self, env, arguments):
         # only browsed in the requester's env: run() reads the action as superuser but

@@ -72,8 +72,10 @@ def claim_next(Run):
     )
     row = env.cr.fetchone()
     env.invalidate_all()
+    run = Run.browse(row[0]) if row else Run.browse()
+    run._notify_progress()
     commit(env)
-    return Run.browse(row[0]) if row else Run.browse()
+    return run
 
 
 def fail_stuck_runs(Run):
@@ -103,6 +105,7 @@ def fail_stuck_runs(Run):
                 "date_end": fields.Datetime.now(),
             }
         )
+    stuck._notify_progress()
     commit(env)
     return stuck
 
@@ -156,6 +159,7 @@ def process_runs(Run, max_runs=20):
                     "date_end": fields.Datetime.now(),
                 }
             )
+            run._notify_progress()
         commit(Run.env)
         done |= run
     purge_checkpoints(Run)

@@ -1,5 +1,7 @@
 from . import (
     test_agent,
+    test_agent_live,
+    test_agent_pipeline_tool,
     test_agent_runtime,
     test_evaluation,
     test_generation,
