@@ -15,7 +15,7 @@ from ipwb.specs import dumps
 
 from ..services import pipeline_gate, pipeline_rights, pipeline_schedule, pipeline_spec
 from ..services.pipeline_spec import DEFAULT_BUDGET
-from .ipwb_pipeline_run import RUN_STATES
+from .ipwb_pipeline_run import CONCURRENCY_POLICIES, RUN_STATES
 
 #: pipeline technical names double as spec file names (specs/pipelines/<code>.yaml)
 PIPELINE_CODE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
@@ -75,6 +75,16 @@ class IpwbPipeline(models.Model):
         help="Over budget, a run either goes on and warns the owner, or stops before its next step.",
     )
     alert_channel = fields.Char(help="Chat channel named in failure alerts (e.g. #data-alerts).")
+    concurrency = fields.Selection(
+        CONCURRENCY_POLICIES,
+        string="Concurrent Runs",
+        default="queue",
+        required=True,
+        tracking=True,
+        help="When a run is triggered while another run of this pipeline is queued or running: "
+        "Queue waits for it to finish (one run at a time), Refuse rejects the new trigger, "
+        "Parallel lets both run at once.",
+    )
     schedule = fields.Char(
         tracking=True,
         help="Cron expression ('30 2 * * *') or interval ('every 15 min'); runs only in production.",
@@ -324,11 +334,13 @@ class IpwbPipeline(models.Model):
     def _enqueue(self, trigger="manual", params=None):
         """Create queued runs (one per pipeline) and wake the run worker up.
 
-        Runs are written by the system only: whoever may edit the pipeline may queue it."""
+        Runs are written by the system only: whoever may edit the pipeline may queue it.
+        A pipeline whose concurrency policy is *refuse* gets no second active run (checked
+        here and enforced by a unique index against two triggers at once)."""
         self.check_access("write")
         runs = self.env["ipwb.pipeline.run"].sudo()
         for pipeline in self:
-            runs |= runs.create(
+            runs |= runs._create_guarded(
                 {
                     "pipeline_id": pipeline.id,
                     "trigger": trigger,

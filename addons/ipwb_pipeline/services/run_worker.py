@@ -44,6 +44,8 @@ from odoo.tools import SQL
 from ipwb.dag import StepState
 from ipwb.errors import IpwbError
 
+from .run_recovery import connection_lost, cursor_alive, recover_stale_runs  # noqa: F401 (API)
+
 _logger = logging.getLogger(__name__)
 
 
@@ -149,20 +151,27 @@ def claim_next(Run):
                            date_start = COALESCE(date_start, now() AT TIME ZONE 'UTC'),
                            not_before = NULL
                      WHERE id = (
-                           SELECT id FROM ipwb_pipeline_run
-                            WHERE state = 'queued'
-                              AND (not_before IS NULL OR not_before <= now() AT TIME ZONE 'UTC')
-                            ORDER BY id
+                           SELECT r.id FROM ipwb_pipeline_run r
+                            WHERE r.state = 'queued'
+                              AND (r.not_before IS NULL OR r.not_before <= now() AT TIME ZONE 'UTC')
+                              AND (r.concurrency = 'parallel' OR NOT EXISTS (
+                                   SELECT 1 FROM ipwb_pipeline_run o
+                                    WHERE o.pipeline_id = r.pipeline_id AND o.state = 'running'
+                                      AND o.concurrency <> 'parallel'))
+                            ORDER BY r.id
                               FOR UPDATE SKIP LOCKED
                             LIMIT 1)
                     RETURNING id
                     """,
                     worker=worker,
-                )
+                ),
+                log_exceptions=False,
             )
             row = Run.env.cr.fetchone()
             Run._commit()
-        except psycopg2.errors.SerializationFailure:
+        except (psycopg2.errors.SerializationFailure, psycopg2.errors.UniqueViolation):
+            # UniqueViolation: another worker claimed a run of the same one-at-a-time pipeline
+            # at the same instant (index ipwb_pipeline_run_one_running); the next pass skips it
             if not _autocommit():
                 raise
             Run.env.cr.rollback()
@@ -170,58 +179,6 @@ def claim_next(Run):
         Run.env.invalidate_all()
         return Run.browse(row[0]) if row else Run.browse()
     return Run.browse()
-
-
-def recover_stale_runs(Run):
-    """Finish (or retry) runs whose worker stopped sending heartbeats."""
-    env = Run.env
-    stale_after = Run._param("ipwb_pipeline.stale_after_seconds")
-    max_attempts = int(Run._param("ipwb_pipeline.max_run_attempts"))
-    Run._begin_read_committed()
-    env.cr.execute(
-        SQL(
-            """
-            SELECT id FROM ipwb_pipeline_run
-             WHERE state = 'running'
-               AND COALESCE(heartbeat, date_start, create_date)
-                   < (now() AT TIME ZONE 'UTC') - make_interval(secs => %s)
-             ORDER BY id
-               FOR UPDATE SKIP LOCKED
-            """,
-            stale_after,
-        )
-    )
-    ids = [row[0] for row in env.cr.fetchall()]
-    failed = Run.browse()
-    for run in Run.browse(ids):
-        lost = run.step_run_ids.filtered(lambda s: s.state == "running")
-        reason = env._(
-            "worker %(worker)s stopped responding (no heartbeat for %(seconds)s s)",
-            worker=run.worker or "?",
-            seconds=int(stale_after),
-        )
-        lost.write({"state": "failed", "error": reason, "date_end": fields.Datetime.now()})
-        if run.attempt < max_attempts:
-            scheduler = run._scheduler()
-            reset = scheduler.rerun_from([s.step_name for s in lost]) if lost else ()
-            run.step_run_ids.filtered(lambda s, r=reset: s.step_name in r).write(
-                {"state": "pending", "attempt": 0, "not_before": False}
-            )
-            run.write({"state": "queued", "attempt": run.attempt + 1, "worker": False})
-            run._append_log(env._("%s; retrying the run", reason))
-        else:
-            run.step_run_ids.filtered(lambda s: s.state in ("pending", "retrying")).write(
-                {"state": "skipped", "error": env._("run failed")}
-            )
-            run._finish("failed", reason)
-            failed |= run
-    Run._commit()
-    if ids:
-        _logger.warning("recovered %s stale pipeline run(s): %s", len(ids), ids)
-        Run._trigger_worker()
-    for run in failed:
-        run._send_chat_alert()
-    return Run.browse(ids)
 
 
 def commit_run(run, lock, values=None, log=None):
@@ -246,6 +203,12 @@ def execute(run):
     heartbeat.start()
     try:
         run._execute_steps(heartbeat.lock)
+    except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+        if not _autocommit() or (not run.env.cr._closed and cursor_alive(run.env.cr)):
+            raise
+        heartbeat.stop()
+        connection_lost(run, exc)
+        raise
     finally:
         heartbeat.stop()
 
