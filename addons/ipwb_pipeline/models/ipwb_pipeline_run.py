@@ -211,10 +211,24 @@ class IpwbPipelineRun(models.Model):
             return {}
         return value if isinstance(value, dict) else {}
 
-    def _append_log(self, message):
-        stamp = fields.Datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-        for run in self:
-            run.log = (run.log or "") + f"{stamp} {message}\n"
+    def _append_log(self, message, heartbeat=False):
+        """Append a stamped line in one UPDATE (the log is never read back: a long run's log
+        would otherwise travel twice per step); ``heartbeat`` refreshes it in the same one."""
+        if not self:
+            return
+        self.flush_recordset(["log", "heartbeat"])
+        line = f"{fields.Datetime.now().strftime('%Y-%m-%d %H:%M:%S')} {message}\n" if message else ""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE ipwb_pipeline_run SET log = COALESCE(log, '') || %s, %s "
+                "write_date = now() AT TIME ZONE 'UTC', write_uid = %s WHERE id IN %s",
+                line,
+                SQL("heartbeat = now() AT TIME ZONE 'UTC',") if heartbeat else SQL(),
+                self.env.uid,
+                tuple(self.ids),
+            )
+        )
+        self.invalidate_recordset(["log", "heartbeat", "write_date", "write_uid"])
 
     def _trigger_worker(self, at=None):
         cron = self.env.ref("ipwb_pipeline.ir_cron_pipeline_worker", raise_if_not_found=False)

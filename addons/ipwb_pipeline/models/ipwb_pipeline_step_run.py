@@ -359,8 +359,9 @@ class IpwbPipelineStepRun(models.Model):
     def _record_cost(self, seconds, llm_usd=0.0):
         """Price the step: compute seconds times the warehouse rate (+ LLM costs), linked to the run."""
         self.ensure_one()
-        Price = self.env["ipwb.cost.price"].sudo()
-        rate = Price._rate_per_second("warehouse")
+        rate = self.env.context.get("ipwb_warehouse_rate")
+        if rate is None:
+            rate = self.env["ipwb.cost.price"].sudo()._rate_per_second("warehouse")
         try:
             amount = compute_cost(max(seconds, 0.0), rate, llm_usd)
         except ConfigurationError:

@@ -36,6 +36,7 @@ import time
 from datetime import datetime, timezone
 
 import psycopg2.errors
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED, ISOLATION_LEVEL_REPEATABLE_READ
 
 from odoo import fields
 from odoo.exceptions import UserError
@@ -182,13 +183,16 @@ def claim_next(Run):
 
 
 def commit_run(run, lock, values=None, log=None):
-    """Write the run row and commit, never racing the heartbeat thread."""
+    """Write the run row and commit (one commit: the run's transactions are READ COMMITTED,
+    see :func:`execute`, so the heartbeat thread's update can never make it fail); the
+    heartbeat and the log line go in one UPDATE (see ``_append_log``)."""
+    values = dict(values or {})
+    beat = values.pop("heartbeat", None)
     with lock:
-        run._commit()
         if values:
             run.write(values)
-        if log:
-            run._append_log(log)
+        if log or beat:
+            run._append_log(log or "", heartbeat=bool(beat))
         run._commit()
 
 
@@ -201,6 +205,7 @@ def execute(run):
     else:
         heartbeat = _Heartbeat(run.env.registry, run.id, run._param("ipwb_pipeline.heartbeat_seconds"))
     heartbeat.start()
+    isolated = _read_committed(run.env.cr)
     try:
         run._execute_steps(heartbeat.lock)
     except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
@@ -211,6 +216,35 @@ def execute(run):
         raise
     finally:
         heartbeat.stop()
+        if isolated:
+            _repeatable_read(run.env.cr)
+
+
+def _read_committed(cr):
+    """Run the worker's own transactions READ COMMITTED while it executes a run.
+
+    Its writes to the run row then wait for the heartbeat thread's (row lock) instead of
+    failing on them, which REPEATABLE READ would do: so each bookkeeping point is one commit,
+    not a commit to refresh the snapshot plus one for the writes. Odoo resets every new
+    cursor to REPEATABLE READ; :func:`_repeatable_read` restores this one afterwards."""
+    if not _autocommit():
+        return False
+    commit_env_cr(cr)
+    cr._cnx.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+    return True
+
+
+def _repeatable_read(cr):
+    try:
+        if not cr._closed and not cr._cnx.closed:
+            commit_env_cr(cr)
+            cr._cnx.set_isolation_level(ISOLATION_LEVEL_REPEATABLE_READ)
+    except psycopg2.Error:
+        _logger.warning("could not restore the worker's isolation level", exc_info=True)
+
+
+def commit_env_cr(cr):
+    cr.commit()  # pylint: disable=invalid-commit
 
 
 def _skip_waiting(scheduler, reason):
@@ -246,8 +280,14 @@ def execute_steps(run, lock):
             scheduler.skip(name, env._("step disabled"))
     run._sync_states(scheduler, by_name)
     run._commit_run(lock, {"heartbeat": fields.Datetime.now()}, env._("run started by %s", run.worker))
-    if not _runner_or_fail(run, scheduler, by_name, lock):
+    owner = _runner_or_fail(run, scheduler, by_name, lock)
+    if not owner:
         return
+    # resolved once per run, not per step (round trips): the owner checked above, and the
+    # warehouse price of a compute second
+    rate = env["ipwb.cost.price"].sudo()._rate_per_second("warehouse")
+    run = run.with_context(ipwb_run_owner_id=owner.id, ipwb_warehouse_rate=rate)
+    by_name = {name: step_run.with_env(run.env) for name, step_run in by_name.items()}
     params = run._params_dict()
     inline_wait = run._param("ipwb_pipeline.inline_wait_seconds")
     while True:
@@ -314,7 +354,8 @@ def run_one_step(run, scheduler, step_run, params, lock):
     try:
         with env.cr.savepoint():
             # the owner's rights, never the worker's (superuser): see the module docstring
-            owner = run.pipeline_id._run_user()
+            owner_id = env.context.get("ipwb_run_owner_id")
+            owner = env["res.users"].browse(owner_id) if owner_id else run.pipeline_id._run_user()
             outcome = step_run.with_user(owner)._execute_kind(params)
     except Exception as exc:  # pylint: disable=broad-except
         # the savepoint rolled back whatever the step wrote; its "running" state was committed
