@@ -111,7 +111,7 @@ print("IPWB-RESULT:" + json.dumps({{"state": run.state, "error": run.error or ""
     ("fault", "expected"),
     [
         ("unreachable", "cannot reach 127.0.0.1"),
-        ("slow", "no answer within the time limit"),
+        ("slow", "no answer within the time limit (1 s)"),
         ("http500", "HTTP 500 from"),
     ],
 )
