@@ -151,6 +151,7 @@ env["ipwb.pipeline.step"].create({{"pipeline_id": pipeline.id, "name": "build", 
     "config": json.dumps({{"sql": {sql!r}, "targets": [{gold!r}]}})}})
 pipeline.action_validate()
 run = env["ipwb.pipeline.run"].create({{"pipeline_id": pipeline.id}})
+run._trigger_worker()  # a cron trigger: the worker cron is due now, not at its next interval
 env.cr.commit()
 print("IPWB-RESULT:" + json.dumps({{"run": run.id}}))
 """
