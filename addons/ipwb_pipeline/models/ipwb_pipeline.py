@@ -81,9 +81,7 @@ class IpwbPipeline(models.Model):
         default="queue",
         required=True,
         tracking=True,
-        help="When a run is triggered while another run of this pipeline is queued or running: "
-        "Queue waits for it to finish (one run at a time), Refuse rejects the new trigger, "
-        "Parallel lets both run at once.",
+        help="A trigger while a run is active: Queue waits (one at a time), Refuse refuses, Parallel runs.",
     )
     schedule = fields.Char(
         tracking=True,
@@ -334,9 +332,8 @@ class IpwbPipeline(models.Model):
     def _enqueue(self, trigger="manual", params=None):
         """Create queued runs (one per pipeline) and wake the run worker up.
 
-        Runs are written by the system only: whoever may edit the pipeline may queue it.
-        A pipeline whose concurrency policy is *refuse* gets no second active run (checked
-        here and enforced by a unique index against two triggers at once)."""
+        Runs are written by the system only: whoever may edit the pipeline may queue it; a
+        *refuse* pipeline gets no second active run (see ``_create_guarded``)."""
         self.check_access("write")
         runs = self.env["ipwb.pipeline.run"].sudo()
         for pipeline in self:
