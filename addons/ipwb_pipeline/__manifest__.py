@@ -3,7 +3,7 @@
 {
     "name": "InsightPulse Workbench: Pipelines",
     "summary": "Data pipelines: DAG of steps, schedules, runs, monitoring, specs in git",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "InsightPulse Workbench",
     "website": "https://github.com/insightpulse/workbench",
     "author": "InsightPulse",

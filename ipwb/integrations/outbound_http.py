@@ -121,6 +121,11 @@ def fetch(
             status = response.status
             answer_headers = {k.lower(): v for k, v in response.getheaders()}
             data = b"" if method == "HEAD" else response.read(max_bytes + 1)
+        except TimeoutError:
+            # connected, but the answer is slower than the timeout: not "cannot reach"
+            raise IntegrationError(
+                f"{target.host}:{target.port}: no answer within the time limit ({timeout_s:g} s)"
+            ) from None
         except (OSError, http.client.HTTPException) as exc:
             raise IntegrationError(f"cannot reach {target.host}:{target.port}: {exc}") from None
         finally:

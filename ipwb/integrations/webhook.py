@@ -6,8 +6,9 @@ default, so no caller can forget it) and goes through
 vetted address, redirects re-checked, at most :data:`MAX_BODY` bytes read. Retries cover
 connection failures, timeouts, 429 and 5xx answers, with exponential backoff; a 4xx other
 than 429 is the caller's mistake and fails at once; a refusal of the policy is never
-retried. Error messages name the host, never the path (a webhook path often embeds its
-secret) nor the body. The clock's ``sleep`` is injectable so tests do not wait.
+retried. Error messages name the URL as :func:`public_url` shows it (scheme, host, port and
+the first path segment: a webhook path or query often embeds its secret), never the body.
+The clock's ``sleep`` is injectable so tests do not wait.
 """
 
 from __future__ import annotations
@@ -40,6 +41,31 @@ class WebhookResponse:
         return json.loads(self.body) if self.body else None
 
 
+def public_url(url: str) -> str:
+    """The URL as an error message may show it: no credentials, query or fragment, and only
+    the first path segment (``/webhook``, ``/hooks``), the rest masked — n8n and Mattermost
+    put their secret in the path.
+
+    >>> public_url("https://u:pw@n8n.example.com:5678/webhook/9f2c-secret/ready?token=x#y")
+    'https://n8n.example.com:5678/webhook/…'
+    >>> public_url("http://127.0.0.1:8080/hooks")
+    'http://127.0.0.1:8080/hooks'
+    >>> public_url("http://[::1]/")
+    'http://[::1]/'
+    """
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or "?"
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    segments = [s for s in parts.path.split("/") if s]
+    path = "/" + "/".join(segments[:1]) + ("/…" if len(segments) > 1 else "")
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}{path}"
+
+
 def call_webhook(
     url: str,
     payload: Mapping[str, Any] | None = None,
@@ -62,7 +88,7 @@ def call_webhook(
         raise ConfigurationError(f"webhook method must be POST, PUT or GET, not {method!r}")
     data = None if method == "GET" else json.dumps(dict(payload or {}), default=str).encode()
     sent = {"Content-Type": "application/json", "User-Agent": "ipwb-workbench", **(headers or {})}
-    host = urllib.parse.urlsplit(url).hostname or "?"
+    shown = public_url(url)
     started = time.perf_counter()
     last = ""
     for attempt in range(1, retries + 2):
@@ -71,13 +97,13 @@ def call_webhook(
                 policy, url, method=method, body=data, headers=sent, timeout_s=timeout_s, max_bytes=max_bytes
             )
         except IntegrationError as exc:  # not OutboundRefused: that is no IntegrationError
-            last = str(exc)
+            last = f"{shown}: {exc}"
         else:
             if answer.status < 400:
                 return WebhookResponse(
                     answer.status, answer.text(), attempt, time.perf_counter() - started, answer.truncated
                 )
-            last = f"HTTP {answer.status} from {host}"
+            last = f"HTTP {answer.status} from {shown}"
             if answer.status not in _RETRY_STATUS:
                 raise IntegrationError(last)
         if attempt <= retries:

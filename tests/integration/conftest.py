@@ -148,3 +148,12 @@ def base_template(odoo_databases: OdooDatabases) -> str:
     run = odoo_databases.run(name, install=["base", "web", "mail"])
     assert run.ok, run.explain()
     return name
+
+
+@pytest.fixture(scope="session")
+def pipeline_template(odoo_databases: OdooDatabases, base_template: str) -> str:
+    """A database with ipwb_pipeline installed, copied by the pipeline worker and fault tests."""
+    name = odoo_databases.copy(base_template, "ipwb_it_pltpl")
+    run = odoo_databases.run(name, install=["ipwb_pipeline"])
+    assert run.ok, run.explain()
+    return name

@@ -38,14 +38,6 @@ def _result(output: str) -> dict:
     raise AssertionError(f"script printed no result:\n{output[-3000:]}")
 
 
-@pytest.fixture(scope="module")
-def pipeline_template(odoo_databases: OdooDatabases, base_template: str) -> str:
-    name = odoo_databases.copy(base_template, "ipwb_it_pltpl")
-    run = odoo_databases.run(name, install=["ipwb_pipeline"])
-    assert run.ok, run.explain()
-    return name
-
-
 @pytest.fixture
 def warehouse_table(odoo_databases: OdooDatabases, pg_admin_dsn: str) -> Iterator[str]:
     """A silver table owned by the writer role, dropped afterwards."""
@@ -87,7 +79,8 @@ SETUP = """
 import json
 # a run uses its owner's rights, never the superuser's (the shell's OdooBot): a real owner
 pipeline = env["ipwb.pipeline"].create({{"name": "IT", "code": "it_pipeline",
-                                         "owner_id": env.ref("base.user_admin").id}})
+                                         "owner_id": env.ref("base.user_admin").id,
+                                         "concurrency": {concurrency!r}}})
 steps = {steps!r}
 made = {{}}
 for seq, (name, sql, deps) in enumerate(steps, 1):
@@ -118,7 +111,10 @@ def test_two_workers_never_execute_a_run_twice(
 ) -> None:
     database = odoo_databases.copy(pipeline_template, "ipwb_it_plq")
     sql = f"INSERT INTO {warehouse_table} (tag, pid) VALUES (%(tag)s, pg_backend_pid()); SELECT pg_sleep(0.4)"
-    script = SETUP.format(steps=[("work", sql, [])], runs=12, settings={}, targets=[warehouse_table])
+    # parallel: both workers take runs of this one pipeline (a queue pipeline runs one at a time)
+    script = SETUP.format(
+        steps=[("work", sql, [])], runs=12, settings={}, targets=[warehouse_table], concurrency="parallel"
+    )
     setup = odoo_databases.run_script(database, script)
     assert setup.ok, setup.explain()
     runs = _result(setup.output)["runs"]
@@ -156,7 +152,7 @@ def test_killed_worker_run_is_detected_and_failed(
         "ipwb_pipeline.stale_after_seconds": "4",
         "ipwb_pipeline.max_run_attempts": "1",
     }
-    script = SETUP.format(steps=steps, runs=1, settings=settings, targets=[])
+    script = SETUP.format(steps=steps, runs=1, settings=settings, targets=[], concurrency="queue")
     setup = odoo_databases.run_script(database, script)
     assert setup.ok, setup.explain()
     (run_id,) = _result(setup.output)["runs"]

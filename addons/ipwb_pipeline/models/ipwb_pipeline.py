@@ -15,7 +15,7 @@ from ipwb.specs import dumps
 
 from ..services import pipeline_gate, pipeline_rights, pipeline_schedule, pipeline_spec
 from ..services.pipeline_spec import DEFAULT_BUDGET
-from .ipwb_pipeline_run import RUN_STATES
+from .ipwb_pipeline_run import CONCURRENCY_POLICIES, RUN_STATES
 
 #: pipeline technical names double as spec file names (specs/pipelines/<code>.yaml)
 PIPELINE_CODE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
@@ -75,6 +75,14 @@ class IpwbPipeline(models.Model):
         help="Over budget, a run either goes on and warns the owner, or stops before its next step.",
     )
     alert_channel = fields.Char(help="Chat channel named in failure alerts (e.g. #data-alerts).")
+    concurrency = fields.Selection(
+        CONCURRENCY_POLICIES,
+        string="Concurrent Runs",
+        default="queue",
+        required=True,
+        tracking=True,
+        help="A trigger while a run is active: Queue waits (one at a time), Refuse refuses, Parallel runs.",
+    )
     schedule = fields.Char(
         tracking=True,
         help="Cron expression ('30 2 * * *') or interval ('every 15 min'); runs only in production.",
@@ -324,11 +332,12 @@ class IpwbPipeline(models.Model):
     def _enqueue(self, trigger="manual", params=None):
         """Create queued runs (one per pipeline) and wake the run worker up.
 
-        Runs are written by the system only: whoever may edit the pipeline may queue it."""
+        Runs are written by the system only: whoever may edit the pipeline may queue it; a
+        *refuse* pipeline gets no second active run (see ``_create_guarded``)."""
         self.check_access("write")
         runs = self.env["ipwb.pipeline.run"].sudo()
         for pipeline in self:
-            runs |= runs.create(
+            runs |= runs._create_guarded(
                 {
                     "pipeline_id": pipeline.id,
                     "trigger": trigger,

@@ -13,10 +13,12 @@ same names delegate to it and stay the extension points.
 
 import json
 
+import psycopg2.errors
 from odoo.addons.ipwb_catalog import rpc_args
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ipwb.dag import Graph, Node, RetryPolicy, Scheduler
 from ipwb.errors import IpwbError
@@ -31,6 +33,11 @@ RUN_STATES = [
     ("succeeded", "Succeeded"),
     ("failed", "Failed"),
     ("cancelled", "Cancelled"),
+]
+CONCURRENCY_POLICIES = [
+    ("queue", "Queue (one at a time)"),
+    ("refuse", "Refuse while one is active"),
+    ("parallel", "Parallel"),
 ]
 DEFAULTS = {
     "ipwb_pipeline.stale_after_seconds": 600,
@@ -69,6 +76,14 @@ class IpwbPipelineRun(models.Model):
         default=1, readonly=True, help="Incremented when a run lost by its worker is retried."
     )
     cancel_requested = fields.Boolean(readonly=True)
+    concurrency = fields.Selection(
+        CONCURRENCY_POLICIES,
+        string="Concurrent Runs",
+        default="queue",
+        required=True,
+        readonly=True,
+        help="The pipeline's concurrency policy when the run was created (enforced by indexes).",
+    )
     step_run_ids = fields.One2many("ipwb.pipeline.step.run", "run_id", string="Steps", readonly=True)
     log = fields.Text(readonly=True)
     error = fields.Text(readonly=True)
@@ -94,8 +109,31 @@ class IpwbPipelineRun(models.Model):
         for run in self:
             run.rows_affected = sum(run.step_run_ids.mapped("rows_affected"))
 
+    def init(self):
+        # the guarantees behind the concurrency policies, held by PostgreSQL itself so that two
+        # triggers or two workers at once cannot both win: one running run per queue/refuse
+        # pipeline, one queued-or-running run per refuse pipeline
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS ipwb_pipeline_run_one_running "
+                "ON ipwb_pipeline_run (pipeline_id) "
+                "WHERE state = 'running' AND concurrency IN ('queue', 'refuse')"
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS ipwb_pipeline_run_one_active "
+                "ON ipwb_pipeline_run (pipeline_id) "
+                "WHERE state IN ('queued', 'running') AND concurrency = 'refuse'"
+            )
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
+        pipelines = self.env["ipwb.pipeline"].sudo()
+        for vals in vals_list:
+            if "concurrency" not in vals and vals.get("pipeline_id"):
+                vals["concurrency"] = pipelines.browse(vals["pipeline_id"]).concurrency or "queue"
         runs = super().create(vals_list)
         for run in runs:
             run.name = f"{run.pipeline_id.code} #{run.id}"
@@ -124,6 +162,38 @@ class IpwbPipelineRun(models.Model):
             )
         StepRun.create(values)
 
+    @api.model
+    def _refused_message(self, pipeline):
+        return self.env._(
+            "Pipeline %s already has a run queued or running, and its concurrency policy refuses "
+            "a second one: wait for it to finish or cancel it.",
+            pipeline.display_name,
+        )
+
+    @api.model
+    def _create_guarded(self, vals_list):
+        """Create runs, refusing a second active run of a pipeline whose policy is *refuse*.
+
+        The check below gives the clear message; the unique index ``ipwb_pipeline_run_one_active``
+        settles two triggers at once (the second insert waits for the first commit, then fails)."""
+        if isinstance(vals_list, dict):
+            vals_list = [vals_list]
+        pipelines = self.env["ipwb.pipeline"].sudo().browse({v["pipeline_id"] for v in vals_list})
+        for pipeline in pipelines.filtered(lambda p: p.concurrency == "refuse"):
+            wanted = sum(1 for v in vals_list if v["pipeline_id"] == pipeline.id)
+            active = self.sudo().search_count(
+                [("pipeline_id", "=", pipeline.id), ("state", "in", ("queued", "running"))]
+            )
+            if wanted + active > 1:
+                raise UserError(self._refused_message(pipeline))
+        try:
+            with self.env.cr.savepoint():
+                runs = self.create(vals_list)
+                self.env.flush_all()
+        except psycopg2.errors.UniqueViolation:
+            raise UserError(self._refused_message(pipelines[:1])) from None
+        return runs
+
     # -- helpers ---------------------------------------------------------------------------------
     @api.model
     def _param(self, key):
@@ -141,10 +211,24 @@ class IpwbPipelineRun(models.Model):
             return {}
         return value if isinstance(value, dict) else {}
 
-    def _append_log(self, message):
-        stamp = fields.Datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-        for run in self:
-            run.log = (run.log or "") + f"{stamp} {message}\n"
+    def _append_log(self, message, heartbeat=False):
+        """Append a stamped line in one UPDATE (the log is never read back: a long run's log
+        would otherwise travel twice per step); ``heartbeat`` refreshes it in the same one."""
+        if not self:
+            return
+        self.flush_recordset(["log", "heartbeat"])
+        line = f"{fields.Datetime.now().strftime('%Y-%m-%d %H:%M:%S')} {message}\n" if message else ""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE ipwb_pipeline_run SET log = COALESCE(log, '') || %s, %s "
+                "write_date = now() AT TIME ZONE 'UTC', write_uid = %s WHERE id IN %s",
+                line,
+                SQL("heartbeat = now() AT TIME ZONE 'UTC',") if heartbeat else SQL(),
+                self.env.uid,
+                tuple(self.ids),
+            )
+        )
+        self.invalidate_recordset(["log", "heartbeat", "write_date", "write_uid"])
 
     def _trigger_worker(self, at=None):
         cron = self.env.ref("ipwb_pipeline.ir_cron_pipeline_worker", raise_if_not_found=False)
@@ -185,6 +269,10 @@ class IpwbPipelineRun(models.Model):
         for run in self:
             if run.state != "failed":
                 raise UserError(self.env._("Only a failed run can be re-run from its failed steps."))
+            if run.concurrency == "refuse" and self.search_count(
+                [("pipeline_id", "=", run.pipeline_id.id), ("state", "in", ("queued", "running"))]
+            ):
+                raise UserError(self._refused_message(run.pipeline_id))
             scheduler = run._scheduler()
             try:
                 reset = scheduler.rerun_failed()

@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 
 from ipwb.dag import StepState, StepStatus
 from ipwb.dbt.lineage import manifest_lineage
-from ipwb.errors import ConfigurationError, IpwbError, OutboundRefused
+from ipwb.errors import ConfigurationError, IntegrationError, IpwbError, OutboundRefused
 from ipwb.guardian.checks import CheckSpec
 from ipwb.guardian.runner import run_check
 from ipwb.integrations.webhook import call_webhook
@@ -240,6 +240,9 @@ class IpwbPipelineStepRun(models.Model):
             )
         except OutboundRefused as exc:
             raise UserError(self.env._("Outbound call refused: %s", exc)) from None
+        except IntegrationError as exc:
+            # the message names the URL without its secret path (ipwb.integrations.webhook)
+            raise UserError(self.env._("Webhook call failed: %s", exc)) from None
         log = f"HTTP {answer.status} in {answer.duration_s:.2f} s ({answer.attempts} attempt(s))"
         if answer.truncated:
             log += self.env._("; answer truncated to its first %s bytes", RESPONSE_BYTES)
@@ -356,8 +359,9 @@ class IpwbPipelineStepRun(models.Model):
     def _record_cost(self, seconds, llm_usd=0.0):
         """Price the step: compute seconds times the warehouse rate (+ LLM costs), linked to the run."""
         self.ensure_one()
-        Price = self.env["ipwb.cost.price"].sudo()
-        rate = Price._rate_per_second("warehouse")
+        rate = self.env.context.get("ipwb_warehouse_rate")
+        if rate is None:
+            rate = self.env["ipwb.cost.price"].sudo()._rate_per_second("warehouse")
         try:
             amount = compute_cost(max(seconds, 0.0), rate, llm_usd)
         except ConfigurationError:

@@ -67,7 +67,11 @@ def scheduled_run(Pipeline, pipeline_id):
     if not is_due(pipeline.schedule, pipeline.last_scheduled_at or None, now):
         return
     pipeline.last_scheduled_at = now
-    pipeline._enqueue("schedule")
+    try:
+        pipeline._enqueue("schedule")
+    except UserError as exc:
+        # a refuse pipeline still busy: this fire time is skipped, and said so on the pipeline
+        pipeline.message_post(body=str(exc))
     plan = plan_cron(pipeline.schedule, now)
     if not plan.exact and pipeline.cron_id:
         pipeline.cron_id._trigger(at=next_fire(pipeline.schedule, now))
@@ -85,15 +89,21 @@ def backfill(pipeline, start, end, granularity="day"):
         )
     except IpwbError as exc:
         raise UserError(env._("Backfill of %(name)s: %(error)s", name=pipeline.name, error=exc)) from None
-    runs = env["ipwb.pipeline.run"].sudo()  # run records are written by the system only
-    for params in periods:
-        runs |= runs.create(
-            {
-                "pipeline_id": pipeline.id,
-                "trigger": "backfill",
-                "params": json.dumps(params, sort_keys=True),
-                "requested_by_id": env.user.id,
-            }
+    # run records are written by the system only; a refuse pipeline takes one period at a time
+    runs = (
+        env["ipwb.pipeline.run"]
+        .sudo()
+        ._create_guarded(
+            [
+                {
+                    "pipeline_id": pipeline.id,
+                    "trigger": "backfill",
+                    "params": json.dumps(params, sort_keys=True),
+                    "requested_by_id": env.user.id,
+                }
+                for params in periods
+            ]
         )
+    )
     runs._trigger_worker()
     return runs

@@ -36,6 +36,7 @@ import time
 from datetime import datetime, timezone
 
 import psycopg2.errors
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED, ISOLATION_LEVEL_REPEATABLE_READ
 
 from odoo import fields
 from odoo.exceptions import UserError
@@ -43,6 +44,8 @@ from odoo.tools import SQL
 
 from ipwb.dag import StepState
 from ipwb.errors import IpwbError
+
+from .run_recovery import connection_lost, cursor_alive, recover_stale_runs  # noqa: F401 (API)
 
 _logger = logging.getLogger(__name__)
 
@@ -149,20 +152,27 @@ def claim_next(Run):
                            date_start = COALESCE(date_start, now() AT TIME ZONE 'UTC'),
                            not_before = NULL
                      WHERE id = (
-                           SELECT id FROM ipwb_pipeline_run
-                            WHERE state = 'queued'
-                              AND (not_before IS NULL OR not_before <= now() AT TIME ZONE 'UTC')
-                            ORDER BY id
+                           SELECT r.id FROM ipwb_pipeline_run r
+                            WHERE r.state = 'queued'
+                              AND (r.not_before IS NULL OR r.not_before <= now() AT TIME ZONE 'UTC')
+                              AND (r.concurrency = 'parallel' OR NOT EXISTS (
+                                   SELECT 1 FROM ipwb_pipeline_run o
+                                    WHERE o.pipeline_id = r.pipeline_id AND o.state = 'running'
+                                      AND o.concurrency <> 'parallel'))
+                            ORDER BY r.id
                               FOR UPDATE SKIP LOCKED
                             LIMIT 1)
                     RETURNING id
                     """,
                     worker=worker,
-                )
+                ),
+                log_exceptions=False,
             )
             row = Run.env.cr.fetchone()
             Run._commit()
-        except psycopg2.errors.SerializationFailure:
+        except (psycopg2.errors.SerializationFailure, psycopg2.errors.UniqueViolation):
+            # UniqueViolation: another worker claimed a run of the same one-at-a-time pipeline
+            # at the same instant (index ipwb_pipeline_run_one_running); the next pass skips it
             if not _autocommit():
                 raise
             Run.env.cr.rollback()
@@ -172,66 +182,17 @@ def claim_next(Run):
     return Run.browse()
 
 
-def recover_stale_runs(Run):
-    """Finish (or retry) runs whose worker stopped sending heartbeats."""
-    env = Run.env
-    stale_after = Run._param("ipwb_pipeline.stale_after_seconds")
-    max_attempts = int(Run._param("ipwb_pipeline.max_run_attempts"))
-    Run._begin_read_committed()
-    env.cr.execute(
-        SQL(
-            """
-            SELECT id FROM ipwb_pipeline_run
-             WHERE state = 'running'
-               AND COALESCE(heartbeat, date_start, create_date)
-                   < (now() AT TIME ZONE 'UTC') - make_interval(secs => %s)
-             ORDER BY id
-               FOR UPDATE SKIP LOCKED
-            """,
-            stale_after,
-        )
-    )
-    ids = [row[0] for row in env.cr.fetchall()]
-    failed = Run.browse()
-    for run in Run.browse(ids):
-        lost = run.step_run_ids.filtered(lambda s: s.state == "running")
-        reason = env._(
-            "worker %(worker)s stopped responding (no heartbeat for %(seconds)s s)",
-            worker=run.worker or "?",
-            seconds=int(stale_after),
-        )
-        lost.write({"state": "failed", "error": reason, "date_end": fields.Datetime.now()})
-        if run.attempt < max_attempts:
-            scheduler = run._scheduler()
-            reset = scheduler.rerun_from([s.step_name for s in lost]) if lost else ()
-            run.step_run_ids.filtered(lambda s, r=reset: s.step_name in r).write(
-                {"state": "pending", "attempt": 0, "not_before": False}
-            )
-            run.write({"state": "queued", "attempt": run.attempt + 1, "worker": False})
-            run._append_log(env._("%s; retrying the run", reason))
-        else:
-            run.step_run_ids.filtered(lambda s: s.state in ("pending", "retrying")).write(
-                {"state": "skipped", "error": env._("run failed")}
-            )
-            run._finish("failed", reason)
-            failed |= run
-    Run._commit()
-    if ids:
-        _logger.warning("recovered %s stale pipeline run(s): %s", len(ids), ids)
-        Run._trigger_worker()
-    for run in failed:
-        run._send_chat_alert()
-    return Run.browse(ids)
-
-
 def commit_run(run, lock, values=None, log=None):
-    """Write the run row and commit, never racing the heartbeat thread."""
+    """Write the run row and commit (one commit: the run's transactions are READ COMMITTED,
+    see :func:`execute`, so the heartbeat thread's update can never make it fail); the
+    heartbeat and the log line go in one UPDATE (see ``_append_log``)."""
+    values = dict(values or {})
+    beat = values.pop("heartbeat", None)
     with lock:
-        run._commit()
         if values:
             run.write(values)
-        if log:
-            run._append_log(log)
+        if log or beat:
+            run._append_log(log or "", heartbeat=bool(beat))
         run._commit()
 
 
@@ -244,10 +205,46 @@ def execute(run):
     else:
         heartbeat = _Heartbeat(run.env.registry, run.id, run._param("ipwb_pipeline.heartbeat_seconds"))
     heartbeat.start()
+    isolated = _read_committed(run.env.cr)
     try:
         run._execute_steps(heartbeat.lock)
+    except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+        if not _autocommit() or (not run.env.cr._closed and cursor_alive(run.env.cr)):
+            raise
+        heartbeat.stop()
+        connection_lost(run, exc)
+        raise
     finally:
         heartbeat.stop()
+        if isolated:
+            _repeatable_read(run.env.cr)
+
+
+def _read_committed(cr):
+    """Run the worker's own transactions READ COMMITTED while it executes a run.
+
+    Its writes to the run row then wait for the heartbeat thread's (row lock) instead of
+    failing on them, which REPEATABLE READ would do: so each bookkeeping point is one commit,
+    not a commit to refresh the snapshot plus one for the writes. Odoo resets every new
+    cursor to REPEATABLE READ; :func:`_repeatable_read` restores this one afterwards."""
+    if not _autocommit():
+        return False
+    commit_env_cr(cr)
+    cr._cnx.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+    return True
+
+
+def _repeatable_read(cr):
+    try:
+        if not cr._closed and not cr._cnx.closed:
+            commit_env_cr(cr)
+            cr._cnx.set_isolation_level(ISOLATION_LEVEL_REPEATABLE_READ)
+    except psycopg2.Error:
+        _logger.warning("could not restore the worker's isolation level", exc_info=True)
+
+
+def commit_env_cr(cr):
+    cr.commit()  # pylint: disable=invalid-commit
 
 
 def _skip_waiting(scheduler, reason):
@@ -283,8 +280,14 @@ def execute_steps(run, lock):
             scheduler.skip(name, env._("step disabled"))
     run._sync_states(scheduler, by_name)
     run._commit_run(lock, {"heartbeat": fields.Datetime.now()}, env._("run started by %s", run.worker))
-    if not _runner_or_fail(run, scheduler, by_name, lock):
+    owner = _runner_or_fail(run, scheduler, by_name, lock)
+    if not owner:
         return
+    # resolved once per run, not per step (round trips): the owner checked above, and the
+    # warehouse price of a compute second
+    rate = env["ipwb.cost.price"].sudo()._rate_per_second("warehouse")
+    run = run.with_context(ipwb_run_owner_id=owner.id, ipwb_warehouse_rate=rate)
+    by_name = {name: step_run.with_env(run.env) for name, step_run in by_name.items()}
     params = run._params_dict()
     inline_wait = run._param("ipwb_pipeline.inline_wait_seconds")
     while True:
@@ -351,7 +354,8 @@ def run_one_step(run, scheduler, step_run, params, lock):
     try:
         with env.cr.savepoint():
             # the owner's rights, never the worker's (superuser): see the module docstring
-            owner = run.pipeline_id._run_user()
+            owner_id = env.context.get("ipwb_run_owner_id")
+            owner = env["res.users"].browse(owner_id) if owner_id else run.pipeline_id._run_user()
             outcome = step_run.with_user(owner)._execute_kind(params)
     except Exception as exc:  # pylint: disable=broad-except
         # the savepoint rolled back whatever the step wrote; its "running" state was committed

@@ -119,7 +119,8 @@ class TestRuns(PipelineCase):
 
     def test_stale_running_run_is_failed_or_retried(self):
         pipeline = self.make_pipeline(
-            [("a", "sql", {"sql": "SELECT 1"}, []), ("b", "sql", {"sql": "SELECT 2"}, ["a"])]
+            [("a", "sql", {"sql": "SELECT 1"}, []), ("b", "sql", {"sql": "SELECT 2"}, ["a"])],
+            concurrency="parallel",  # two runs of it running at once (what a queue pipeline refuses)
         )
         pipeline.action_validate()
         runs = self.Run.create([{"pipeline_id": pipeline.id}, {"pipeline_id": pipeline.id}])

@@ -15,6 +15,9 @@ import { loadTabs, saveTabs } from "./tab_store";
 const PARAMETER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 const MARKER_OWNER = "ipwb-sql";
 const SAVE_DELAY_MS = 400;
+// What the server answers when PostgreSQL itself went away mid-request (a restart): Odoo's
+// request cursor fails on its dead connection, whatever the service raised (issue #20 §2)
+const CONNECTION_LOST = new Set(["psycopg2.OperationalError", "psycopg2.InterfaceError"]);
 let tabSequence = 0;
 
 function newToken() {
@@ -274,6 +277,18 @@ export class SqlEditorAction extends Component {
                 offset,
                 token: tab.token,
             });
+        } catch (error) {
+            if (!CONNECTION_LOST.has(error?.data?.name)) {
+                throw error;
+            }
+            result = {
+                status: "error",
+                error: {
+                    message: _t(
+                        "The connection to PostgreSQL was lost while the query ran (the database server restarted or is unreachable). Nothing was recorded: run the query again in a moment."
+                    ),
+                },
+            };
         } finally {
             clearInterval(this.timers.get(tab.id));
             this.timers.delete(tab.id);
