@@ -43,8 +43,11 @@ def post_migrate(args):
         location = config.read(os.environ, "IPWB_ATTACHMENT_LOCATION") or "file"
         params = env["ir.config_parameter"]
         if params.get_param("ir_attachment.location", "file") != location:
-            params.set_param("ir_attachment.location", location)
-            env["ir.attachment"].force_storage()
+            # the add-on's helper, not a bare force_storage(): it refuses to move attachments
+            # into the database while a file is missing (Odoo would store empty content)
+            from odoo.addons.ipwb_session_db.storage import apply_attachment_location  # noqa: PLC0415
+
+            apply_attachment_location(env, location)
         # last: serve and cron wait for this marker (ipwb.deploy.entrypoint.MIGRATED_PARAMETER)
         params.set_param("ipwb.deploy.migrated", odoo.fields.Datetime.to_string(odoo.fields.Datetime.now()))
 
