@@ -15,6 +15,7 @@ import dataclasses
 import pathlib
 from collections.abc import Mapping
 
+from ipwb.deploy import config
 from ipwb.errors import ConfigurationError
 
 #: warehouse roles of setup/pg.sh and the provisioning, with the variable holding each password
@@ -91,42 +92,38 @@ class BackupSettings:
 
 
 def secret(env: Mapping[str, str], name: str) -> str | None:
-    """``NAME`` or the content of the file named by ``NAME_FILE`` (trailing newline dropped).
+    """``NAME`` or the content of the file named by ``NAME_FILE``, by the entry point's own
+    rule (:func:`ipwb.deploy.config.given`: both set is refused).
 
-    >>> secret({"A": "s"}, "A"), secret({}, "A")
+    >>> secret({"IPWB_DB_PASSWORD": "s"}, "IPWB_DB_PASSWORD"), secret({}, "IPWB_DB_PASSWORD")
     ('s', None)
     """
-    path = env.get(f"{name}_FILE")
-    if path:
-        try:
-            return pathlib.Path(path).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise ConfigurationError(
-                f"{name}_FILE names {path}, which cannot be read: {exc.strerror}"
-            ) from exc
-    value = env.get(name)
-    return value if value else None
+    return config.given(env, name) or None
+
+
+def _value(env: Mapping[str, str], name: str, default: str) -> str:
+    return config.given(env, name) or default
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name) or str(default)
+    raw = _value(env, name, str(default))
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise ConfigurationError(f"{name} must be a TCP port number, not {raw!r}")
     return int(raw)
 
 
 def from_environ(env: Mapping[str, str], data_dir: str | None = None) -> BackupSettings:
-    host = env.get("IPWB_DB_HOST") or "127.0.0.1"
+    host = _value(env, "IPWB_DB_HOST", "127.0.0.1")
     port = _port(env, "IPWB_DB_PORT", 5432)
-    sslmode = env.get("IPWB_DB_SSLMODE") or "prefer"
-    odoo_user = env.get("IPWB_DB_USER") or "ipwb_odoo"
+    sslmode = _value(env, "IPWB_DB_SSLMODE", "prefer")
+    odoo_user = _value(env, "IPWB_DB_USER", "ipwb_odoo")
     odoo = Login(
-        host, port, env.get("IPWB_DB_NAME") or "ipwb", odoo_user, secret(env, "IPWB_DB_PASSWORD"), sslmode
+        host, port, _value(env, "IPWB_DB_NAME", "ipwb"), odoo_user, secret(env, "IPWB_DB_PASSWORD"), sslmode
     )
     warehouse = Login(
-        env.get("IPWB_WAREHOUSE_HOST") or host,
+        _value(env, "IPWB_WAREHOUSE_HOST", host),
         _port(env, "IPWB_WAREHOUSE_PORT", port),
-        env.get("IPWB_WAREHOUSE_DB") or "ipwb_warehouse",
+        _value(env, "IPWB_WAREHOUSE_DB", "ipwb_warehouse"),
         "ipwb_wh_owner",
         secret(env, "IPWB_WH_OWNER_PASSWORD"),
         sslmode,
@@ -134,8 +131,8 @@ def from_environ(env: Mapping[str, str], data_dir: str | None = None) -> BackupS
     admin = Login(
         host,
         port,
-        env.get("IPWB_DB_ADMIN_DATABASE") or "postgres",
-        env.get("IPWB_DB_ADMIN_USER") or "postgres",
+        _value(env, "IPWB_DB_ADMIN_DATABASE", "postgres"),
+        _value(env, "IPWB_DB_ADMIN_USER", "postgres"),
         secret(env, "IPWB_DB_ADMIN_PASSWORD"),
         sslmode,
     )
@@ -145,6 +142,6 @@ def from_environ(env: Mapping[str, str], data_dir: str | None = None) -> BackupS
         odoo=odoo,
         warehouse=warehouse,
         admin=admin,
-        data_dir=pathlib.Path(data_dir or env.get("IPWB_DATA_DIR") or "/var/lib/odoo"),
+        data_dir=pathlib.Path(data_dir or _value(env, "IPWB_DATA_DIR", "/var/lib/odoo")),
         role_passwords=passwords,
     )

@@ -126,20 +126,40 @@ def read(environ: Mapping[str, str], name: str) -> str | None:
     >>> read({}, "IPWB_DB_PORT")
     '5432'
     """
+    variable = ENVIRONMENT[name]
+    value = given(environ, name)
+    if value is None or (value == "" and not variable.secret):
+        return variable.default
+    return value
+
+
+def given(environ: Mapping[str, str], name: str) -> str | None:
+    """What the environment says for ``name``, without its default: ``NAME``, else (secrets
+    only) the content of the file ``NAME_FILE`` names; None when neither is set.
+
+    The one reader of the deploy environment: the entry point, provisioning
+    (:mod:`ipwb.deploy.dbenv`) and backups (:mod:`ipwb.deploy.backup_env`) all go through it,
+    so they agree when both ``NAME`` and ``NAME_FILE`` are set — which is refused, because
+    which of two secrets wins must never depend on the command.
+
+    >>> given({}, "IPWB_DB_PASSWORD") is None
+    True
+    >>> given({"IPWB_DB_PASSWORD": "x", "IPWB_DB_PASSWORD_FILE": "/f"}, "IPWB_DB_PASSWORD")
+    Traceback (most recent call last):
+    ...
+    ipwb.errors.ConfigurationError: IPWB_DB_PASSWORD and IPWB_DB_PASSWORD_FILE are both set: keep one
+    """
     if name not in ENVIRONMENT:
         raise KeyError(name)
-    variable = ENVIRONMENT[name]
     value = environ.get(name)
-    file_name = environ.get(f"{name}_FILE") if variable.secret else None
+    file_name = environ.get(f"{name}_FILE") if ENVIRONMENT[name].secret else None
     if value is not None and file_name:
         raise ConfigurationError(f"{name} and {name}_FILE are both set: keep one")
     if file_name:
         try:
-            value = pathlib.Path(file_name).read_text(encoding="utf-8").rstrip("\r\n")
+            return pathlib.Path(file_name).read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as exc:
             raise ConfigurationError(f"{name}_FILE={file_name} cannot be read: {exc.strerror}") from exc
-    if value is None or (value == "" and not variable.secret):
-        return variable.default
     return value
 
 

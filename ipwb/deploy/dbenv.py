@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
+from ipwb.deploy import config
 from ipwb.errors import ConfigurationError
 
 #: the warehouse roles setup/pg.sh creates; their names are fixed (grants.py, the addons)
@@ -52,23 +52,13 @@ SECRETS = (
 
 
 def read_value(environ: Mapping[str, str], name: str, default: str = "") -> str:
-    """``name`` from the environment, else the content of the file ``name_FILE`` names.
+    """``name`` from the environment (a secret also from the file ``name_FILE`` names), else
+    ``default``; read by the entry point's own rule (:func:`ipwb.deploy.config.given`).
 
-    >>> read_value({"A": "x"}, "A"), read_value({}, "A", "d")
+    >>> read_value({"IPWB_DB_HOST": "x"}, "IPWB_DB_HOST"), read_value({}, "IPWB_DB_HOST", "d")
     ('x', 'd')
     """
-    value = environ.get(name, "")
-    if value:
-        return value
-    path = environ.get(f"{name}_FILE", "")
-    if path:
-        try:
-            return Path(path).read_text(encoding="utf-8").strip("\r\n")
-        except OSError as exc:
-            raise ConfigurationError(
-                f"{name}_FILE names {path!r}, which cannot be read ({exc.strerror})"
-            ) from None
-    return default
+    return config.given(environ, name) or default
 
 
 def _port(environ: Mapping[str, str], name: str, default: int) -> int:

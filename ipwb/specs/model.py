@@ -90,6 +90,8 @@ class PipelineSpec:
     schedule: str | None = None
     budget_usd: float | None = None
     alert_channel: str | None = None
+    #: a trigger while a run is active: "queue" (None: the default), "refuse" or "parallel"
+    concurrency: str | None = None
     params: tuple[ParamSpec, ...] = ()
     steps: tuple[StepSpec, ...] = ()
     key_order: tuple[str, ...] = _key_order()

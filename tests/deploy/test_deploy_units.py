@@ -8,7 +8,7 @@ import pathlib
 
 import pytest
 
-from ipwb.deploy import backup_env, restore
+from ipwb.deploy import backup_env, config, dbenv, restore
 from ipwb.errors import ConfigurationError
 
 MODULES = [
@@ -73,3 +73,26 @@ def test_only_catalog_grants_and_extension_comments_need_a_superuser() -> None:
     assert len(entries) == 9
     needing = [e.line.split(";")[0] for e in entries if restore.needs_superuser(e)]
     assert needing == ["3409", "3486", "3517"]
+
+
+@pytest.mark.parametrize("name", ["IPWB_DB_PASSWORD", "IPWB_WH_OWNER_PASSWORD", "IPWB_DB_ADMIN_PASSWORD"])
+def test_every_reader_refuses_a_secret_given_twice(tmp_path: pathlib.Path, name: str) -> None:
+    """The entry point, provisioning and backups read one environment by one rule: a secret set
+    both as NAME and as NAME_FILE is refused by each (never one picking the variable and another
+    the file)."""
+    secret_file = tmp_path / "pw"
+    secret_file.write_text("from-the-file\n")
+    env = {"IPWB_DB_HOST": "db", name: "from-the-variable", f"{name}_FILE": str(secret_file)}
+    readers = [
+        lambda: config.read(env, name),
+        lambda: dbenv.DbSettings.from_environ(env),
+        lambda: backup_env.from_environ(env),
+    ]
+    for reader in readers:
+        with pytest.raises(ConfigurationError, match=f"{name} and {name}_FILE are both set"):
+            reader()
+
+
+def test_the_readers_read_only_variables_of_the_deploy_contract() -> None:
+    assert set(dbenv.ENVIRONMENT) <= set(config.ENVIRONMENT)
+    assert set(backup_env.VARIABLES) <= set(config.ENVIRONMENT)

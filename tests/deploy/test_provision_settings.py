@@ -51,7 +51,7 @@ def test_secret_from_file(tmp_path: Path) -> None:
 
 
 def test_unreadable_secret_file_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match=r"IPWB_DB_PASSWORD_FILE names .* which cannot be read"):
+    with pytest.raises(ConfigurationError, match=r"IPWB_DB_PASSWORD_FILE=.* cannot be read"):
         read_value({"IPWB_DB_PASSWORD_FILE": str(tmp_path / "missing")}, "IPWB_DB_PASSWORD")
 
 

@@ -209,6 +209,7 @@ class IpwbPipeline(models.Model):
         "schedule",
         "budget_per_run",
         "alert_channel",
+        "concurrency",
         "params_json",
         "owner_label",
         "owner_id",

@@ -28,6 +28,8 @@ _PROBLEM_PREFIX = re.compile(r"^[^:]*:(\d+):\d+: ")
 _STEP_LINE = re.compile(r"^  - id: ([a-z][a-z0-9_]*)\s*$")
 #: a pipeline's budget per run when its spec names none
 DEFAULT_BUDGET = 5.0
+#: a pipeline's concurrency policy when its spec names none
+DEFAULT_CONCURRENCY = "queue"
 
 
 def to_spec(pipeline):
@@ -40,6 +42,9 @@ def to_spec(pipeline):
         budget = None
     elif budget is not None and float(budget).is_integer():
         budget = int(budget)
+    concurrency = pipeline.concurrency
+    if "concurrency" not in key_order and concurrency == DEFAULT_CONCURRENCY:
+        concurrency = None
     steps = tuple(step._to_spec() for step in pipeline.step_ids.sorted(lambda s: (s.sequence, s.id)))
     return PipelineSpec(
         name=pipeline.code,
@@ -50,6 +55,7 @@ def to_spec(pipeline):
         schedule=pipeline.schedule or None,
         budget_usd=budget,
         alert_channel=pipeline.alert_channel or None,
+        concurrency=concurrency or None,
         params=params,
         steps=steps,
         key_order=key_order,
@@ -164,6 +170,7 @@ def import_spec_text(Pipeline, text, source="pipeline.yaml"):
         "schedule": spec.schedule or False,
         "budget_per_run": spec.budget_usd if spec.budget_usd is not None else DEFAULT_BUDGET,
         "alert_channel": spec.alert_channel or False,
+        "concurrency": spec.concurrency or DEFAULT_CONCURRENCY,
         "params_json": json.dumps([to_data(p) for p in spec.params]),
         "spec_key_order": json.dumps(list(spec.key_order)),
     }

@@ -60,6 +60,25 @@ class TestSpecRoundTrip(PipelineCase):
         with open(os.path.join(REPO_SPECS, "finance_bir.yaml"), encoding="utf-8") as handle:
             self.assertEqual(self.Pipeline.import_spec_text(handle.read()).name, "Finance BIR")
 
+    def test_concurrency_policy_round_trips_through_the_spec(self):
+        base = "owner: me@example.com\nsteps:\n  - id: a\n    kind: sql\n    config: {sql: select 1}\n"
+        pipeline = self.Pipeline.import_spec_text("name: one_at_a_time\n" + base)
+        self.assertEqual(pipeline.concurrency, "queue", "a spec naming no policy queues")
+        self.assertNotIn("concurrency:", pipeline.spec_yaml, "the default is not written out")
+        pipeline.concurrency = "parallel"  # e.g. a pipeline older than the policy
+        self.assertIn("concurrency: parallel", pipeline.spec_yaml)
+        refusing = self.Pipeline.import_spec_text("name: one_at_a_time\nconcurrency: refuse\n" + base)
+        self.assertEqual(refusing, pipeline)
+        self.assertEqual(pipeline.concurrency, "refuse")
+        self.assertIn("concurrency: refuse", pipeline.spec_yaml)
+        # the spec is the source of truth: re-importing it without the key restores the default
+        self.Pipeline.import_spec_text("name: one_at_a_time\n" + base)
+        self.assertEqual(pipeline.concurrency, "queue")
+        with self.assertRaises(ValidationError) as caught:
+            self.Pipeline.import_spec_text("name: one_at_a_time\nconcurrency: sometimes\n" + base)
+        self.assertIn("concurrency", str(caught.exception))
+        self.assertEqual(pipeline.concurrency, "queue", "a refused spec changes nothing")
+
     def test_canvas_built_pipeline_exports_a_valid_spec(self):
         pipeline = self.make_pipeline(
             [
