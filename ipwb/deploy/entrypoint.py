@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 import psycopg2
 
 from ipwb.deploy import config
-from ipwb.errors import ConfigurationError
+from ipwb.errors import ConfigurationError, IpwbError
 
 LAUNCHER = config.ROOT / "deploy" / "launch_odoo.py"
 COMMANDS = ("serve", "cron", "migrate", "backup", "restore", "shell")
@@ -111,6 +111,18 @@ def wait_for_postgres(environ: Mapping[str, str], *, admin: bool, initialised: b
         time.sleep(2)
 
 
+def refuse_transaction_pooler(environ: Mapping[str, str]) -> None:
+    """Refuse to start a web or cron server behind a transaction-mode pooler.
+
+    Odoo would start and serve pages, but its bus and cron LISTEN would silently stop
+    receiving notifications; the same check ``migrate`` runs (``ipwb.deploy.preflight``), as
+    Odoo's own role, so a pooler switched to transaction mode after the rollout is caught too.
+    """
+    from ipwb.deploy import dbenv, preflight  # noqa: PLC0415  (serve/cron only)
+
+    preflight.run_runtime_checks(dbenv.DbSettings.from_environ(environ))
+
+
 def _launcher(mode: str, conf: pathlib.Path, *args: str) -> list[str]:
     return [sys.executable, str(LAUNCHER), mode, "-c", str(conf), *args]
 
@@ -137,6 +149,8 @@ def run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
         os.execv(sys.executable, [sys.executable, "-m", "ipwb.cli", command, *rest])  # noqa: S606
     conf = write_config(environ, command)
     if command in ("serve", "cron"):
+        wait_for_postgres(environ, admin=False, initialised=False)
+        refuse_transaction_pooler(environ)
         wait_for_postgres(environ, admin=False, initialised=True)
         os.execv(sys.executable, _launcher("server", conf, *rest))  # noqa: S606
     if command == "shell":
@@ -159,6 +173,9 @@ def main() -> int:
         return run(sys.argv[1:], os.environ)
     except ConfigurationError as exc:
         print(f"[ipwb] configuration error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except IpwbError as exc:  # e.g. PostgreSQL went away between the wait and the pooler check
+        print(f"[ipwb] {exc}", file=sys.stderr)
         return exc.exit_code
 
 

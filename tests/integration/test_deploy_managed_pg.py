@@ -19,6 +19,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg2
@@ -179,6 +180,7 @@ def test_transaction_pooler_refused(
     passwords: dict[str, str],
     bouncers: Callable[[str], Bouncer],
     provisioned: subprocess.CompletedProcess[str],
+    tmp_path: Path,
 ) -> None:
     before = snapshot(cluster)
     transaction = bouncers("transaction")
@@ -192,6 +194,15 @@ def test_transaction_pooler_refused(
     runtime = run_module("ipwb.deploy.preflight", deploy_env(transaction.port, passwords), "--runtime-only")
     assert runtime.returncode == 2
     assert "LISTEN on the 'postgres' database" in runtime.stderr
+    # and the image's serve/cron commands run that check before starting Odoo
+    conf = tmp_path / "odoo.conf"
+    serve_env = deploy_env(
+        transaction.port, passwords, IPWB_ADMIN_PASSWD="x" * 16, IPWB_CONFIG_PATH=str(conf)
+    )
+    for command in ("serve", "cron"):
+        refused = run_module("ipwb.deploy.entrypoint", serve_env, command)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert "LISTEN on the 'postgres' database" in refused.stderr
     # session mode (and a direct connection) pass the same checks
     for port in (bouncers("session").port, cluster.port):
         ok = run_module("ipwb.deploy.preflight", deploy_env(port, passwords), "--runtime")
