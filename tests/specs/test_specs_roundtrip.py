@@ -51,7 +51,9 @@ def test_hand_written_spec_keeps_key_order_and_content() -> None:
     dumped = parse(dumps(spec)).data
     assert dumped == source  # same content, defaults not added
     assert (
-        list(dumped) == list(source) == ["steps", "owner", "name", "alert_channel", "budget_usd", "concurrency", "schedule"]
+        list(dumped)
+        == list(source)
+        == ["steps", "owner", "name", "alert_channel", "budget_usd", "concurrency", "schedule"]
     )
     assert list(dumped["steps"][0]) == ["kind", "id", "config"]
     assert list(dumped["steps"][0]["config"]) == ["target", "sql"]

@@ -201,30 +201,7 @@ class IpwbPipeline(models.Model):
             ok = len(finished.filtered(lambda run: run.state == "succeeded"))
             pipeline.success_rate_7d = 100.0 * ok / len(finished) if finished else 0.0
 
-    @api.depends(
-        "name",
-        "code",
-        "description",
-        "domain_name",
-        "schedule",
-        "budget_per_run",
-        "alert_channel",
-        "concurrency",
-        "params_json",
-        "owner_label",
-        "owner_id",
-        "step_ids.name",
-        "step_ids.kind",
-        "step_ids.config",
-        "step_ids.depends_on_ids",
-        "step_ids.retries",
-        "step_ids.retry_backoff_s",
-        "step_ids.timeout_s",
-        "step_ids.enabled",
-        "step_ids.description",
-        "step_ids.position_x",
-        "step_ids.position_y",
-    )
+    @api.depends(*pipeline_spec.SPEC_DEPENDS)
     def _compute_spec_yaml(self):
         for pipeline in self:
             try:

@@ -30,6 +30,32 @@ _STEP_LINE = re.compile(r"^  - id: ([a-z][a-z0-9_]*)\s*$")
 DEFAULT_BUDGET = 5.0
 #: a pipeline's concurrency policy when its spec names none
 DEFAULT_CONCURRENCY = "queue"
+#: the fields the spec is made of (a change to any of them changes the exported YAML)
+SPEC_DEPENDS = (
+    "name",
+    "code",
+    "description",
+    "domain_name",
+    "schedule",
+    "budget_per_run",
+    "alert_channel",
+    "concurrency",
+    "concurrency",
+    "params_json",
+    "owner_label",
+    "owner_id",
+    "step_ids.name",
+    "step_ids.kind",
+    "step_ids.config",
+    "step_ids.depends_on_ids",
+    "step_ids.retries",
+    "step_ids.retry_backoff_s",
+    "step_ids.timeout_s",
+    "step_ids.enabled",
+    "step_ids.description",
+    "step_ids.position_x",
+    "step_ids.position_y",
+)
 
 
 def to_spec(pipeline):
