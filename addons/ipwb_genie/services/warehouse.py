@@ -15,6 +15,7 @@ import json
 import time
 
 from ipwb.llm.catalog import Catalog
+from ipwb.llm.catalog_export import catalog_data
 from ipwb.warehouse.execute import execute
 from ipwb.warehouse.introspect import introspect_warehouse
 
@@ -22,35 +23,6 @@ from .gateway import Catalogs
 
 #: rows kept on a conversation message (the grid shows them; the editor re-runs for more)
 STORED_ROWS = 200
-
-
-def snapshot_to_catalog_data(snapshot):
-    """Convert an introspection :class:`Snapshot` into ``Catalog.from_data`` input."""
-    known = {f"{t.schema}.{t.name}" for t in snapshot.tables()}
-    tables = []
-    for table in snapshot.tables():
-        fks = [
-            {
-                "columns": list(fk.columns),
-                "references": f"{fk.ref_schema}.{fk.ref_table}",
-                "ref_columns": list(fk.ref_columns),
-            }
-            for fk in table.foreign_keys
-            if f"{fk.ref_schema}.{fk.ref_table}" in known
-        ]
-        tables.append(
-            {
-                "schema": table.schema,
-                "name": table.name,
-                "description": table.comment or "",
-                "columns": [
-                    {"name": c.name, "type": c.data_type, "description": c.comment or ""}
-                    for c in table.columns
-                ],
-                "foreign_keys": fks,
-            }
-        )
-    return {"tables": tables}
 
 
 def records_catalog_data(env, connection):
@@ -100,7 +72,7 @@ def catalog_for(env, connection):
     def build():
         data = records_catalog_data(env, connection)
         if data is None:
-            data = snapshot_to_catalog_data(introspect_warehouse(connection._warehouse_config()))
+            data = catalog_data(introspect_warehouse(connection._warehouse_config()))
         return Catalog.from_data(data)
 
     key = (env.cr.dbname, connection.id, tuple(sorted(env.user.groups_id.ids)))
