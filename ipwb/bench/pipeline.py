@@ -6,13 +6,17 @@ what a step costs inside Odoo: an N-step no-op pipeline (server-action steps run
 and executed by the workbench's own run worker (its cron thread). The figures come from what
 the worker recorded: the run's duration against the sum of its steps' durations — the
 difference, per step, is the worker's overhead (claim, commits, state sync, heartbeat, cost
-entries, logs). Nothing is asserted on timings; a run that does not succeed is an error.
+entries, logs; a step's recorded duration is its body's alone). The run's duration is taken to
+the microsecond, and the machine's load average is printed with the figures (a shared machine's
+figures mean little without it). Nothing is asserted on timings; a run that does not succeed is
+an error.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -41,6 +45,10 @@ class OdooPipelineBenchmark:
     pickup_s: float
     run_s: float
     steps_total_s: float
+    #: the machine's load average (1, 5, 15 min) when the run was queued and when it ended:
+    #: on a shared machine the figures mean little without it
+    load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     @property
     def per_step_s(self) -> float:
@@ -68,6 +76,8 @@ class OdooPipelineBenchmark:
             "per_step_ms": round(self.per_step_s * 1e3, 3),
             "step_body_mean_ms": round(self.step_mean_s * 1e3, 3),
             "worker_overhead_per_step_ms": round(self.overhead_per_step_s * 1e3, 3),
+            "load_before": [round(x, 2) for x in self.load_before],
+            "load_after": [round(x, 2) for x in self.load_after],
         }
 
     def lines(self) -> list[str]:
@@ -81,6 +91,10 @@ class OdooPipelineBenchmark:
             f"run duration: {self.run_s:.3f} s = {self.per_step_s * ms:.2f} ms per step",
             f"  step bodies {self.step_mean_s * ms:.2f} ms, "
             f"worker overhead {self.overhead_per_step_s * ms:.2f} ms per step",
+            "load average (1/5/15 min) before "
+            + "/".join(f"{x:.2f}" for x in self.load_before)
+            + ", after "
+            + "/".join(f"{x:.2f}" for x in self.load_after),
         ]
 
 
@@ -129,6 +143,7 @@ def bench_pipeline_odoo(
     started = time.perf_counter()
     rpc.call("ipwb.pipeline", "action_validate", [pipeline_id])
     validate_s = time.perf_counter() - started
+    load_before = os.getloadavg()
     started = time.perf_counter()
     action = rpc.call("ipwb.pipeline", "action_run_now", [pipeline_id])
     queue_s = time.perf_counter() - started
@@ -153,6 +168,7 @@ def bench_pipeline_odoo(
             drive()
         else:
             time.sleep(poll_s)
+    load_after = os.getloadavg()
     step_runs = rpc.call(
         "ipwb.pipeline.step.run", "search_read", [("run_id", "=", run_id)], ["duration", "state"]
     )
@@ -172,6 +188,8 @@ def bench_pipeline_odoo(
         pickup_s=_seconds(run["create_date"], run["date_start"]),
         run_s=float(run["duration"] or 0.0),
         steps_total_s=sum(float(s["duration"] or 0.0) for s in step_runs),
+        load_before=load_before,
+        load_after=load_after,
     )
 
 

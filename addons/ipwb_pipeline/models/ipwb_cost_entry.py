@@ -11,4 +11,7 @@ class IpwbCostEntry(models.Model):
     pipeline_run_id = fields.Many2one(
         "ipwb.pipeline.run", string="Pipeline Run", index=True, ondelete="set null"
     )
-    pipeline_id = fields.Many2one(related="pipeline_run_id.pipeline_id", string="Pipeline", store=True)
+    # computed at insert (precompute): no second UPDATE per entry (the worker writes one a step)
+    pipeline_id = fields.Many2one(
+        related="pipeline_run_id.pipeline_id", string="Pipeline", store=True, precompute=True
+    )

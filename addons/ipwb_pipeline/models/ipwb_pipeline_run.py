@@ -12,9 +12,9 @@ same names delegate to it and stay the extension points.
 """
 
 import json
+from datetime import datetime, timezone
 
 import psycopg2.errors
-from odoo.addons.ipwb_catalog import rpc_args
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -25,7 +25,7 @@ from ipwb.errors import IpwbError
 from ipwb.integrations.webhook import post_chat_message
 from ipwb.pipeline.budget import check_budget
 
-from ..services import run_worker
+from ..services import run_canvas, run_steps, run_worker
 
 RUN_STATES = [
     ("queued", "Queued"),
@@ -85,7 +85,8 @@ class IpwbPipelineRun(models.Model):
         help="The pipeline's concurrency policy when the run was created (enforced by indexes).",
     )
     step_run_ids = fields.One2many("ipwb.pipeline.step.run", "run_id", string="Steps", readonly=True)
-    log = fields.Text(readonly=True)
+    # not prefetched: the worker reads the run row after each commit, never its (growing) log
+    log = fields.Text(readonly=True, prefetch=False)
     error = fields.Text(readonly=True)
     cost_usd = fields.Float(string="Cost (USD)", digits=(16, 6), readonly=True, aggregator="sum")
     budget_exceeded = fields.Boolean(readonly=True)
@@ -212,23 +213,36 @@ class IpwbPipelineRun(models.Model):
         return value if isinstance(value, dict) else {}
 
     def _append_log(self, message, heartbeat=False):
-        """Append a stamped line in one UPDATE (the log is never read back: a long run's log
-        would otherwise travel twice per step); ``heartbeat`` refreshes it in the same one."""
+        """Append stamped lines in one UPDATE (the log is never read back: a long run's log
+        would otherwise travel twice per step); ``message`` is a line or a list of lines;
+        ``heartbeat`` refreshes the heartbeat in the same statement."""
         if not self:
             return
         self.flush_recordset(["log", "heartbeat"])
-        line = f"{fields.Datetime.now().strftime('%Y-%m-%d %H:%M:%S')} {message}\n" if message else ""
+        stamp = fields.Datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+        messages = [message] if isinstance(message, str) else list(message or ())
+        text = "".join(f"{stamp} {line}\n" for line in messages if line)
         self.env.cr.execute(
             SQL(
                 "UPDATE ipwb_pipeline_run SET log = COALESCE(log, '') || %s, %s "
                 "write_date = now() AT TIME ZONE 'UTC', write_uid = %s WHERE id IN %s",
-                line,
+                text,
                 SQL("heartbeat = now() AT TIME ZONE 'UTC',") if heartbeat else SQL(),
                 self.env.uid,
                 tuple(self.ids),
             )
         )
         self.invalidate_recordset(["log", "heartbeat", "write_date", "write_uid"])
+
+    def _cost_entry_values(self):
+        """What every cost entry of the run's steps shares (the step appends its name)."""
+        self.ensure_one()
+        return {
+            "description": self.name,
+            "user_id": (self.requested_by_id or self.pipeline_id.owner_id).id,
+            "domain_name": self.pipeline_id.domain_name,
+            "pipeline_run_id": self.id,
+        }
 
     def _trigger_worker(self, at=None):
         cron = self.env.ref("ipwb_pipeline.ir_cron_pipeline_worker", raise_if_not_found=False)
@@ -353,41 +367,38 @@ class IpwbPipelineRun(models.Model):
         run_worker.commit_run(self, lock, values, log)
 
     def _execute_steps(self, lock):
-        run_worker.execute_steps(self, lock)
+        run_steps.execute_steps(self, lock)
 
-    def _run_one_step(self, scheduler, step_run, params, lock):
-        run_worker.run_one_step(self, scheduler, step_run, params, lock)
+    def _run_one_step(self, scheduler, step_run, params, books):
+        run_steps.run_one_step(self, scheduler, step_run, params, books)
 
     def _sync_states(self, scheduler, by_name):
-        run_worker.sync_states(scheduler, by_name)
+        run_steps.sync_states(scheduler, by_name)
 
-    def _budget_blocks(self):
-        """The reason to stop before the next step when a blocking budget is exhausted."""
+    def _budget_blocks(self, flags=None):
+        """The reason to stop before the next step when a blocking budget is exhausted;
+        ``flags``: the run's spend and budget when the caller has read them (``run_flags``)."""
         self.ensure_one()
-        pipeline = self.pipeline_id
         # summed in SQL: reading every entry back would make each step O(steps so far)
-        ((spent,),) = (
-            self.env["ipwb.cost.entry"]
-            .sudo()
-            ._read_group([("pipeline_run_id", "=", self.id)], aggregates=["amount_usd:sum"])
-        )
-        spent = spent or 0.0
-        decision = check_budget(spent, pipeline.budget_per_run, pipeline.budget_mode)
-        if decision.exceeded and not self.budget_exceeded:
+        flags = flags or run_steps.run_flags(self)
+        decision = check_budget(flags.spent, flags.budget_per_run, flags.budget_mode)
+        if decision.exceeded and not flags.budget_exceeded:
             self.budget_exceeded = True
-            pipeline.message_post(
+            self.pipeline_id.message_post(
                 body=self.env._("Run %(run)s: %(message)s", run=self.display_name, message=decision.message)
             )
         return decision.message if decision.block else ""
 
     def _finish(self, state, error=None, lock=None):
         self.ensure_one()
-        now = fields.Datetime.now()
+        # to the microsecond (the claim stores date_start so): a whole-second end would skew a
+        # short run's duration by up to a second
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
         entries = self.env["ipwb.cost.entry"].sudo().search([("pipeline_run_id", "=", self.id)])
         values = {
             "state": state,
             "date_end": now,
-            "duration": (now - self.date_start).total_seconds() if self.date_start else 0.0,
+            "duration": max((now - self.date_start).total_seconds(), 0.0) if self.date_start else 0.0,
             "cost_usd": sum(entries.mapped("amount_usd")),
             "error": error or False,
             "not_before": False,
@@ -428,21 +439,4 @@ class IpwbPipelineRun(models.Model):
     @api.model
     def canvas_status(self, pipeline_id):
         """Latest run of a pipeline with its step states (polled by the canvas)."""
-        pipeline_id = rpc_args.record_id(self.env, pipeline_id, self.env._("The pipeline"), required=True)
-        run = self.search([("pipeline_id", "=", pipeline_id)], order="id desc", limit=1)
-        if not run:
-            return {"run": False, "steps": {}}
-        return {
-            "run": {"id": run.id, "name": run.name, "state": run.state, "error": run.error or ""},
-            "steps": {
-                s.step_name: {
-                    "state": s.state,
-                    "attempt": s.attempt,
-                    "duration": s.duration,
-                    "rows": s.rows_affected,
-                    "error": s.error or "",
-                    "log": (s.log or "")[-4000:],
-                }
-                for s in run.step_run_ids
-            },
-        }
+        return run_canvas.canvas_status(self, pipeline_id)

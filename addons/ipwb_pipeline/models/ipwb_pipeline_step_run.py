@@ -87,7 +87,9 @@ class IpwbPipelineStepRun(models.Model):
             state, self.attempt, _epoch(self.not_before), _epoch(self.date_start), self.error or ""
         )
 
-    def _store_status(self, status):
+    @api.model
+    def _status_values(self, status):
+        """The field values of an engine step status (what ``_store_status`` writes)."""
         values = {
             "state": status.state.value,
             "attempt": status.attempts,
@@ -95,7 +97,10 @@ class IpwbPipelineStepRun(models.Model):
         }
         if status.state in (StepState.FAILED, StepState.RETRYING, StepState.SKIPPED) and status.reason:
             values["error"] = status.reason
-        self.write(values)
+        return values
+
+    def _store_status(self, status):
+        self.write(self._status_values(status))
 
     # -- execution -----------------------------------------------------------------------------
     def _config_dict(self):
@@ -356,8 +361,11 @@ class IpwbPipelineStepRun(models.Model):
         )
 
     # -- cost ------------------------------------------------------------------------------------
-    def _record_cost(self, seconds, llm_usd=0.0):
-        """Price the step: compute seconds times the warehouse rate (+ LLM costs), linked to the run."""
+    def _record_cost(self, seconds, llm_usd=0.0, entry=None):
+        """Price the step: compute seconds times the warehouse rate (+ LLM costs), linked to the run.
+
+        ``entry``: the entry's run-wide values (description, user, domain, run) when the caller
+        knows them (the worker, once per run: see ``ipwb.pipeline.run._cost_entry_values``)."""
         self.ensure_one()
         rate = self.env.context.get("ipwb_warehouse_rate")
         if rate is None:
@@ -366,20 +374,19 @@ class IpwbPipelineStepRun(models.Model):
             amount = compute_cost(max(seconds, 0.0), rate, llm_usd)
         except ConfigurationError:
             amount = 0.0
-        run = self.run_id
+        if entry is None:
+            entry = self.run_id._cost_entry_values()
+            entry["description"] = f"{entry['description']} / {self.step_name}"
         self.env["ipwb.cost.entry"].sudo().create(
-            {
-                "source": "pipeline",
-                "description": f"{run.name} / {self.step_name}",
-                "model_name": "warehouse",
-                "compute_seconds": max(seconds, 0.0),
-                "amount_usd": amount,
-                "user_id": (run.requested_by_id or run.pipeline_id.owner_id).id,
-                "domain_name": run.pipeline_id.domain_name,
-                "pipeline_run_id": run.id,
-                "res_model": self._name,
-                "res_id": self.id,
-            }
+            dict(
+                entry,
+                source="pipeline",
+                model_name="warehouse",
+                compute_seconds=max(seconds, 0.0),
+                amount_usd=amount,
+                res_model=self._name,
+                res_id=self.id,
+            )
         )
         self.cost_usd = amount
         return amount

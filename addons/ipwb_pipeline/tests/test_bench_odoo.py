@@ -37,7 +37,8 @@ class TestPipelineBenchThroughOdoo(HttpCase):
         self.assertEqual(figures.run_s, run.duration)
         self.assertAlmostEqual(figures.steps_total_s, sum(run.step_run_ids.mapped("duration")), places=3)
         self.assertGreaterEqual(figures.overhead_per_step_s, 0)
-        self.assertEqual(len(figures.lines()), 5)
+        self.assertEqual(len(figures.lines()), 6)
+        self.assertIn("load average", figures.lines()[-1])
         self.assertEqual(figures.to_dict()["steps"], 12)
         # a second benchmark updates the same pipeline in place and makes a new run
         again = bench_pipeline_odoo(self.rpc, 5, code="bench_noop", drive=self.drive)

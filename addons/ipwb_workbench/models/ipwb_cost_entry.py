@@ -9,5 +9,8 @@ class IpwbCostEntry(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         entries = super().create(vals_list)
-        self.env["ipwb.metadata.publisher"]._schedule()
+        # inside a pipeline run's worker (one entry a step), the run's end schedules the
+        # publication (ipwb_pipeline_run.py): no trigger lookup per step
+        if not self.env.context.get("ipwb_pipeline_run_id"):
+            self.env["ipwb.metadata.publisher"]._schedule()
         return entries
