@@ -39,6 +39,7 @@ from ipwb.warehouse.guard import (
     guarded_session,
     translate_error,
 )
+from ipwb.warehouse.pool import ConnectionPool
 
 #: rows shown in the editor's grid unless the caller asks for another page size
 DEFAULT_MAX_ROWS = 1000
@@ -98,11 +99,14 @@ def execute(
     offset: int = 0,
     strict: bool = False,
     on_backend_pid: Callable[[int], None] | None = None,
+    pool: ConnectionPool | None = None,
+    pool_generation: str = "",
 ) -> QueryResult:
     """Run one statement under guard and return one page of its result.
 
     ``on_backend_pid`` is called with the server process id before the statement
-    starts (store it to offer a Cancel button calling :func:`cancel`).
+    starts (store it to offer a Cancel button calling :func:`cancel`). With ``pool`` the
+    connection is taken from and given back to it (see :mod:`ipwb.warehouse.pool`).
     """
     if not 0 < max_rows <= MAX_PAGE_ROWS:
         raise ConfigurationError(f"max_rows must be between 1 and {MAX_PAGE_ROWS}, not {max_rows!r}")
@@ -110,7 +114,12 @@ def execute(
         raise ConfigurationError(f"offset must not be negative, not {offset!r}")
     classification, bound_sql, values = prepare(sql, params, allow_write=allow_write, strict=strict)
     with guarded_session(
-        config, read_only=not allow_write, timeout_s=timeout_s, on_backend_pid=on_backend_pid
+        config,
+        read_only=not allow_write,
+        timeout_s=timeout_s,
+        on_backend_pid=on_backend_pid,
+        pool=pool,
+        pool_generation=pool_generation,
     ) as session:
         started = time.perf_counter()
         try:
