@@ -27,8 +27,9 @@ from typing import Any
 import psycopg2
 
 from ipwb.errors import ConfigurationError
-from ipwb.sql.classify import Classification, StatementKind, classify
-from ipwb.sql.params import bind, convert
+from ipwb.sql import statement_cache
+from ipwb.sql.classify import Classification, StatementKind
+from ipwb.sql.params import bind_converted
 from ipwb.warehouse.connection import WarehouseConfig
 from ipwb.warehouse.guard import (
     DEFAULT_TIMEOUT_S,
@@ -82,9 +83,10 @@ def prepare(
     """Classify ``sql`` (placeholders neutralised) and bind its parameters; raise
     :class:`~ipwb.sql.classify.StatementRefused` or :class:`~ipwb.errors.ParameterError`.
     Pure: the Odoo side can call it to explain a refusal without a connection."""
-    classification = classify(convert(sql).checkable, strict=strict)
+    converted = statement_cache.converted(sql)
+    classification = statement_cache.classified(converted.checkable, strict=strict)
     classification.check(allow_write=allow_write)
-    bound_sql, values = bind(sql, params)
+    bound_sql, values = bind_converted(converted, params)
     return classification, bound_sql, values
 
 

@@ -160,7 +160,7 @@ def test_read_only_run_always_rolls_back(warehouse: Warehouse, monkeypatch: pyte
     def permissive(sql: str, *, strict: bool = False) -> Classification:
         return Classification(sql, StatementKind.SHOW, (), (), strict)
 
-    monkeypatch.setattr(execute_module, "classify", permissive)
+    monkeypatch.setattr(execute_module.statement_cache, "classified", permissive)
     before = snapshot(warehouse)
     oid: Any = execute(warehouse.admin, "SELECT lo_create(0)").rows[0][0]
     assert oid

@@ -27,14 +27,15 @@ from ipwb.errors import (
     QueryTimeout,
     SqlSyntaxError,
 )
+from ipwb.sql import statement_cache
 from ipwb.sql.classify import StatementRefused
 from ipwb.sql.format import format_sql
-from ipwb.sql.lineage import extract_lineage
-from ipwb.sql.params import convert, parameter_names
+from ipwb.sql.params import parameter_names
 from ipwb.sql.split import split_statements
 from ipwb.warehouse.execute import MAX_PAGE_ROWS, execute
 from ipwb.warehouse.export import DEFAULT_EXPORT_MAX_ROWS, XLSX_MAX_ROWS, export_csv, export_xlsx
 from ipwb.warehouse.guard import StatementFailed, cancel
+from ipwb.warehouse.pool import process_pool
 
 from . import sql_values
 
@@ -123,7 +124,7 @@ class IpwbSqlService(models.AbstractModel):
     def _statements(self, sql):
         """(text, line, col) of each statement; the whole text when there is at most one
         (so that an empty script is refused by the engine with its own reason)."""
-        checkable = convert(sql).checkable  # {{name}} → NULL padded: same offsets
+        checkable = statement_cache.converted(sql).checkable  # {{name}} → NULL padded: same offsets
         parts = split_statements(checkable)
         if len(parts) <= 1:
             return [(sql, 1, 1)]
@@ -147,6 +148,9 @@ class IpwbSqlService(models.AbstractModel):
                 max_rows=min(max(connection.max_rows, 1), MAX_PAGE_ROWS),
                 offset=max(offset, 0),
                 on_backend_pid=on_pid,
+                # approved writes are rare: their writer session is never kept
+                pool=None if allow_write else process_pool(),
+                pool_generation=self._pool_generation(connection),
             )
         except IpwbError as exc:
             return self._failure_result(exc)
@@ -167,6 +171,14 @@ class IpwbSqlService(models.AbstractModel):
             "kind": outcome.classification.kind.value,
             "error": None,
         }
+
+    @api.model
+    def _pool_generation(self, connection):
+        """What a kept warehouse connection must still match besides its credentials: the
+        connection record's version (any edit: host, role, password …) and its last grant
+        sync, so that every worker stops reusing older sessions after either."""
+        record = connection.sudo()
+        return f"{self.env.cr.dbname}:{record.id}:{record.write_date}:{record.grants_synced_at}"
 
     @api.model
     def _failure_result(self, exc):
@@ -319,7 +331,8 @@ class IpwbSqlService(models.AbstractModel):
         The query's result is the target (``query_history.<id>``); a statement sqlglot
         cannot read for lineage is simply not captured (the run itself succeeded)."""
         try:
-            lineage = extract_lineage(convert(statement).checkable, query_target=f"query_history.{entry.id}")
+            checkable = statement_cache.converted(statement).checkable
+            lineage = statement_cache.query_lineage(checkable, f"query_history.{entry.id}")
         except IpwbError:
             return
         if lineage.tables or lineage.columns:
