@@ -103,12 +103,14 @@ def execute(
     on_backend_pid: Callable[[int], None] | None = None,
     pool: ConnectionPool | None = None,
     pool_generation: str = "",
+    on_session_end: Callable[[], None] | None = None,
 ) -> QueryResult:
     """Run one statement under guard and return one page of its result.
 
     ``on_backend_pid`` is called with the server process id before the statement
     starts (store it to offer a Cancel button calling :func:`cancel`). With ``pool`` the
-    connection is taken from and given back to it (see :mod:`ipwb.warehouse.pool`).
+    connection is taken from and given back to it (see :mod:`ipwb.warehouse.pool`);
+    ``on_session_end`` runs before the connection is given back (forget the pid there).
     """
     if not 0 < max_rows <= MAX_PAGE_ROWS:
         raise ConfigurationError(f"max_rows must be between 1 and {MAX_PAGE_ROWS}, not {max_rows!r}")
@@ -122,6 +124,7 @@ def execute(
         on_backend_pid=on_backend_pid,
         pool=pool,
         pool_generation=pool_generation,
+        on_session_end=on_session_end,
     ) as session:
         started = time.perf_counter()
         try:

@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 import psycopg2
@@ -99,10 +100,15 @@ def guarded_session(
     on_backend_pid: Callable[[int], None] | None = None,
     pool: ConnectionPool | None = None,
     pool_generation: str = "",
+    on_session_end: Callable[[], None] | None = None,
 ) -> Iterator[GuardedSession]:
     """Open a connection (or take an idle one of ``pool``) and a guarded transaction; roll
     back (read-only, or on error) or commit (writes that succeeded); then close the
-    connection, or give it back to ``pool``, which resets it before any reuse."""
+    connection, or give it back to ``pool``, which resets it before any reuse.
+
+    ``on_session_end`` runs once the transaction is over and before the connection can
+    serve anyone else: forget the backend pid there (a kept connection keeps its pid, and
+    a late cancel must not reach the next run on it)."""
     if not timeout_s or timeout_s <= 0:
         raise ConfigurationError(
             f"The statement timeout must be a positive number of seconds, not {timeout_s!r}"
@@ -132,10 +138,19 @@ def guarded_session(
         _rollback_quietly(conn)
         raise
     finally:
-        if pool is None or conn.closed:
-            conn.close()
-        else:
-            pool.release(conn, config, options, pool_generation)
+        # a closed (broken) connection given back is discarded by the pool
+        give_back = (
+            conn.close if pool is None else partial(pool.release, conn, config, options, pool_generation)
+        )
+        _end(on_session_end, give_back)
+
+
+def _end(on_session_end: Callable[[], None] | None, give_back: Callable[[], None]) -> None:
+    try:
+        if on_session_end is not None:
+            on_session_end()
+    finally:
+        give_back()
 
 
 def _open(

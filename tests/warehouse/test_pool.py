@@ -226,3 +226,19 @@ def _admin(warehouse: Warehouse, statement: sql.Composable, params: tuple[object
             cur.execute(statement, params)
     finally:
         conn.close()
+
+
+def test_session_end_runs_before_the_connection_is_given_back(
+    warehouse: Warehouse, pool: ConnectionPool
+) -> None:
+    seen: list[tuple[int, int]] = []
+
+    def on_end() -> None:
+        seen.append((len(seen), pool.idle_count()))
+
+    execute(warehouse.reader, "SELECT 1", pool=pool, on_session_end=on_end)
+    with pytest.raises(StatementFailed):
+        execute(warehouse.reader, "SELECT nope FROM accounts", pool=pool, on_session_end=on_end)
+    # nobody could take the connection (and its pid) before the pid was forgotten
+    assert seen == [(0, 0), (1, 0)]
+    assert pool.idle_count() == 1

@@ -132,11 +132,17 @@ class IpwbSqlService(models.AbstractModel):
 
     def _execute_one(self, connection, text, params, *, offset=0, token=None, allow_write=False, config=None):
         config = config or connection._user_warehouse_config(self.env.user)
-        on_pid = None
-        if token:
+        registered = []
 
-            def on_pid(pid):
-                self._register_running(token, connection, pid, allow_write)
+        def on_pid(pid):
+            self._register_running(token, connection, pid, allow_write)
+            registered.append(pid)
+
+        def on_end():
+            # before the (kept) connection serves another run: a late cancel must miss it
+            if registered:
+                registered.clear()
+                self._unregister_running(token)
 
         try:
             outcome = execute(
@@ -147,7 +153,8 @@ class IpwbSqlService(models.AbstractModel):
                 timeout_s=float(connection.statement_timeout),
                 max_rows=min(max(connection.max_rows, 1), MAX_PAGE_ROWS),
                 offset=max(offset, 0),
-                on_backend_pid=on_pid,
+                on_backend_pid=on_pid if token else None,
+                on_session_end=on_end,
                 # approved writes are rare: their writer session is never kept
                 pool=None if allow_write else process_pool(),
                 pool_generation=self._pool_generation(connection),
@@ -155,8 +162,7 @@ class IpwbSqlService(models.AbstractModel):
         except IpwbError as exc:
             return self._failure_result(exc)
         finally:
-            if token:
-                self._unregister_running(token)
+            on_end()
         return {
             "status": "success",
             "columns": [{"name": c.name, "type": c.type_name} for c in outcome.columns],
