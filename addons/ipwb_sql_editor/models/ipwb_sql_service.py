@@ -10,6 +10,7 @@ recorded as surely as a success.
 """
 
 import datetime
+import hashlib
 import logging
 import time
 import uuid
@@ -46,6 +47,8 @@ USER_GROUP = "ipwb_catalog.group_ipwb_user"
 EXPORT_CAP_PARAM = "ipwb_sql_editor.export_max_rows"
 #: longest run token (the editor sends 32 hex digits)
 MAX_TOKEN = 64
+#: a statement's lineage is captured again once its last capture is this old
+LINEAGE_REFRESH = datetime.timedelta(days=1)
 
 
 class IpwbSqlService(models.AbstractModel):
@@ -110,8 +113,10 @@ class IpwbSqlService(models.AbstractModel):
             used = {name: params[name] for name in parameter_names(text) if name in params}
             result = self._execute_one(connection, text, used, offset=offset, token=token)
             _shift_positions(result.get("error"), line, col)
-            entry = self._record(connection, text, result, source)
-            if result["status"] == "success" and result.get("kind") == "query" and not offset:
+            capture = result["status"] == "success" and result.get("kind") == "query" and not offset
+            capture = capture and self._lineage_wanted(connection, text)
+            entry = self._record(connection, text, result, source, lineage_recorded=capture)
+            if capture:
                 self._capture_lineage(connection, text, entry)
             result["statement_index"] = index
             if result["status"] != "success":
@@ -217,7 +222,7 @@ class IpwbSqlService(models.AbstractModel):
             "error": error,
         }
 
-    def _record(self, connection, statement, result, source, row_count=None):
+    def _record(self, connection, statement, result, source, row_count=None, *, lineage_recorded=False):
         """Write the history entry as superuser (users cannot write their history)."""
         error = result.get("error") or {}
         entry = (
@@ -235,6 +240,8 @@ class IpwbSqlService(models.AbstractModel):
                     "error": error.get("message"),
                     "error_line": error.get("line") or 0,
                     "error_col": error.get("col") or 0,
+                    "statement_hash": _statement_hash(statement),
+                    "lineage_recorded": lineage_recorded,
                 }
             )
         )
@@ -331,6 +338,21 @@ class IpwbSqlService(models.AbstractModel):
             raise UserError(self.env._("Could not read the parameters: %s", exc)) from None
 
     # ------------------------------------------------------------------ lineage
+    @api.model
+    def _lineage_wanted(self, connection, statement):
+        """Whether this run captures the statement's lineage: not when an entry of the same
+        text on the same warehouse captured it within :data:`LINEAGE_REFRESH`. A repeated
+        statement then costs one indexed lookup instead of writing its edges again; table
+        usage (``ipwb.table.usage_count``) counts it at most once per such period."""
+        since = fields.Datetime.now() - LINEAGE_REFRESH
+        domain = [
+            ("statement_hash", "=", _statement_hash(statement)),
+            ("connection_id", "=", connection.id),
+            ("lineage_recorded", "=", True),
+            ("create_date", ">=", since),
+        ]
+        return not self.env["ipwb.query.history"].sudo().search_count(domain, limit=1)
+
     def _capture_lineage(self, connection, statement, entry):
         """Column lineage of a successful query, stored with the history entry as source.
 
@@ -395,6 +417,10 @@ class IpwbSqlService(models.AbstractModel):
             result = self._execute_one(connection, sql, {}, allow_write=True, config=config)
         self._record(connection, sql, result, "approval")
         return result
+
+
+def _statement_hash(statement):
+    return hashlib.sha256((statement or " ").encode("utf-8")).hexdigest()
 
 
 def _shift_positions(error, line, col):

@@ -69,17 +69,37 @@ class TestSqlPool(GrantsFixture, TransactionCase):
         self.assertEqual(result["rows"], [["ann", "100.00"]])
         self.assertNotEqual(self._probe(self.ann)[0], pid)
 
-    def test_repeated_statement_lineage_is_parsed_once_and_recorded_per_run(self):
+    def test_repeated_statement_lineage_is_parsed_once_and_recorded_once_a_day(self):
         statement_cache.clear()
         sql = "SELECT owner, balance FROM gold.ipwb_test_accounts WHERE id = 3"
-        entries = [self._run(self.alice, sql)["history_id"] for _ in range(3)]
-        self.assertEqual(statement_cache.QUERY_LINEAGE.misses, 1)
-        self.assertEqual(statement_cache.QUERY_LINEAGE.hits, 2)
-        Edge = self.env["ipwb.lineage.edge"]
-        for entry in entries:
-            edges = Edge.search([("source", "=", "query_history"), ("source_ref", "=", str(entry))])
-            self.assertEqual(set(edges.mapped("target_table")), {f"query_history.{entry}"})
-            self.assertEqual(
-                {(e.source_column, e.target_column or None, e.kind) for e in edges.filtered("source_column")},
-                {("owner", "owner", "direct"), ("balance", "balance", "direct"), ("id", None, "filter")},
-            )
+        History, Edge = self.env["ipwb.query.history"], self.env["ipwb.lineage.edge"]
+        entries = History.browse([self._run(self.alice, sql)["history_id"] for _ in range(3)])
+        # another statement, or the same one on another page, is not a repeat
+        other = History.browse(self._run(self.bob, sql + " AND owner <> ''")["history_id"])
+        self.assertEqual(entries.mapped("lineage_recorded"), [True, False, False])
+        self.assertTrue(other.lineage_recorded)
+        self.assertEqual(len(set(entries.mapped("statement_hash"))), 1)
+
+        def edges_of(entry):
+            return Edge.search([("source", "=", "query_history"), ("source_ref", "=", str(entry.id))])
+
+        first = edges_of(entries[0])
+        self.assertEqual(set(first.mapped("target_table")), {f"query_history.{entries[0].id}"})
+        self.assertEqual(
+            {(e.source_column, e.target_column or None, e.kind) for e in first.filtered("source_column")},
+            {("owner", "owner", "direct"), ("balance", "balance", "direct"), ("id", None, "filter")},
+        )
+        self.assertFalse(edges_of(entries[1]) | edges_of(entries[2]))
+        # a day later the statement's lineage is captured again, from the parsed cache
+        History.flush_model()
+        self.env.cr.execute(
+            "UPDATE ipwb_query_history SET create_date = create_date - interval '25 hours' WHERE id = %s",
+            [entries[0].id],
+        )
+        History.invalidate_model(["create_date"])
+        later = History.browse(self._run(self.alice, sql)["history_id"])
+        self.assertTrue(later.lineage_recorded)
+        self.assertEqual(set(edges_of(later).mapped("target_table")), {f"query_history.{later.id}"})
+        self.assertEqual(len(edges_of(later)), len(first))
+        lineage_cache = statement_cache.QUERY_LINEAGE
+        self.assertEqual((lineage_cache.misses, lineage_cache.hits), (2, 1))
