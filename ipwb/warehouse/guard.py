@@ -232,20 +232,38 @@ def translate_error(
 def describe_columns(
     conn: psycopg2.extensions.connection, description: Sequence[Any] | None
 ) -> tuple[ColumnInfo, ...]:
-    """Column names and type names (``numeric``, ``timestamp with time zone`` …)."""
+    """Column names and type names (``numeric``, ``timestamp with time zone`` …).
+
+    Built-in types (OID below 16384, fixed for a server version) are looked up once per
+    process and server version; user-defined types every time (a dropped and recreated type
+    gets another OID)."""
     if not description:
         return ()
+    version = int(conn.server_version)
     oids = sorted({int(column.type_code) for column in description})
-    with conn.cursor() as cur:
-        cur.execute(
-            "SELECT oid::int, pg_catalog.format_type(oid, NULL) FROM pg_catalog.pg_type WHERE oid = ANY(%s)",
-            (oids,),
-        )
-        names = {int(oid): str(name) for oid, name in cur.fetchall()}
+    names = {oid: _BUILTIN_TYPES[version, oid] for oid in oids if (version, oid) in _BUILTIN_TYPES}
+    missing = [oid for oid in oids if oid not in names]
+    if missing:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT oid::int, pg_catalog.format_type(oid, NULL) FROM pg_catalog.pg_type"
+                " WHERE oid = ANY(%s)",
+                (missing,),
+            )
+            for oid, name in cur.fetchall():
+                names[int(oid)] = str(name)
+                if int(oid) < FIRST_NORMAL_OID:
+                    _BUILTIN_TYPES[version, int(oid)] = str(name)
     return tuple(
         ColumnInfo(column.name, names.get(int(column.type_code), "unknown"), int(column.type_code))
         for column in description
     )
+
+
+#: PostgreSQL's FirstNormalObjectId: OIDs below it belong to the server's own catalog
+FIRST_NORMAL_OID = 16384
+#: (server version, OID) → type name of built-in types, filled as results show them
+_BUILTIN_TYPES: dict[tuple[int, int], str] = {}
 
 
 def cancel(config: WarehouseConfig, backend_pid: int) -> bool:
