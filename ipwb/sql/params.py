@@ -118,7 +118,13 @@ def bind(text: str, values: Mapping[str, object] | None = None) -> tuple[str, di
     ...
     ipwb.errors.ParameterError: No value given for parameter(s): n
     """
-    converted = convert(text)
+    return bind_converted(convert(text), values)
+
+
+def bind_converted(
+    converted: ParametrizedSql, values: Mapping[str, object] | None = None
+) -> tuple[str, dict[str, object]]:
+    """:func:`bind` of an already converted text."""
     given = dict(values or {})
     missing = [name for name in converted.names if name not in given]
     if missing:

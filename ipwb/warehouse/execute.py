@@ -27,8 +27,9 @@ from typing import Any
 import psycopg2
 
 from ipwb.errors import ConfigurationError
-from ipwb.sql.classify import Classification, StatementKind, classify
-from ipwb.sql.params import bind, convert
+from ipwb.sql import statement_cache
+from ipwb.sql.classify import Classification, StatementKind
+from ipwb.sql.params import bind_converted
 from ipwb.warehouse.connection import WarehouseConfig
 from ipwb.warehouse.guard import (
     DEFAULT_TIMEOUT_S,
@@ -39,6 +40,7 @@ from ipwb.warehouse.guard import (
     guarded_session,
     translate_error,
 )
+from ipwb.warehouse.pool import ConnectionPool
 
 #: rows shown in the editor's grid unless the caller asks for another page size
 DEFAULT_MAX_ROWS = 1000
@@ -81,9 +83,10 @@ def prepare(
     """Classify ``sql`` (placeholders neutralised) and bind its parameters; raise
     :class:`~ipwb.sql.classify.StatementRefused` or :class:`~ipwb.errors.ParameterError`.
     Pure: the Odoo side can call it to explain a refusal without a connection."""
-    classification = classify(convert(sql).checkable, strict=strict)
+    converted = statement_cache.converted(sql)
+    classification = statement_cache.classified(converted.checkable, strict=strict)
     classification.check(allow_write=allow_write)
-    bound_sql, values = bind(sql, params)
+    bound_sql, values = bind_converted(converted, params)
     return classification, bound_sql, values
 
 
@@ -98,11 +101,16 @@ def execute(
     offset: int = 0,
     strict: bool = False,
     on_backend_pid: Callable[[int], None] | None = None,
+    pool: ConnectionPool | None = None,
+    pool_generation: str = "",
+    on_session_end: Callable[[], None] | None = None,
 ) -> QueryResult:
     """Run one statement under guard and return one page of its result.
 
     ``on_backend_pid`` is called with the server process id before the statement
-    starts (store it to offer a Cancel button calling :func:`cancel`).
+    starts (store it to offer a Cancel button calling :func:`cancel`). With ``pool`` the
+    connection is taken from and given back to it (see :mod:`ipwb.warehouse.pool`);
+    ``on_session_end`` runs before the connection is given back (forget the pid there).
     """
     if not 0 < max_rows <= MAX_PAGE_ROWS:
         raise ConfigurationError(f"max_rows must be between 1 and {MAX_PAGE_ROWS}, not {max_rows!r}")
@@ -110,7 +118,13 @@ def execute(
         raise ConfigurationError(f"offset must not be negative, not {offset!r}")
     classification, bound_sql, values = prepare(sql, params, allow_write=allow_write, strict=strict)
     with guarded_session(
-        config, read_only=not allow_write, timeout_s=timeout_s, on_backend_pid=on_backend_pid
+        config,
+        read_only=not allow_write,
+        timeout_s=timeout_s,
+        on_backend_pid=on_backend_pid,
+        pool=pool,
+        pool_generation=pool_generation,
+        on_session_end=on_session_end,
     ) as session:
         started = time.perf_counter()
         try:

@@ -10,9 +10,10 @@ Three layers keep a read-only run read-only; this module holds the two at the da
 3. the connection's role: a restricted role (:mod:`ipwb.warehouse.roles`) has no write
    privilege, no file or program access and no membership it could ``SET ROLE`` to.
 
-Every run gets its own connection (closed afterwards: no state leaks between runs) and a
-transaction-local ``statement_timeout``. The backend pid is reported before the user
-statement starts so another request can cancel it (:func:`cancel`).
+Every run gets its own transaction with a transaction-local ``statement_timeout``, on its
+own connection (closed afterwards) or on one of a :class:`~ipwb.warehouse.pool.ConnectionPool`
+(reset on release: no session state leaks between runs; see that module). The backend pid
+is reported before the user statement starts so another request can cancel it (:func:`cancel`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 import psycopg2
@@ -30,6 +32,7 @@ import psycopg2.extensions
 from ipwb.errors import ConfigurationError, QueryCancelled, QueryRefused, QueryTimeout, WarehouseError
 from ipwb.sql.split import position
 from ipwb.warehouse.connection import WarehouseConfig, connect, primary_message
+from ipwb.warehouse.pool import ConnectionPool
 
 #: seconds a statement may run unless the caller says otherwise
 DEFAULT_TIMEOUT_S = 30.0
@@ -95,9 +98,17 @@ def guarded_session(
     read_only: bool = True,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     on_backend_pid: Callable[[int], None] | None = None,
+    pool: ConnectionPool | None = None,
+    pool_generation: str = "",
+    on_session_end: Callable[[], None] | None = None,
 ) -> Iterator[GuardedSession]:
-    """Open a connection and a guarded transaction; roll back (read-only, or on error) or
-    commit (writes that succeeded), and always close the connection."""
+    """Open a connection (or take an idle one of ``pool``) and a guarded transaction; roll
+    back (read-only, or on error) or commit (writes that succeeded); then close the
+    connection, or give it back to ``pool``, which resets it before any reuse.
+
+    ``on_session_end`` runs once the transaction is over and before the connection can
+    serve anyone else: forget the backend pid there (a kept connection keeps its pid, and
+    a late cancel must not reach the next run on it)."""
     if not timeout_s or timeout_s <= 0:
         raise ConfigurationError(
             f"The statement timeout must be a positive number of seconds, not {timeout_s!r}"
@@ -105,18 +116,13 @@ def guarded_session(
     options = "-c standard_conforming_strings=on"
     if read_only:
         options += " -c default_transaction_read_only=on"
-    conn = connect(config, options=options)
     try:
-        conn.set_session(readonly=read_only, autocommit=False)
-        with conn.cursor() as cur:
-            # one statement: takes the snapshot (freezing READ ONLY) and sets the timeout
-            cur.execute(
-                "SELECT pg_catalog.pg_backend_pid(), pg_catalog.set_config('statement_timeout', %s, true)",
-                (f"{int(timeout_s * 1000)}ms",),
-            )
-            row = cur.fetchone()
-        assert row is not None
-        session = GuardedSession(conn, int(row[0]), read_only, timeout_s)
+        conn, session = _open(
+            config, options, read_only=read_only, timeout_s=timeout_s, pool=pool, generation=pool_generation
+        )
+    except psycopg2.Error as exc:
+        raise WarehouseError(f"The warehouse session failed: {primary_message(exc)}") from None
+    try:
         if on_backend_pid is not None:
             on_backend_pid(session.backend_pid)
         session.started = time.perf_counter()
@@ -132,7 +138,64 @@ def guarded_session(
         _rollback_quietly(conn)
         raise
     finally:
+        # a closed (broken) connection given back is discarded by the pool
+        give_back = (
+            conn.close if pool is None else partial(pool.release, conn, config, options, pool_generation)
+        )
+        _end(on_session_end, give_back)
+
+
+def _end(on_session_end: Callable[[], None] | None, give_back: Callable[[], None]) -> None:
+    try:
+        if on_session_end is not None:
+            on_session_end()
+    finally:
+        give_back()
+
+
+def _open(
+    config: WarehouseConfig,
+    options: str,
+    *,
+    read_only: bool,
+    timeout_s: float,
+    pool: ConnectionPool | None,
+    generation: str,
+) -> tuple[psycopg2.extensions.connection, GuardedSession]:
+    if pool is None:
+        conn = connect(config, options=options)
+    else:
+        conn, reused = pool.acquire(config, options, generation)
+        try:
+            return conn, _begin(conn, read_only, timeout_s)
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            pool.discard(conn)
+            if not reused:
+                raise
+        except BaseException:
+            pool.discard(conn)
+            raise
+        # the idle connection died since its last use (server restart, terminated
+        # backend): nothing of the user's was sent yet, so a fresh one is safe
+        conn = pool.open(config, options)
+    try:
+        return conn, _begin(conn, read_only, timeout_s)
+    except BaseException:
         conn.close()
+        raise
+
+
+def _begin(conn: psycopg2.extensions.connection, read_only: bool, timeout_s: float) -> GuardedSession:
+    conn.set_session(readonly=read_only, autocommit=False)
+    with conn.cursor() as cur:
+        # one statement: takes the snapshot (freezing READ ONLY) and sets the timeout
+        cur.execute(
+            "SELECT pg_catalog.pg_backend_pid(), pg_catalog.set_config('statement_timeout', %s, true)",
+            (f"{int(timeout_s * 1000)}ms",),
+        )
+        row = cur.fetchone()
+    assert row is not None
+    return GuardedSession(conn, int(row[0]), read_only, timeout_s)
 
 
 def translate_error(
@@ -169,20 +232,38 @@ def translate_error(
 def describe_columns(
     conn: psycopg2.extensions.connection, description: Sequence[Any] | None
 ) -> tuple[ColumnInfo, ...]:
-    """Column names and type names (``numeric``, ``timestamp with time zone`` …)."""
+    """Column names and type names (``numeric``, ``timestamp with time zone`` …).
+
+    Built-in types (OID below 16384, fixed for a server version) are looked up once per
+    process and server version; user-defined types every time (a dropped and recreated type
+    gets another OID)."""
     if not description:
         return ()
+    version = int(conn.server_version)
     oids = sorted({int(column.type_code) for column in description})
-    with conn.cursor() as cur:
-        cur.execute(
-            "SELECT oid::int, pg_catalog.format_type(oid, NULL) FROM pg_catalog.pg_type WHERE oid = ANY(%s)",
-            (oids,),
-        )
-        names = {int(oid): str(name) for oid, name in cur.fetchall()}
+    names = {oid: _BUILTIN_TYPES[version, oid] for oid in oids if (version, oid) in _BUILTIN_TYPES}
+    missing = [oid for oid in oids if oid not in names]
+    if missing:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT oid::int, pg_catalog.format_type(oid, NULL) FROM pg_catalog.pg_type"
+                " WHERE oid = ANY(%s)",
+                (missing,),
+            )
+            for oid, name in cur.fetchall():
+                names[int(oid)] = str(name)
+                if int(oid) < FIRST_NORMAL_OID:
+                    _BUILTIN_TYPES[version, int(oid)] = str(name)
     return tuple(
         ColumnInfo(column.name, names.get(int(column.type_code), "unknown"), int(column.type_code))
         for column in description
     )
+
+
+#: PostgreSQL's FirstNormalObjectId: OIDs below it belong to the server's own catalog
+FIRST_NORMAL_OID = 16384
+#: (server version, OID) → type name of built-in types, filled as results show them
+_BUILTIN_TYPES: dict[tuple[int, int], str] = {}
 
 
 def cancel(config: WarehouseConfig, backend_pid: int) -> bool:

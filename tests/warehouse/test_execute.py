@@ -160,7 +160,7 @@ def test_read_only_run_always_rolls_back(warehouse: Warehouse, monkeypatch: pyte
     def permissive(sql: str, *, strict: bool = False) -> Classification:
         return Classification(sql, StatementKind.SHOW, (), (), strict)
 
-    monkeypatch.setattr(execute_module, "classify", permissive)
+    monkeypatch.setattr(execute_module.statement_cache, "classified", permissive)
     before = snapshot(warehouse)
     oid: Any = execute(warehouse.admin, "SELECT lo_create(0)").rows[0][0]
     assert oid
@@ -172,3 +172,26 @@ def test_bad_options_are_configuration_errors(warehouse: Warehouse) -> None:
         execute(warehouse.admin, "SELECT 1", max_rows=0)
     with pytest.raises(ConfigurationError):
         execute(warehouse.admin, "SELECT 1", timeout_s=0)
+
+
+def test_type_names_cached_only_for_built_in_types(warehouse: Warehouse) -> None:
+    from ipwb.warehouse import guard  # noqa: PLC0415
+
+    conn = psycopg2.connect(warehouse.admin_dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("DROP TYPE IF EXISTS ipwb_mood; CREATE TYPE ipwb_mood AS ENUM ('ok')")
+        sql = "SELECT 'ok'::ipwb_mood AS m, 1::bigint AS n, now() AS t"
+        first = execute(warehouse.admin, sql).columns
+        with conn.cursor() as cur:  # same name, another OID
+            cur.execute("DROP TYPE ipwb_mood; CREATE TYPE ipwb_mood AS ENUM ('ok')")
+        again = execute(warehouse.admin, sql).columns
+        with conn.cursor() as cur:
+            cur.execute("DROP TYPE ipwb_mood")
+    finally:
+        conn.close()
+    expected = ["ipwb_mood", "bigint", "timestamp with time zone"]
+    assert [c.type_name for c in first] == [c.type_name for c in again] == expected
+    assert first[0].type_oid != again[0].type_oid
+    assert all(oid < guard.FIRST_NORMAL_OID for _version, oid in guard._BUILTIN_TYPES)

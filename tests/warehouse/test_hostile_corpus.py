@@ -87,7 +87,7 @@ def _no_classification(sql: str, *, strict: bool = False) -> Classification:
 def test_database_refuses_without_classification(
     entry: dict[str, Any], warehouse: Warehouse, baseline: dict[str, object], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(execute_module, "classify", _no_classification)
+    monkeypatch.setattr(execute_module.statement_cache, "classified", _no_classification)
     config = warehouse.reader if entry["as"] == "reader" else warehouse.admin
     with pytest.raises(DatabaseRefused) as refusal:
         execute(config, entry["sql"])
@@ -97,7 +97,7 @@ def test_database_refuses_without_classification(
 
 def test_bypass_really_bypasses(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
     """Guard against a vacuous layer-2 test: with the stand-in classifier a read runs."""
-    monkeypatch.setattr(execute_module, "classify", _no_classification)
+    monkeypatch.setattr(execute_module.statement_cache, "classified", _no_classification)
     result = execute(warehouse.admin, "SELECT token FROM sentinel")
     assert result.rows == ((warehouse.sentinel_token,),)
 

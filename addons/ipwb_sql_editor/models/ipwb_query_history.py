@@ -48,6 +48,13 @@ class IpwbQueryHistory(models.Model):
     error = fields.Text()
     error_line = fields.Integer(help="Line of the error in the statement (0: unknown).")
     error_col = fields.Integer(string="Error Column", help="Column of the error (0: unknown).")
+    statement_hash = fields.Char(
+        readonly=True, index=True, help="SHA-256 of the statement: finds earlier runs of the same text."
+    )
+    lineage_recorded = fields.Boolean(
+        readonly=True,
+        help="The lineage of this statement was captured with this entry (a repeat within a day is not).",
+    )
 
     def _compute_summary(self):
         for entry in self:

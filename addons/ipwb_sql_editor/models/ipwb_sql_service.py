@@ -10,6 +10,7 @@ recorded as surely as a success.
 """
 
 import datetime
+import hashlib
 import logging
 import time
 import uuid
@@ -27,14 +28,15 @@ from ipwb.errors import (
     QueryTimeout,
     SqlSyntaxError,
 )
+from ipwb.sql import statement_cache
 from ipwb.sql.classify import StatementRefused
 from ipwb.sql.format import format_sql
-from ipwb.sql.lineage import extract_lineage
-from ipwb.sql.params import convert, parameter_names
+from ipwb.sql.params import parameter_names
 from ipwb.sql.split import split_statements
 from ipwb.warehouse.execute import MAX_PAGE_ROWS, execute
 from ipwb.warehouse.export import DEFAULT_EXPORT_MAX_ROWS, XLSX_MAX_ROWS, export_csv, export_xlsx
 from ipwb.warehouse.guard import StatementFailed, cancel
+from ipwb.warehouse.pool import process_pool
 
 from . import sql_values
 
@@ -45,6 +47,8 @@ USER_GROUP = "ipwb_catalog.group_ipwb_user"
 EXPORT_CAP_PARAM = "ipwb_sql_editor.export_max_rows"
 #: longest run token (the editor sends 32 hex digits)
 MAX_TOKEN = 64
+#: a statement's lineage is captured again once its last capture is this old
+LINEAGE_REFRESH = datetime.timedelta(days=1)
 
 
 class IpwbSqlService(models.AbstractModel):
@@ -109,8 +113,10 @@ class IpwbSqlService(models.AbstractModel):
             used = {name: params[name] for name in parameter_names(text) if name in params}
             result = self._execute_one(connection, text, used, offset=offset, token=token)
             _shift_positions(result.get("error"), line, col)
-            entry = self._record(connection, text, result, source)
-            if result["status"] == "success" and result.get("kind") == "query" and not offset:
+            capture = result["status"] == "success" and result.get("kind") == "query" and not offset
+            capture = capture and self._lineage_wanted(connection, text)
+            entry = self._record(connection, text, result, source, lineage_recorded=capture)
+            if capture:
                 self._capture_lineage(connection, text, entry)
             result["statement_index"] = index
             if result["status"] != "success":
@@ -123,7 +129,7 @@ class IpwbSqlService(models.AbstractModel):
     def _statements(self, sql):
         """(text, line, col) of each statement; the whole text when there is at most one
         (so that an empty script is refused by the engine with its own reason)."""
-        checkable = convert(sql).checkable  # {{name}} → NULL padded: same offsets
+        checkable = statement_cache.converted(sql).checkable  # {{name}} → NULL padded: same offsets
         parts = split_statements(checkable)
         if len(parts) <= 1:
             return [(sql, 1, 1)]
@@ -131,11 +137,17 @@ class IpwbSqlService(models.AbstractModel):
 
     def _execute_one(self, connection, text, params, *, offset=0, token=None, allow_write=False, config=None):
         config = config or connection._user_warehouse_config(self.env.user)
-        on_pid = None
-        if token:
+        registered = []
 
-            def on_pid(pid):
-                self._register_running(token, connection, pid, allow_write)
+        def on_pid(pid):
+            self._register_running(token, connection, pid, allow_write)
+            registered.append(pid)
+
+        def on_end():
+            # before the (kept) connection serves another run: a late cancel must miss it
+            if registered:
+                registered.clear()
+                self._unregister_running(token)
 
         try:
             outcome = execute(
@@ -146,13 +158,16 @@ class IpwbSqlService(models.AbstractModel):
                 timeout_s=float(connection.statement_timeout),
                 max_rows=min(max(connection.max_rows, 1), MAX_PAGE_ROWS),
                 offset=max(offset, 0),
-                on_backend_pid=on_pid,
+                on_backend_pid=on_pid if token else None,
+                on_session_end=on_end,
+                # approved writes are rare: their writer session is never kept
+                pool=None if allow_write else process_pool(),
+                pool_generation=self._pool_generation(connection),
             )
         except IpwbError as exc:
             return self._failure_result(exc)
         finally:
-            if token:
-                self._unregister_running(token)
+            on_end()
         return {
             "status": "success",
             "columns": [{"name": c.name, "type": c.type_name} for c in outcome.columns],
@@ -167,6 +182,14 @@ class IpwbSqlService(models.AbstractModel):
             "kind": outcome.classification.kind.value,
             "error": None,
         }
+
+    @api.model
+    def _pool_generation(self, connection):
+        """What a kept warehouse connection must still match besides its credentials: the
+        connection record's version (any edit: host, role, password …) and its last grant
+        sync, so that every worker stops reusing older sessions after either."""
+        record = connection.sudo()
+        return f"{self.env.cr.dbname}:{record.id}:{record.write_date}:{record.grants_synced_at}"
 
     @api.model
     def _failure_result(self, exc):
@@ -199,7 +222,7 @@ class IpwbSqlService(models.AbstractModel):
             "error": error,
         }
 
-    def _record(self, connection, statement, result, source, row_count=None):
+    def _record(self, connection, statement, result, source, row_count=None, *, lineage_recorded=False):
         """Write the history entry as superuser (users cannot write their history)."""
         error = result.get("error") or {}
         entry = (
@@ -217,6 +240,8 @@ class IpwbSqlService(models.AbstractModel):
                     "error": error.get("message"),
                     "error_line": error.get("line") or 0,
                     "error_col": error.get("col") or 0,
+                    "statement_hash": _statement_hash(statement),
+                    "lineage_recorded": lineage_recorded,
                 }
             )
         )
@@ -313,13 +338,29 @@ class IpwbSqlService(models.AbstractModel):
             raise UserError(self.env._("Could not read the parameters: %s", exc)) from None
 
     # ------------------------------------------------------------------ lineage
+    @api.model
+    def _lineage_wanted(self, connection, statement):
+        """Whether this run captures the statement's lineage: not when an entry of the same
+        text on the same warehouse captured it within :data:`LINEAGE_REFRESH`. A repeated
+        statement then costs one indexed lookup instead of writing its edges again; table
+        usage (``ipwb.table.usage_count``) counts it at most once per such period."""
+        since = fields.Datetime.now() - LINEAGE_REFRESH
+        domain = [
+            ("statement_hash", "=", _statement_hash(statement)),
+            ("connection_id", "=", connection.id),
+            ("lineage_recorded", "=", True),
+            ("create_date", ">=", since),
+        ]
+        return not self.env["ipwb.query.history"].sudo().search_count(domain, limit=1)
+
     def _capture_lineage(self, connection, statement, entry):
         """Column lineage of a successful query, stored with the history entry as source.
 
         The query's result is the target (``query_history.<id>``); a statement sqlglot
         cannot read for lineage is simply not captured (the run itself succeeded)."""
         try:
-            lineage = extract_lineage(convert(statement).checkable, query_target=f"query_history.{entry.id}")
+            checkable = statement_cache.converted(statement).checkable
+            lineage = statement_cache.query_lineage(checkable, f"query_history.{entry.id}")
         except IpwbError:
             return
         if lineage.tables or lineage.columns:
@@ -376,6 +417,10 @@ class IpwbSqlService(models.AbstractModel):
             result = self._execute_one(connection, sql, {}, allow_write=True, config=config)
         self._record(connection, sql, result, "approval")
         return result
+
+
+def _statement_hash(statement):
+    return hashlib.sha256((statement or " ").encode("utf-8")).hexdigest()
 
 
 def _shift_positions(error, line, col):

@@ -7,6 +7,7 @@ from . import (
     test_sql_browser_bench,
     test_sql_export,
     test_sql_grants,
+    test_sql_pool,
     test_sql_service,
     test_sql_snippet,
     test_sql_values,
