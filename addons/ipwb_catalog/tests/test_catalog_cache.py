@@ -4,6 +4,7 @@
 that the search can show, never on a change it cannot; answers never shared between users who
 see different tables; a transaction that changed the catalog never reads nor fills the cache."""
 
+import json
 from unittest.mock import patch
 
 from odoo.sql_db import db_connect
@@ -79,7 +80,7 @@ class TestCatalogVersion(TransactionCase):
         def same(old, new):
             self.reader.execute(
                 "SELECT ipwb_catalog_row(%s::jsonb) = ipwb_catalog_row(%s::jsonb)",
-                [f'{{"id": 1, "usage_count": {old}}}', f'{{"id": 1, "usage_count": {new}}}'],
+                [json.dumps({"id": 1, "usage_count": old}), json.dumps({"id": 1, "usage_count": new})],
             )
             return self.reader.fetchone()[0]
 
