@@ -12,6 +12,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
 
 from .. import catalog_cache
+from ..catalog_search import usage_boost
 from .common import WarehouseSchema
 
 
@@ -84,8 +85,13 @@ class TestCatalogVersion(TransactionCase):
             )
             return self.reader.fetchone()[0]
 
+        # the SQL step is the ranking's: compared with usage_boost for every count up to 40
         self.assertEqual(
-            [same(4, 5), same(8, 9), same(0, 1), same(10**6, 10**7), same(None, 0)],
+            [same(n, n + 1) for n in range(40)],
+            [usage_boost(n) == usage_boost(n + 1) for n in range(40)],
+        )
+        self.assertEqual(
+            [same(4, 5), same(7, 8), same(0, 1), same(10**6, 10**7), same(None, 0)],
             [True, False, False, True, True],
         )
         self.reader.execute(
