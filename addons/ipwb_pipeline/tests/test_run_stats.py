@@ -41,7 +41,7 @@ class TestRunStats(PipelineCase):
         self.assertEqual(
             [(p.last_run_state, p.success_rate_7d, p.run_count_7d) for p in records],
             [
-                ("cancelled", 100.0 * 2 / 3, 3),
+                ("cancelled", 66.7, 3),  # 2 of 3, shown with one decimal
                 ("succeeded", 0.0, 0),
                 (False, 0.0, 0),
                 ("failed", 0.0, 1),
