@@ -33,7 +33,7 @@ import math
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from . import rpc_args
+from . import catalog_cache, rpc_args
 from .catalog_facets import facet_domain, facets_of
 from .rpc_args import INT4_MAX
 
@@ -241,6 +241,33 @@ def catalog_search(Table, query, facets, limit):
     for model in ("ipwb.table", "ipwb.column", "ipwb.tag"):
         env[model].flush_model()
     visible = Table._search(facet_domain(env, facets or {})).subselect()
+    # the same search on the same catalog version, by the same user with the same visible
+    # tables, gives the same answer: see catalog_cache
+    version = catalog_cache.catalog_version(env.cr)
+    if version is None:
+        catalog_cache.bypassed()
+        return _search(Table, q, limit, visible)
+    key = catalog_cache.key_of(env, version, q, limit, visible)
+    answer = catalog_cache.get(key)
+    if answer is None:
+        answer = _search(Table, q, limit, visible)
+        catalog_cache.put(key, answer)
+    elif answer["results"]:
+        # a usage count moving within one boost step is no new version: the shown count is read
+        env.cr.execute(
+            SQL(
+                "SELECT id, usage_count FROM ipwb_table WHERE id = ANY(%s)",
+                [result["id"] for result in answer["results"]],
+            )
+        )
+        usage = dict(env.cr.fetchall())
+        for result in answer["results"]:
+            result["usage"] = usage.get(result["id"], result["usage"])
+    return answer
+
+
+def _search(Table, q, limit, visible):
+    env = Table.env
     boost = SQL(
         "(CASE WHEN t.layer IN ('gold', 'platinum') THEN 20 ELSE 0 END"
         " + CASE WHEN t.owner_id = %s THEN 20 ELSE 0 END"
@@ -274,18 +301,20 @@ def catalog_search(Table, query, facets, limit):
     else:
         has_trigram = env.registry.has_trigram
         table_score, column_score, table_filters, column_filters = _score_sql(q, has_trigram)
-        # JIT compilation costs more than this query (tens of ms) and never pays off here
-        env.cr.execute(SQL("SET LOCAL jit = off"))
-        if has_trigram:
-            # the operators (served by the GIN indexes) and the column score use the same thresholds
-            env.cr.execute(
-                SQL(
-                    "SELECT set_config('pg_trgm.similarity_threshold', %s, true),"
-                    " set_config('pg_trgm.word_similarity_threshold', %s, true)",
-                    str(SIMILARITY),
-                    str(WORD_SIMILARITY),
-                )
+        # JIT compilation costs more than this query (tens of ms) and never pays off here; the
+        # trigram operators (served by the GIN indexes) and the column score use the same
+        # thresholds (one round trip for all three settings)
+        trigram = (
+            SQL(
+                ", set_config('pg_trgm.similarity_threshold', %s, true),"
+                " set_config('pg_trgm.word_similarity_threshold', %s, true)",
+                str(SIMILARITY),
+                str(WORD_SIMILARITY),
             )
+            if has_trigram
+            else SQL()
+        )
+        env.cr.execute(SQL("SELECT set_config('jit', 'off', true)%s", trigram))
         similarities = (
             SQL("similarity(c.name, %s) AS s, word_similarity(%s, c.name) AS w", q, q)
             if has_trigram

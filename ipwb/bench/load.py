@@ -5,12 +5,15 @@ What it does, in order (each step printed):
 1. starts Odoo in prefork mode (``--workers``, default 2 x CPU + 1 as production sizes it, no
    cron) on 127.0.0.1:``--port`` against the existing workbench database ``--db``, with the
    credentials of ``--odoo-conf`` — or uses a running server (``--odoo-url``) instead;
-2. for each user count: every user logs in over JSON-RPC (a session each, the password from
-   ``$IPWB_BENCH_PASSWORD``), then for ``--seconds`` calls what the web client calls for the
-   catalog search, a 1000-row SQL editor page, the pipeline list, the run monitor and the
-   overview (a fixed, seeded mix; no think time unless ``--think``);
-3. prints per user count and per action: requests, errors, p50/p95/p99, requests/s, the load
-   average, the generator's own CPU share, and the knee (where throughput stops growing);
+2. every user logs in over JSON-RPC (a session each, the password from
+   ``$IPWB_BENCH_PASSWORD``); then, per mode (``--mode``, both by default) and user count, for
+   ``--seconds`` each user calls what the web client calls for the catalog search, a 1000-row
+   SQL editor page, the pipeline list, the run monitor and the overview (a fixed, seeded mix):
+   ``think`` mode waits a think time (``--think``, uniform 1-3 s) after each answer, so N users
+   are N people; ``saturate`` mode waits none, so it measures capacity and the knee;
+3. prints per mode, user count and action: requests, errors, p50/p95/p99, requests/s, the load
+   average, the generator's own CPU share; the capacity and the knee (where throughput stops
+   growing) of the saturation levels; the goals beside the largest think-time level;
    progress goes to standard error, the figures to standard output;
 4. stops the server it started.
 
@@ -27,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 from ipwb.bench.figures import emit
-from ipwb.bench.load_engine import as_json, describe, knee, login_users, run_level
+from ipwb.bench.load_engine import NO_THINK, Think, as_json, describe, knee, login_users, run_level
 from ipwb.bench.load_server import PreforkOdoo, production_workers
 from ipwb.errors import ConfigurationError
 
@@ -57,7 +60,19 @@ def add_parser(benches: argparse._SubParsersAction) -> None:  # type: ignore[typ
     load.add_argument(
         "--seconds", type=float, default=30.0, help="measured seconds per user count (default 30)"
     )
-    load.add_argument("--think", type=float, default=0.0, help="mean think time between calls, s (default 0)")
+    load.add_argument(
+        "--think",
+        default="1-3",
+        help="think mode: each user waits uniformly MIN-MAX s after each answer, a person reading"
+        " the result (locust's wait_time = between(MIN, MAX); default 1-3)",
+    )
+    load.add_argument(
+        "--mode",
+        choices=("both", "think", "saturate"),
+        default="both",
+        help="think: users with a think time (people); saturate: no think time (capacity, knee);"
+        " both (default): think levels, then saturation levels",
+    )
     load.add_argument(
         "--warmup",
         type=float,
@@ -65,7 +80,11 @@ def add_parser(benches: argparse._SubParsersAction) -> None:  # type: ignore[typ
         help="seconds of the mix before measuring, not counted: every worker loads its registry"
         " and caches (default 10; 2 with --quick)",
     )
-    load.add_argument("--quick", action="store_true", help="1 and 3 users, 3 s each (the smoke test)")
+    load.add_argument(
+        "--quick",
+        action="store_true",
+        help="1 and 3 users, 3 s each, think time a tenth of --think (the smoke test)",
+    )
     load.add_argument("--port", type=int, default=18601, help="port of the server it starts (default 18601)")
     load.add_argument(
         "--workers", type=int, default=production_workers(), help="HTTP workers (default 2 x CPU + 1)"
@@ -110,8 +129,16 @@ def run_load(args: argparse.Namespace) -> int:
     seconds = 3.0 if args.quick else args.seconds
     if not args.db:
         raise ConfigurationError("ipwb bench load needs --db, the workbench's Odoo database")
-    if seconds <= 0 or args.think < 0 or args.workers < 1:
-        raise ConfigurationError("--seconds and --workers must be positive, --think not negative")
+    if seconds <= 0 or args.workers < 1:
+        raise ConfigurationError("--seconds and --workers must be positive")
+    think = Think.parse(args.think)
+    if args.quick:
+        think = Think(think.low_s / 10, think.high_s / 10)
+    modes: list[tuple[str, Think]] = []
+    if args.mode in ("both", "think") and not think.none:
+        modes.append(("think", think))
+    if args.mode in ("both", "saturate") or think.none:
+        modes.append(("saturate", NO_THINK))
     password = os.environ.get(args.password_env)
     if not password:
         raise ConfigurationError(f"Set {args.password_env} to the password of {args.login!r}")
@@ -130,21 +157,23 @@ def run_load(args: argparse.Namespace) -> int:
                 )
                 run_level(sessions, seconds=warmup)
             levels = []
-            for count in counts:
-                print(
-                    f"-- {count} users for {seconds:.0f} s against {url} ({mode})",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                levels.append(run_level(sessions[:count], seconds=seconds, think_s=args.think))
+            for name, wait in modes:
+                for count in counts:
+                    print(
+                        f"-- {name}: {count} users, think time {wait.label()}, {seconds:.0f} s"
+                        f" against {url} ({mode})",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    levels.append(run_level(sessions[:count], seconds=seconds, think=wait))
         finally:
             for session in sessions:
                 session.close()
         knee_users = knee(levels)
         figures = as_json(
-            levels, knee_users, url=url, mode=mode, db=args.db, think_s=args.think, goals_at_50_users=GOALS
+            levels, knee_users, url=url, mode=mode, db=args.db, think=think.label(), goals_at_50_users=GOALS
         )
-        emit(figures, as_json=args.json, lines=describe(levels, knee_users))
+        emit(figures, as_json=args.json, lines=describe(levels, knee_users, GOALS))
         return 0
 
     if args.odoo_url:

@@ -2,6 +2,14 @@
 JSON-RPC session on its own thread, calling what the web client calls for five screens in
 a fixed, seeded mix, for a fixed time; then latency percentiles and errors per action.
 
+Two modes, as load tools define them (locust's ``wait_time = between(a, b)``):
+
+- ``think``: each user waits a think time drawn uniformly from ``[a, b]`` s after every answer
+  (a person reading the result), and starts at a random moment of the first such interval (no
+  thundering herd at t=0): "50 users" means 50 people at work;
+- ``saturate``: no think time, one request always in flight per user: the server's capacity
+  (requests/s) and the knee; past the knee latency is the queue (Little's law), not the work.
+
 Bounded by construction: N threads, one request in flight per user, a deadline per level.
 A user's failed call is counted (with its first message) and the user goes on. The
 generator's own CPU time is reported too, since on a small machine it competes with the
@@ -22,7 +30,7 @@ from typing import Any
 from ipwb.bench.figures import percentile
 from ipwb.bench.load_client import UserSession
 from ipwb.bench.sql_engine import BENCH_QUERY
-from ipwb.errors import IpwbError
+from ipwb.errors import ConfigurationError, IpwbError
 
 #: what a user types into the catalog search (a table name, a prefix, a column, a typo, words)
 CATALOG_QUERIES = ("amount", "quantitiy", "t_0500", "invoice", "gold", "fin_", "partner vat", "")
@@ -103,6 +111,45 @@ class ActionFigures:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Think:
+    """A think time drawn uniformly from ``[low_s, high_s]`` after each answer (0-0: none).
+
+    >>> Think.parse("1-3"), Think.parse("2"), Think.parse("0").none
+    (Think(low_s=1.0, high_s=3.0), Think(low_s=2.0, high_s=2.0), True)
+    >>> Think.parse("3-1")
+    Traceback (most recent call last):
+    ...
+    ipwb.errors.ConfigurationError: --think takes seconds or MIN-MAX seconds (0 <= MIN <= MAX <= 600): '3-1'
+    """
+
+    low_s: float
+    high_s: float
+
+    @classmethod
+    def parse(cls, text: str) -> Think:
+        low, _sep, high = str(text).strip().partition("-")
+        try:
+            think = cls(float(low), float(high or low))
+        except ValueError:
+            think = cls(-1.0, -1.0)
+        if not 0 <= think.low_s <= think.high_s <= 600:
+            raise ConfigurationError(
+                f"--think takes seconds or MIN-MAX seconds (0 <= MIN <= MAX <= 600): {text!r}"
+            )
+        return think
+
+    @property
+    def none(self) -> bool:
+        return self.high_s == 0
+
+    def label(self) -> str:
+        return "none" if self.none else f"{self.low_s:g}-{self.high_s:g} s"
+
+
+NO_THINK = Think(0.0, 0.0)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class LevelFigures:
     users: int
     seconds: float
@@ -113,6 +160,9 @@ class LevelFigures:
     client_cpu_pct: float
     loadavg_1m: float
     actions: tuple[ActionFigures, ...]
+    #: "think" (people with a think time) or "saturate" (no think time: capacity)
+    mode: str = "saturate"
+    think: str = "none"
 
 
 def _figures(name: str, samples: Sequence[float], errors: list[str]) -> ActionFigures:
@@ -156,12 +206,12 @@ def run_level(
     sessions: Sequence[UserSession],
     *,
     seconds: float,
-    think_s: float = 0.0,
+    think: Think = NO_THINK,
     seed: int = 20,
     actions: Sequence[Action] = ACTIONS,
 ) -> LevelFigures:
     """``len(sessions)`` logged-in users calling the mix for ``seconds`` (logins are not timed:
-    the figures are about the screens)."""
+    the figures are about the screens), waiting ``think`` after each answer."""
     users = len(sessions)
     lock = threading.Lock()
     samples: dict[str, list[float]] = {a.name: [] for a in actions}
@@ -173,6 +223,9 @@ def run_level(
     def user(index: int, session: UserSession) -> None:
         rng = random.Random(seed * 1000 + index)  # noqa: S311 - a reproducible mix, not a secret
         start_gate.wait()
+        if not think.none:
+            # users arrive spread over a think interval, as people do, not all at t=0
+            time.sleep(min(rng.uniform(0, think.high_s), max(0.0, deadline[0] - time.perf_counter())))
         while time.perf_counter() < deadline[0]:
             action = rng.choices(actions, weights)[0]
             began = time.perf_counter()
@@ -185,8 +238,9 @@ def run_level(
                 elapsed = time.perf_counter() - began
                 with lock:
                     samples[action.name].append(elapsed)
-            if think_s:
-                time.sleep(rng.uniform(0.5, 1.5) * think_s)
+            if not think.none:
+                pause = rng.uniform(think.low_s, think.high_s)
+                time.sleep(min(pause, max(0.0, deadline[0] - time.perf_counter())))
 
     threads = [threading.Thread(target=user, args=(i, s), daemon=True) for i, s in enumerate(sessions)]
     for thread in threads:
@@ -212,13 +266,16 @@ def run_level(
         client_cpu_pct=round(100 * cpu / elapsed, 1),
         loadavg_1m=round(os.getloadavg()[0], 2),
         actions=per_action,
+        mode="saturate" if think.none else "think",
+        think=think.label(),
     )
 
 
 def knee(levels: Sequence[LevelFigures], gain: float = 1.1) -> int | None:
     """The user count past which throughput stops growing (< ``gain`` times the previous level's
     requests/s while more users wait): latency then grows with users (Little's law).
-    None when throughput still grows at the largest level.
+    None when throughput still grows at the largest level. Only the saturation levels count
+    (with a think time, throughput is set by the users, not the server).
 
     >>> def lv(users, rps):
     ...     return LevelFigures(users, 1, 1, 0, rps, 1.0, 0.0, 0.0, ())
@@ -227,21 +284,47 @@ def knee(levels: Sequence[LevelFigures], gain: float = 1.1) -> int | None:
     >>> knee([lv(1, 10.0), lv(10, 60.0), lv(50, 90.0)]) is None
     True
     """
-    ordered = sorted(levels, key=lambda level: level.users)
+    ordered = sorted((lv for lv in levels if lv.mode == "saturate"), key=lambda level: level.users)
     for before, after in itertools.pairwise(ordered):
         if after.requests_per_s < gain * before.requests_per_s:
             return before.users
     return None
 
 
-def describe(levels: Sequence[LevelFigures], knee_users: int | None) -> list[str]:
-    """The text form of the figures: one block per user count, one line per action."""
+def capacity(levels: Sequence[LevelFigures]) -> float:
+    """The highest requests/s of the saturation levels (0.0 without any): the server's capacity."""
+    return max((lv.requests_per_s for lv in levels if lv.mode == "saturate"), default=0.0)
+
+
+def goal_lines(levels: Sequence[LevelFigures], goals: dict[str, float]) -> list[str]:
+    """Each goal of issue #20 beside the figure of the largest think-time level (people)."""
+    people = [lv for lv in levels if lv.mode == "think"]
+    if not people:
+        return ["goals: judged on the think-time levels (people); none was run"]
+    level = max(people, key=lambda lv: lv.users)
+    by_name = {a.action: a for a in level.actions}
+    checks = (
+        ("errors", float(level.errors), goals["errors"], "<="),
+        ("catalog_search p95 ms", by_name["catalog_search"].p95_ms, goals["catalog_search_p95_ms"], "<"),
+        ("sql_page p95 ms", by_name["sql_page"].p95_ms, goals["sql_page_p95_ms"], "<"),
+    )
+    lines = [f"goals at {level.users} users with think time {level.think} (issue #20 asks them at 50):"]
+    for name, value, goal, op in checks:
+        met = value <= goal if op == "<=" else value < goal
+        lines.append(f"  {name}: {value:g} (goal {op} {goal:g}) {'met' if met else 'NOT met'}")
+    return lines
+
+
+def describe(
+    levels: Sequence[LevelFigures], knee_users: int | None, goals: dict[str, float] | None = None
+) -> list[str]:
+    """The text form of the figures: one block per mode and user count, one line per action."""
     lines: list[str] = []
     for level in levels:
         lines.append(
-            f"{level.users} users, {level.seconds:.0f} s: {level.requests} requests, "
-            f"{level.requests_per_s} req/s, {level.errors} errors, p95 {level.p95_ms} ms "
-            f"(generator CPU {level.client_cpu_pct}%, load average {level.loadavg_1m})"
+            f"{level.mode} (think time {level.think}), {level.users} users, {level.seconds:.0f} s: "
+            f"{level.requests} requests, {level.requests_per_s} req/s, {level.errors} errors, "
+            f"p95 {level.p95_ms} ms (generator CPU {level.client_cpu_pct}%, load average {level.loadavg_1m})"
         )
         lines.append(f"  {'action':<15}{'requests':>9}{'errors':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
         for a in level.actions:
@@ -250,13 +333,22 @@ def describe(levels: Sequence[LevelFigures], knee_users: int | None) -> list[str
             )
             if a.first_error:
                 lines.append(f"    first error: {a.first_error}")
-    lines.append(
-        f"knee: {knee_users} users (throughput stops growing past it)"
-        if knee_users is not None
-        else "knee: not reached (throughput still grows at the largest user count)"
-    )
+    if any(lv.mode == "saturate" for lv in levels):
+        lines.append(f"capacity: {capacity(levels)} req/s (best saturation level, no think time)")
+        lines.append(
+            f"knee: {knee_users} users (throughput stops growing past it)"
+            if knee_users is not None
+            else "knee: not reached (throughput still grows at the largest user count)"
+        )
+    if goals:
+        lines += goal_lines(levels, goals)
     return lines
 
 
 def as_json(levels: Sequence[LevelFigures], knee_users: int | None, **extra: Any) -> dict[str, Any]:
-    return {**extra, "levels": [dataclasses.asdict(level) for level in levels], "knee_users": knee_users}
+    return {
+        **extra,
+        "levels": [dataclasses.asdict(level) for level in levels],
+        "knee_users": knee_users,
+        "capacity_rps": capacity(levels),
+    }

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from ipwb.bench.load_client import UserSession
-from ipwb.bench.load_engine import ACTIONS, knee, login_users, run_level
+from ipwb.bench.load_engine import ACTIONS, NO_THINK, LevelFigures, Think, knee, login_users, run_level
 from ipwb.cli import main
 from ipwb.errors import ConfigurationError, IntegrationError
 
@@ -108,15 +108,49 @@ def test_the_command_prints_per_level_and_per_action_figures(
     monkeypatch.setenv("IPWB_BENCH_PASSWORD", "right")
     assert main(["bench", "load", "--quick", "--odoo-url", workbench, "--db", "wb", "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
-    assert [level["users"] for level in figures["levels"]] == [1, 3]
+    # both modes by default: people with a think time, then saturation (capacity, knee)
+    assert [(level["mode"], level["users"]) for level in figures["levels"]] == [
+        ("think", 1),
+        ("think", 3),
+        ("saturate", 1),
+        ("saturate", 3),
+    ]
     for level in figures["levels"]:
         assert {a["action"] for a in level["actions"]} == {a.name for a in ACTIONS}
         assert level["loadavg_1m"] >= 0 and level["requests_per_s"] > 0
+    think = [lv for lv in figures["levels"] if lv["mode"] == "think"]
+    saturate = [lv for lv in figures["levels"] if lv["mode"] == "saturate"]
+    assert {lv["think"] for lv in think} == {"0.1-0.3 s"}, "--quick thinks a tenth of 1-3 s"
+    assert {lv["think"] for lv in saturate} == {"none"}
+    # a think time leaves the server idle most of the time: far fewer requests per user
+    assert think[0]["requests_per_s"] * 2 < saturate[0]["requests_per_s"]
+    assert figures["capacity_rps"] == max(lv["requests_per_s"] for lv in saturate)
     assert figures["mode"] == "running server"
     assert main(["bench", "load", "--quick", "--odoo-url", workbench, "--db", "wb"]) == 0
     text = capsys.readouterr().out
-    assert "\n1 users, " in "\n" + text and "\n3 users, " in text and "knee:" in text
+    assert "\nthink (think time 0.1-0.3 s), 1 users, " in "\n" + text
+    assert "\nsaturate (think time none), 3 users, " in text and "knee:" in text and "capacity: " in text
     assert "first error: IntegrationError" in text
+    assert "goals at 3 users with think time 0.1-0.3 s" in text and "errors: " in text
+    assert (
+        main(
+            [
+                "bench",
+                "load",
+                "--quick",
+                "--odoo-url",
+                workbench,
+                "--db",
+                "wb",
+                "--mode",
+                "saturate",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    figures = json.loads(capsys.readouterr().out)
+    assert {level["mode"] for level in figures["levels"]} == {"saturate"}
 
 
 def test_refusals_change_nothing(
@@ -136,7 +170,15 @@ def test_refusals_change_nothing(
     )
     assert "Set IPWB_BENCH_PASSWORD" in capsys.readouterr().err
     monkeypatch.setenv("IPWB_BENCH_PASSWORD", "right")
-    for bad in (["--users", "ten"], ["--users", "0,5"], ["--seconds", "0"]):
+    for bad in (
+        ["--users", "ten"],
+        ["--users", "0,5"],
+        ["--seconds", "0"],
+        ["--think", "3-1"],
+        ["--think", "-1"],
+        ["--think", "soon"],
+        ["--think", "1-9999"],
+    ):
         assert (
             main(["bench", "load", "--odoo-url", workbench, "--db", "wb", *bad])
             == ConfigurationError.exit_code
@@ -153,10 +195,20 @@ def test_a_server_that_is_not_there_is_a_clear_error() -> None:
 
 
 def test_knee_is_where_throughput_stops_growing() -> None:
-    from ipwb.bench.load_engine import LevelFigures  # noqa: PLC0415
-
-    def level(users: int, rps: float) -> LevelFigures:
-        return LevelFigures(users, 1.0, 1, 0, rps, 1.0, 0.0, 0.0, ())
+    def level(users: int, rps: float, mode: str = "saturate") -> LevelFigures:
+        return LevelFigures(users, 1.0, 1, 0, rps, 1.0, 0.0, 0.0, (), mode=mode)
 
     assert knee([level(50, 101.0), level(1, 20.0), level(10, 100.0)]) == 10
     assert knee([level(1, 20.0)]) is None
+    # with a think time the users set the throughput: those levels have no knee
+    assert knee([level(1, 0.5, "think"), level(10, 5.0, "think"), level(50, 5.1, "think")]) is None
+
+
+def test_think_time_paces_each_user(workbench: str) -> None:
+    sessions = login_users(workbench, "wb", "admin", "right", 2)
+    paced = run_level(sessions, seconds=1.0, think=Think(0.2, 0.3))
+    flat_out = run_level(sessions, seconds=1.0, think=NO_THINK)
+    # each user waits 0.2-0.3 s after each answer (and starts within the first interval)
+    assert 2 <= paced.requests <= 2 * (1.0 / 0.2 + 1)
+    assert (paced.mode, paced.think, flat_out.mode) == ("think", "0.2-0.3 s", "saturate")
+    assert flat_out.requests > 3 * paced.requests

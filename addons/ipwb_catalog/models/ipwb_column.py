@@ -3,6 +3,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from ..catalog_cache import ensure_change_log
 from .ipwb_table import check_field_groups, create_active_trigram_indexes
 
 #: mirrored from the warehouse (ipwb.warehouse.scan.COLUMN_FIELDS): the scanner writes them
@@ -53,6 +54,7 @@ class IpwbColumn(models.Model):
 
     def init(self):
         create_active_trigram_indexes(self.env, self._table, ("name", "comment", "description"))
+        ensure_change_log(self.env.cr)
 
     @api.depends("fk_refs")
     def _compute_fk_reference(self):

@@ -9,7 +9,7 @@ from ipwb.errors import IpwbError
 from ipwb.warehouse.connection import WarehouseConfig, connect
 from ipwb.warehouse.introspect import introspect_warehouse
 
-from .. import warehouse_grants
+from .. import catalog_cache, warehouse_grants
 from ..catalog_scanner import CatalogScanner
 
 _logger = logging.getLogger(__name__)
@@ -337,6 +337,7 @@ class IpwbConnection(models.Model):
                 _logger.warning("catalog scan of %s failed: %s", connection.name, exc)
         # scans link lineage edges to tables, and query-history reads age out of the window
         self.env["ipwb.table"]._refresh_usage_count()
+        catalog_cache.compact(self.env.cr)
         try:
             report = self.env["ipwb.lineage.edge"]._mirror_to_neo4j()
             _logger.info("%s", report.message)

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index, make_index_name
 
+from ..catalog_cache import ensure_change_log
 from ..catalog_search import catalog_search
 from .ipwb_schema import LAYERS
 
@@ -172,6 +173,7 @@ class IpwbTable(models.Model):
 
     def init(self):
         create_active_trigram_indexes(self.env, self._table, ("name", "full_name", "comment", "description"))
+        ensure_change_log(self.env.cr)
         # the catalog search lists an empty query by name (ORDER BY full_name LIMIT): an ordered
         # index next to the trigram one (GIN cannot order)
         # (active tables only, like the trigram indexes: archived ones are never listed)

@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from odoo import fields, models
 
+from ..catalog_cache import ensure_change_log
+
 
 class IpwbTag(models.Model):
     _name = "ipwb.tag"
@@ -13,3 +15,7 @@ class IpwbTag(models.Model):
     active = fields.Boolean(default=True)
 
     _sql_constraints = [("name_uniq", "unique(name)", "A tag with this name already exists.")]
+
+    def init(self):
+        # the catalog search shows tags: a renamed tag is a new catalog version
+        ensure_change_log(self.env.cr)

@@ -2,7 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import json
 import re
-from datetime import timedelta
 
 from odoo.addons.ipwb_catalog import rpc_args
 
@@ -15,6 +14,7 @@ from ipwb.specs import dumps
 
 from ..services import pipeline_gate, pipeline_rights, pipeline_schedule, pipeline_spec
 from ..services.pipeline_spec import DEFAULT_BUDGET
+from ..services.run_stats import run_stats
 from .ipwb_pipeline_run import CONCURRENCY_POLICIES, RUN_STATES
 
 #: pipeline technical names double as spec file names (specs/pipelines/<code>.yaml)
@@ -176,30 +176,14 @@ class IpwbPipeline(models.Model):
             pipeline.step_count = len(pipeline.step_ids)
 
     def _compute_run_stats(self):
-        since = fields.Datetime.now() - timedelta(days=7)
+        last_ids, finished = run_stats(self)
         Run = self.env["ipwb.pipeline.run"]
         for pipeline in self:
-            last = (
-                Run.search([("pipeline_id", "=", pipeline.id)], order="id desc", limit=1)
-                if pipeline.id
-                else Run
-            )
-            pipeline.last_run_id = last
+            pipeline.last_run_id = last = Run.browse(last_ids.get(pipeline.id) or ())
             pipeline.last_run_state = last.state if last else False
-            finished = (
-                Run.search(
-                    [
-                        ("pipeline_id", "=", pipeline.id),
-                        ("state", "in", ("succeeded", "failed")),
-                        ("date_end", ">=", since),
-                    ]
-                )
-                if pipeline.id
-                else Run
-            )
-            pipeline.run_count_7d = len(finished)
-            ok = len(finished.filtered(lambda run: run.state == "succeeded"))
-            pipeline.success_rate_7d = 100.0 * ok / len(finished) if finished else 0.0
+            counts = finished.get(pipeline.id, {})
+            pipeline.run_count_7d = total = sum(counts.values())
+            pipeline.success_rate_7d = 100.0 * counts.get("succeeded", 0) / total if total else 0.0
 
     @api.depends(*pipeline_spec.SPEC_DEPENDS)
     def _compute_spec_yaml(self):
