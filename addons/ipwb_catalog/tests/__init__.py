@@ -1,5 +1,6 @@
 from . import (
     test_catalog_access,
+    test_catalog_churn,
     test_catalog_migration,
     test_catalog_scan,
     test_catalog_search,
