@@ -4,6 +4,10 @@ Needs a running Odoo with ``ipwb_catalog`` (``setup/run.sh``) and its warehouse;
 and the searches go through Odoo's JSON-RPC like the web client's, so the figures include
 HTTP, the ORM, access rules and the ranking query. Registered into the ``ipwb bench`` group
 by :mod:`ipwb.bench.cli`. The tables come from :func:`ipwb.bench.catalog_engine.build_bench_tables`.
+
+A scan is one request: a first scan of 100k tables takes minutes on an idle machine and over
+20 at load average 15, past Odoo's ``limit_time_real`` (1200 s in ``odoo.conf``), which
+reloads even a threaded server and rolls the scan back; raise it for that bench.
 """
 
 from __future__ import annotations
