@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import psycopg2
 import psycopg2.extensions
 import pytest
+from psycopg2 import sql
 
 from ipwb.errors import WarehouseError
 from ipwb.sql.lineage import extract_view_lineage
@@ -238,3 +239,33 @@ def test_view_definitions_are_qualified_whatever_the_search_path(
     with wh.cursor() as cur:
         cur.execute("SHOW search_path")
         assert cur.fetchone() == ("bronze, silver",)
+
+
+def test_scan_snapshot_outlives_the_roles_interactive_timeout(scratch_db: str) -> None:
+    """The reader role's statement timeout is for users' queries; a scan of a large warehouse
+    on a loaded machine needs longer (issue #20: 100k tables cancelled at 30 s)."""
+    setup = psycopg2.connect(scratch_db)
+    try:
+        with setup.cursor() as cur:
+            cur.execute(
+                "DO $$ BEGIN FOR i IN 1..300 LOOP"
+                " EXECUTE format('CREATE TABLE public.%I (id int PRIMARY KEY, a text, b numeric)', 't' || i);"
+                " END LOOP; END $$"
+            )
+            cur.execute("SELECT current_database()")
+            (name,) = cur.fetchone()  # type: ignore[misc]
+            # what `ALTER ROLE ipwb_wh_reader SET statement_timeout` does, far shorter
+            cur.execute(
+                sql.SQL("ALTER DATABASE {} SET statement_timeout = '1ms'").format(sql.Identifier(name))
+            )
+        setup.commit()
+    finally:
+        setup.close()
+    interactive = psycopg2.connect(scratch_db)
+    try:
+        with pytest.raises(WarehouseError, match="statement timeout"):
+            introspect(interactive)
+    finally:
+        interactive.close()
+    snapshot = introspect_warehouse(WarehouseConfig.from_dsn(scratch_db))
+    assert len([t for t in snapshot.tables() if t.schema == "public"]) == 300

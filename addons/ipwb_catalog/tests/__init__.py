@@ -1,6 +1,7 @@
 from . import (
     test_catalog_access,
     test_catalog_cache,
+    test_catalog_churn,
     test_catalog_migration,
     test_catalog_scan,
     test_catalog_search,
