@@ -340,14 +340,16 @@ class IpwbSqlService(models.AbstractModel):
     # ------------------------------------------------------------------ lineage
     @api.model
     def _lineage_wanted(self, connection, statement):
-        """Whether this run captures the statement's lineage: not when an entry of the same
-        text on the same warehouse captured it within :data:`LINEAGE_REFRESH`. A repeated
-        statement then costs one indexed lookup instead of writing its edges again; table
-        usage (``ipwb.table.usage_count``) counts it at most once per such period."""
+        """Whether this run captures the statement's lineage: not when the same user's entry
+        of the same text on the same warehouse captured it within :data:`LINEAGE_REFRESH`. A
+        repeated statement then costs one indexed lookup instead of writing its edges again;
+        table usage (``ipwb.table.usage_count``) counts it once per person and period, so a
+        query many people run still counts for each of them."""
         since = fields.Datetime.now() - LINEAGE_REFRESH
         domain = [
             ("statement_hash", "=", _statement_hash(statement)),
             ("connection_id", "=", connection.id),
+            ("user_id", "=", self.env.uid),
             ("lineage_recorded", "=", True),
             ("create_date", ">=", since),
         ]
