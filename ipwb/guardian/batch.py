@@ -14,6 +14,11 @@ the extra scan its sample query needs anyway). ``count(DISTINCT)`` sorts the col
 PostgreSQL already keeps unique (a valid, non-partial single-column unique index or primary
 key) cannot hold duplicates, so its check needs no sort: ``failed`` is 0 by construction.
 
+The statement is written for the per-row cost (what a scan of millions of rows pays): PostgreSQL
+computes identical aggregates once, so a not-null check and a unique-indexed column's non-NULL
+count share one ``count(*) FILTER (WHERE c IS NULL)``, and accepted values are a ``NOT IN`` list
+long enough to be hashed (:func:`ipwb.guardian.checks.accepted_list`).
+
 Relationships and custom SQL read other tables and stay one query per check.
 """
 
