@@ -43,6 +43,7 @@ CREATE UNIQUE INDEX gold_keyed_code ON gold.gold_keyed (code);
 CREATE UNIQUE INDEX gold_keyed_part ON gold.gold_keyed (part) WHERE part <> 'x';
 INSERT INTO gold.gold_keyed SELECT g, 'k' || g, CASE WHEN g < 3 THEN 'x' ELSE 'p' || g END
   FROM generate_series(1, 5) AS g;
+INSERT INTO gold.gold_keyed VALUES (6, NULL, 'p6');
 """
 
 SALES = "gold.gold_sales"
@@ -61,6 +62,35 @@ CHECKS = [
         "values": ["open"],
     },
     {"name": "all null known", "table": SALES, "type": "accepted_values", "column": "nothing", "values": [1]},
+    # a list of 2-8 values is padded to a hashed IN list; NULLs, duplicates and misses still count
+    {
+        "name": "status of three",
+        "table": SALES,
+        "type": "accepted_values",
+        "column": "status",
+        "values": ["open", "closed", "open", "held"],
+    },
+    {
+        "name": "code of three",
+        "table": SALES,
+        "type": "accepted_values",
+        "column": "code",
+        "values": ["c1", "dup", "c2"],
+    },
+    {
+        "name": "ids known",  # a non-text column, a list already long enough to hash
+        "table": SALES,
+        "type": "accepted_values",
+        "column": "id",
+        "values": list(range(1, 12)),
+    },
+    {
+        "name": "ids all known",
+        "table": SALES,
+        "type": "accepted_values",
+        "column": "id",
+        "values": list(range(1, 13)),
+    },
     {"name": "fresh 24h", "table": SALES, "type": "freshness", "column": "loaded_at", "max_age_hours": 24},
     {"name": "fresh 48h", "table": SALES, "type": "freshness", "column": "loaded_at", "max_age_hours": 48},
     {"name": "volume", "table": SALES, "type": "volume", "history": [14, 14, 15]},
@@ -122,6 +152,11 @@ def test_batched_results_equal_per_check_results(warehouse: WarehouseConfig) -> 
     assert (by_name["nothing set"].status, by_name["nothing set"].failed) == ("fail", 14)
     assert (by_name["null key unique"].status, by_name["null key unique"].total) == ("pass", 0)
     assert (by_name["status known"].failed, by_name["all null known"].status) == (1, "pass")
+    # 'lost' is not listed, the NULL status is not judged; 'dup' twice, the other 8 codes not
+    assert (by_name["status of three"].failed, by_name["status of three"].total) == (1, 14)
+    assert by_name["status of three"].sample[0]["status"] == "lost"
+    assert by_name["code of three"].failed == 7  # c6 … c12 (c1, c2, twice dup and 3 NULLs pass)
+    assert (by_name["ids known"].failed, by_name["ids all known"].status) == (1, "pass")
     assert by_name["fresh 24h"].status == "fail" and by_name["fresh 48h"].status == "pass"
     assert by_name["volume"].status == "pass" and by_name["volume drop"].status == "fail"
     assert by_name["empty fresh"].message == "no rows: freshness unknown"
@@ -208,14 +243,33 @@ def test_a_column_kept_unique_by_an_index_needs_no_sort(warehouse: WarehouseConf
         CheckSpec("code unique", keyed, "unique", "code"),
         CheckSpec("part unique", keyed, "unique", "part"),  # a partial index proves nothing
         CheckSpec("id set", keyed, "not_null", "id"),
+        CheckSpec("code set", keyed, "not_null", "code"),
     ]
     reference = run_checks(warehouse, checks, batch=False)
     batched = run_checks(warehouse, checks)
     for one, many in zip(reference, batched, strict=True):
         assert comparable(many) == comparable(one), one.check.name
-    ident, code, part, _ = batched
-    assert (ident.status, ident.total, code.total) == ("pass", 5, 5)
+    ident, code, part, _, code_set = batched
+    assert (code_set.status, code_set.failed) == ("fail", 1)
+    # the NULL code is not counted (a unique index holds any number of NULLs)
+    assert (ident.status, ident.total, code.status, code.total) == ("pass", 6, "pass", 5)
     assert (part.status, part.failed) == ("fail", 2)
     # the shared statement counts distinct values only where no index vouches for them
     assert 'DISTINCT "id"' not in ident.sql and 'DISTINCT "code"' not in ident.sql
     assert 'DISTINCT "part"' in ident.sql
+
+
+def test_a_short_value_list_is_sent_as_a_hashed_in_list(warehouse: WarehouseConfig) -> None:
+    """PostgreSQL hashes a NOT IN list of 9+ elements; shorter lists are padded to that (the
+    same set, as the plan shows it)."""
+    check = CheckSpec("three", SALES, "accepted_values", "status", params={"values": ["open", "x", "y"]})
+    conn = psycopg2.connect(**warehouse.connect_kwargs())
+    try:
+        measure = batch_measure([check, CheckSpec("rows", SALES, "volume")]).as_string(conn)
+        with conn.cursor() as cur:
+            cur.execute("EXPLAIN (VERBOSE) " + measure)
+            plan = "\n".join(row[0] for row in cur.fetchall())
+    finally:
+        conn.close()
+    assert measure.count("'y'") == 7  # 'open', 'x' and seven times 'y'
+    assert "(status <> ALL ('{open,x,y,y,y,y,y,y,y}'::text[]))" in plan, plan
