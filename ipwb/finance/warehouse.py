@@ -8,9 +8,12 @@ earlier state gets that version's ``load_seq`` bumped, so "the latest version" i
 row with the highest ``load_seq``. A record that left the scope (an unposted or cancelled
 move, a deleted record) is written as a *tombstone* (``is_deleted``) so silver drops it.
 
-Watermarks (``fin_watermark``) hold the last ``(write_date, id)`` seen per entity. Odoo
-stamps every write of one transaction with the same ``write_date``, so the next extraction
-reads from the watermark's timestamp *inclusive*; the version hash makes the overlap free.
+Watermarks (``fin_watermark``) hold the last ``(write_date, id)`` seen per entity and
+``read_from``, where the next extraction starts reading. Odoo stamps every write of one
+transaction with the same ``write_date``, the transaction's start, so a record an extraction
+could not see yet (its transaction still open) carries at least the start of the oldest
+transaction open when it read: the next extraction reads from there *inclusive*; the
+version hash makes the overlap free.
 
 Silver and gold are rebuilt from bronze by :mod:`ipwb.finance.marts`. Every name a caller
 can influence is checked against :data:`IDENTIFIER`.
@@ -217,9 +220,16 @@ class SourceRow:
 
 @dataclasses.dataclass(frozen=True)
 class Watermark:
+    """The last ``(write_date, id)`` an extraction loaded, and ``read_from``: the earliest
+    ``write_date`` a record it could not see yet may carry (the start of the oldest Odoo
+    transaction open when it read, less a margin), where the next extraction starts
+    reading. ``None`` for watermarks written before it existed: the next extraction then
+    re-reads a fixed overlap before ``write_date``."""
+
     entity: str
     write_date: datetime.datetime | None = None
     last_id: int = 0
+    read_from: datetime.datetime | None = None
 
 
 def _json_default(value: object) -> object:
@@ -316,19 +326,24 @@ def ensure_bronze(
                 " updated_at timestamptz NOT NULL DEFAULT now())"
             ).format(sql.Identifier(schemas.bronze, "fin_watermark"))
         )
+        cur.execute(
+            sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS read_from timestamp").format(
+                sql.Identifier(schemas.bronze, "fin_watermark")
+            )
+        )
 
 
 def get_watermark(conn: psycopg2.extensions.connection, schemas: FinanceSchemas, entity: str) -> Watermark:
     _check_entity(entity)
     with conn.cursor() as cur:
         cur.execute(
-            sql.SQL("SELECT last_write_date, last_id FROM {} WHERE entity = %s").format(
+            sql.SQL("SELECT last_write_date, last_id, read_from FROM {} WHERE entity = %s").format(
                 sql.Identifier(schemas.bronze, "fin_watermark")
             ),
             (entity,),
         )
         row = cur.fetchone()
-    return Watermark(entity, row[0], int(row[1])) if row else Watermark(entity)
+    return Watermark(entity, row[0], int(row[1]), row[2]) if row else Watermark(entity)
 
 
 def set_watermark(conn: psycopg2.extensions.connection, schemas: FinanceSchemas, mark: Watermark) -> None:
@@ -345,6 +360,15 @@ def set_watermark(conn: psycopg2.extensions.connection, schemas: FinanceSchemas,
             ).format(t=sql.Identifier(schemas.bronze, "fin_watermark")),
             (mark.entity, mark.write_date, mark.last_id),
         )
+        if mark.read_from is not None:
+            # moves even when no record changed (the next run starts from this run's read)
+            cur.execute(
+                sql.SQL(
+                    "UPDATE {} SET read_from = %s, updated_at = now()"
+                    " WHERE entity = %s AND (read_from IS NULL OR read_from < %s)"
+                ).format(sql.Identifier(schemas.bronze, "fin_watermark")),
+                (mark.read_from, mark.entity, mark.read_from),
+            )
 
 
 def upsert_rows(
