@@ -9,11 +9,8 @@ row with the highest ``load_seq``. A record that left the scope (an unposted or 
 move, a deleted record) is written as a *tombstone* (``is_deleted``) so silver drops it.
 
 Watermarks (``fin_watermark``) hold the last ``(write_date, id)`` seen per entity and
-``read_from``, where the next extraction starts reading. Odoo stamps every write of one
-transaction with the same ``write_date``, the transaction's start, so a record an extraction
-could not see yet (its transaction still open) carries at least the start of the oldest
-transaction open when it read: the next extraction reads from there *inclusive*; the
-version hash makes the overlap free.
+``read_from``: the start of the oldest Odoo transaction open when the last extraction read
+(less a margin), from which the next one reads *inclusive*; versions make the overlap free.
 
 Silver and gold are rebuilt from bronze by :mod:`ipwb.finance.marts`. Every name a caller
 can influence is checked against :data:`IDENTIFIER`.
@@ -23,11 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 import psycopg2
@@ -36,6 +30,7 @@ import psycopg2.extras
 from psycopg2 import sql
 
 from ipwb.errors import ConfigurationError
+from ipwb.finance.versions import canonical_json, row_version
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
@@ -220,39 +215,12 @@ class SourceRow:
 
 @dataclasses.dataclass(frozen=True)
 class Watermark:
-    """The last ``(write_date, id)`` an extraction loaded, and ``read_from``: the earliest
-    ``write_date`` a record it could not see yet may carry (the start of the oldest Odoo
-    transaction open when it read, less a margin), where the next extraction starts
-    reading. ``None`` for watermarks written before it existed: the next extraction then
-    re-reads a fixed overlap before ``write_date``."""
+    """Last ``(write_date, id)`` loaded; ``read_from``: where the next extraction reads from."""
 
     entity: str
     write_date: datetime.datetime | None = None
     last_id: int = 0
     read_from: datetime.datetime | None = None
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"cannot store {type(value).__name__} in a bronze payload")
-
-
-def canonical_json(payload: Mapping[str, Any]) -> str:
-    """Stable JSON text of a payload (sorted keys, ISO dates) — what versions are hashed on."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=_json_default)
-
-
-def row_version(payload: Mapping[str, Any], deleted: bool = False, parent_version: str | None = None) -> str:
-    """The version hash of a payload.
-
-    >>> row_version({"a": 1}) == row_version({"a": 1}), row_version({"a": 1}) == row_version({"a": 1}, True)
-    (True, False)
-    """
-    text = "\x1f".join([canonical_json(payload), "D" if deleted else "", parent_version or ""])
-    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def _check_entity(entity: str) -> None:
@@ -319,17 +287,13 @@ def ensure_bronze(
             )
         cur.execute(
             sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} ("
+                "CREATE TABLE IF NOT EXISTS {0} ("
                 " entity text PRIMARY KEY,"
                 " last_write_date timestamp,"
                 " last_id bigint NOT NULL DEFAULT 0,"
-                " updated_at timestamptz NOT NULL DEFAULT now())"
+                " updated_at timestamptz NOT NULL DEFAULT now());"
+                " ALTER TABLE {0} ADD COLUMN IF NOT EXISTS read_from timestamp"
             ).format(sql.Identifier(schemas.bronze, "fin_watermark"))
-        )
-        cur.execute(
-            sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS read_from timestamp").format(
-                sql.Identifier(schemas.bronze, "fin_watermark")
-            )
         )
 
 
@@ -360,13 +324,10 @@ def set_watermark(conn: psycopg2.extensions.connection, schemas: FinanceSchemas,
             ).format(t=sql.Identifier(schemas.bronze, "fin_watermark")),
             (mark.entity, mark.write_date, mark.last_id),
         )
-        if mark.read_from is not None:
-            # moves even when no record changed (the next run starts from this run's read)
+        if mark.read_from is not None:  # moves on even when no record changed
+            query = "UPDATE {} SET read_from = %s WHERE entity = %s AND (read_from IS NULL OR read_from < %s)"
             cur.execute(
-                sql.SQL(
-                    "UPDATE {} SET read_from = %s, updated_at = now()"
-                    " WHERE entity = %s AND (read_from IS NULL OR read_from < %s)"
-                ).format(sql.Identifier(schemas.bronze, "fin_watermark")),
+                sql.SQL(query).format(sql.Identifier(schemas.bronze, "fin_watermark")),
                 (mark.read_from, mark.entity, mark.read_from),
             )
 
