@@ -25,7 +25,8 @@ import psycopg2.extras
 from psycopg2 import sql
 
 from ipwb.errors import ConfigurationError
-from ipwb.finance.warehouse import SourceRow, Watermark, canonical_json
+from ipwb.finance.versions import canonical_json
+from ipwb.finance.warehouse import SourceRow, Watermark
 from ipwb.specs.kinds import IDENTIFIER, StepKind, register_step_kind, step_kinds
 
 KIND = "odoo_extract"

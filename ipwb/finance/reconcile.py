@@ -120,21 +120,30 @@ def _quarter_hashes(
         return {(int(company), str(quarter)): str(digest) for company, quarter, digest in cur.fetchall()}
 
 
+def changed_marts(
+    conn: psycopg2.extensions.connection, staged: FinanceSchemas, published: FinanceSchemas
+) -> dict[tuple[int, str], frozenset[str]]:
+    """``{(company_id, quarter): reconciled marts whose rows changed}``: where staged gold
+    differs from the published gold (every staged quarter and mart when a mart is not
+    published yet). A mart whose rows of a quarter are unchanged was reconciled, for that
+    quarter, when it was published."""
+    changed: dict[tuple[int, str], set[str]] = {}
+    for table in RECONCILED_MARTS:
+        new = _quarter_hashes(conn, staged.gold, table) or {}
+        old = _quarter_hashes(conn, published.gold, table)
+        keys = set(new) if old is None else {k for k in set(new) | set(old) if new.get(k) != old.get(k)}
+        for key in keys:
+            changed.setdefault(key, set()).add(table)
+    return {key: frozenset(tables) for key, tables in changed.items()}
+
+
 def changed_quarters(
     conn: psycopg2.extensions.connection, staged: FinanceSchemas, published: FinanceSchemas
 ) -> set[tuple[int, str]]:
     """``(company_id, quarter)`` whose staged gold differs from the published gold in any
     reconciled mart (all staged quarters when nothing is published yet): the periods a run
     must reconcile. A quarter whose gold is unchanged was reconciled when it was published."""
-    changed: set[tuple[int, str]] = set()
-    for table in RECONCILED_MARTS:
-        new = _quarter_hashes(conn, staged.gold, table) or {}
-        old = _quarter_hashes(conn, published.gold, table)
-        if old is None:
-            changed |= set(new)
-            continue
-        changed |= {key for key in set(new) | set(old) if new.get(key) != old.get(key)}
-    return changed
+    return set(changed_marts(conn, staged, published))
 
 
 def _pairs(rows: list[dict[str, Any]], key: Sequence[str]) -> dict[Hashable, tuple[Decimal, Decimal]]:

@@ -8,9 +8,9 @@ earlier state gets that version's ``load_seq`` bumped, so "the latest version" i
 row with the highest ``load_seq``. A record that left the scope (an unposted or cancelled
 move, a deleted record) is written as a *tombstone* (``is_deleted``) so silver drops it.
 
-Watermarks (``fin_watermark``) hold the last ``(write_date, id)`` seen per entity. Odoo
-stamps every write of one transaction with the same ``write_date``, so the next extraction
-reads from the watermark's timestamp *inclusive*; the version hash makes the overlap free.
+Watermarks (``fin_watermark``) hold the last ``(write_date, id)`` seen per entity and
+``read_from``: the start of the oldest Odoo transaction open when the last extraction read
+(less a margin), from which the next one reads *inclusive*; versions make the overlap free.
 
 Silver and gold are rebuilt from bronze by :mod:`ipwb.finance.marts`. Every name a caller
 can influence is checked against :data:`IDENTIFIER`.
@@ -20,11 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 import psycopg2
@@ -33,6 +30,7 @@ import psycopg2.extras
 from psycopg2 import sql
 
 from ipwb.errors import ConfigurationError
+from ipwb.finance.versions import canonical_json, row_version
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
@@ -217,32 +215,12 @@ class SourceRow:
 
 @dataclasses.dataclass(frozen=True)
 class Watermark:
+    """Last ``(write_date, id)`` loaded; ``read_from``: where the next extraction reads from."""
+
     entity: str
     write_date: datetime.datetime | None = None
     last_id: int = 0
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"cannot store {type(value).__name__} in a bronze payload")
-
-
-def canonical_json(payload: Mapping[str, Any]) -> str:
-    """Stable JSON text of a payload (sorted keys, ISO dates) — what versions are hashed on."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=_json_default)
-
-
-def row_version(payload: Mapping[str, Any], deleted: bool = False, parent_version: str | None = None) -> str:
-    """The version hash of a payload.
-
-    >>> row_version({"a": 1}) == row_version({"a": 1}), row_version({"a": 1}) == row_version({"a": 1}, True)
-    (True, False)
-    """
-    text = "\x1f".join([canonical_json(payload), "D" if deleted else "", parent_version or ""])
-    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+    read_from: datetime.datetime | None = None
 
 
 def _check_entity(entity: str) -> None:
@@ -309,11 +287,12 @@ def ensure_bronze(
             )
         cur.execute(
             sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} ("
+                "CREATE TABLE IF NOT EXISTS {0} ("
                 " entity text PRIMARY KEY,"
                 " last_write_date timestamp,"
                 " last_id bigint NOT NULL DEFAULT 0,"
-                " updated_at timestamptz NOT NULL DEFAULT now())"
+                " updated_at timestamptz NOT NULL DEFAULT now());"
+                " ALTER TABLE {0} ADD COLUMN IF NOT EXISTS read_from timestamp"
             ).format(sql.Identifier(schemas.bronze, "fin_watermark"))
         )
 
@@ -322,13 +301,13 @@ def get_watermark(conn: psycopg2.extensions.connection, schemas: FinanceSchemas,
     _check_entity(entity)
     with conn.cursor() as cur:
         cur.execute(
-            sql.SQL("SELECT last_write_date, last_id FROM {} WHERE entity = %s").format(
+            sql.SQL("SELECT last_write_date, last_id, read_from FROM {} WHERE entity = %s").format(
                 sql.Identifier(schemas.bronze, "fin_watermark")
             ),
             (entity,),
         )
         row = cur.fetchone()
-    return Watermark(entity, row[0], int(row[1])) if row else Watermark(entity)
+    return Watermark(entity, row[0], int(row[1]), row[2]) if row else Watermark(entity)
 
 
 def set_watermark(conn: psycopg2.extensions.connection, schemas: FinanceSchemas, mark: Watermark) -> None:
@@ -345,6 +324,12 @@ def set_watermark(conn: psycopg2.extensions.connection, schemas: FinanceSchemas,
             ).format(t=sql.Identifier(schemas.bronze, "fin_watermark")),
             (mark.entity, mark.write_date, mark.last_id),
         )
+        if mark.read_from is not None:  # moves on even when no record changed
+            query = "UPDATE {} SET read_from = %s WHERE entity = %s AND (read_from IS NULL OR read_from < %s)"
+            cur.execute(
+                sql.SQL(query).format(sql.Identifier(schemas.bronze, "fin_watermark")),
+                (mark.read_from, mark.entity, mark.read_from),
+            )
 
 
 def upsert_rows(

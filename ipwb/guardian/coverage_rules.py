@@ -43,9 +43,14 @@ def tests_per_table(ctx: Context) -> dict[str, int]:
     counts = {ref: sum(len(c.tests) for c in spec.columns) for ref, spec in ctx.table_specs().items()}
     for _, pipeline in ctx.pipelines():
         for step in pipeline.steps:
-            table = step.config.get("table")
-            if step.kind == "quality_gate" and isinstance(table, str) and table in counts:
-                counts[table] += 1
+            if step.kind != "quality_gate":
+                continue
+            # a gate names one table, or a layer's tables (``tables``)
+            tables = step.config.get("tables")
+            gated = tables if isinstance(tables, list) else [step.config.get("table")]
+            for table in gated:
+                if isinstance(table, str) and table in counts:
+                    counts[table] += 1
     for ref, extra in ctx.extra_tests.items():
         if ref in counts:
             counts[ref] += extra

@@ -17,7 +17,8 @@ Conventions checked (documented in the Guardian readme):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from sqlglot import exp
 
@@ -171,12 +172,12 @@ def layer_naming(ctx: Context) -> Iterator[Finding]:
     for spec_file, pipeline in ctx.pipelines():
         prefix = by_domain.get(pipeline.domain, "")
         for index, step in enumerate(pipeline.steps):
-            target = step.config.get("target") or step.config.get("table")
-            if not isinstance(target, str) or "." not in target:
-                continue
-            layer, name = target.split(".", 1)
-            if not name.startswith(f"{layer}_") and not (prefix and name.startswith(prefix)):
-                key = "target" if "target" in step.config else "table"
+            for where, target in _named_tables(step.config):
+                if not isinstance(target, str) or "." not in target:
+                    continue
+                layer, name = target.split(".", 1)
+                if name.startswith(f"{layer}_") or (prefix and name.startswith(prefix)):
+                    continue
                 other = (
                     f"{layer}.{prefix}… (table_prefix of domain {pipeline.domain!r})"
                     if prefix
@@ -184,9 +185,23 @@ def layer_naming(ctx: Context) -> Iterator[Finding]:
                 )
                 yield ctx.at(
                     spec_file,
-                    ("steps", index, "config", key),
+                    ("steps", index, "config", *where),
                     f"step {step.id!r}: {target} must be named {layer}.{layer}_… (layer prefix) or {other}",
                 )
+
+
+def _named_tables(config: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], object]]:
+    """The tables a step's config names, with their path in it: ``target`` (else ``table``),
+    and each of a layer gate's ``tables``."""
+    named: list[tuple[tuple[str | int, ...], object]] = []
+    if config.get("target"):
+        named.append((("target",), config["target"]))
+    elif config.get("table"):
+        named.append((("table",), config["table"]))
+    tables = config.get("tables")
+    if isinstance(tables, list):
+        named += [(("tables", i), table) for i, table in enumerate(tables)]
+    return named
 
 
 def sql_style(ctx: Context) -> Iterator[Finding]:

@@ -164,16 +164,20 @@ BUILTIN_KINDS: tuple[StepKind, ...] = (
     ),
     StepKind(
         "quality_gate",
-        "Guardian checks on a table; a failing blocking check fails the run",
-        _object(
-            {
-                "table": _TABLE_REF,
-                "checks": {"type": "array", "items": _TEXT, "minItems": 1, "uniqueItems": True},
-                "blocking": {"type": "boolean"},
-                "min_score": {"type": "number", "minimum": 0, "maximum": 100},
-            },
-            required=("table",),
-        ),
+        "Guardian checks on a table (`table`) or on several (`tables`: one gate for a layer, run as "
+        "one Guardian batch); a failing blocking check fails the run",
+        {
+            **_object(
+                {
+                    "table": _TABLE_REF,
+                    "tables": {"type": "array", "items": _TABLE_REF, "minItems": 1, "uniqueItems": True},
+                    "checks": {"type": "array", "items": _TEXT, "minItems": 1, "uniqueItems": True},
+                    "blocking": {"type": "boolean"},
+                    "min_score": {"type": "number", "minimum": 0, "maximum": 100},
+                },
+            ),
+            "oneOf": [{"required": ["table"]}, {"required": ["tables"]}],
+        },
     ),
     StepKind(
         "server_action",

@@ -71,6 +71,10 @@ def test_changed_quarters_compare_staged_with_published(conn: psycopg2.extension
     marts.build_silver(conn, SCHEMAS)
     marts.build_gold(conn, staged)
     assert reconcile.changed_quarters(conn, staged, SCHEMAS) == {(1, "2025-Q2")}
+    # a sale with VAT changes the VAT and sales marts of its quarter, not withholding on purchases
+    marts_changed = reconcile.changed_marts(conn, staged, SCHEMAS)[(1, "2025-Q2")]
+    assert "fin_vat_2550m" in marts_changed
+    assert "fin_ewt_payee_atc" not in marts_changed
     assert reconcile.gold_vat(conn, staged, [1], "2025-Q2")[(1, "2025-05", "35", "tax_base")] == Decimal(
         "50.00"
     )

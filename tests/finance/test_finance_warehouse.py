@@ -132,6 +132,20 @@ def test_watermark_only_moves_forward(conn: psycopg2.extensions.connection) -> N
         wh.get_watermark(conn, SCHEMAS, "sale_order")
 
 
+def test_watermark_read_from_moves_forward_even_without_changes(conn: psycopg2.extensions.connection) -> None:
+    hour = datetime.timedelta(hours=1)
+    wh.set_watermark(conn, SCHEMAS, wh.Watermark("account_tax", WD, 7, read_from=WD + hour))
+    # a later run that saw no new record: (write_date, id) stays, where to read from moves on
+    wh.set_watermark(conn, SCHEMAS, wh.Watermark("account_tax", WD, 7, read_from=WD + 2 * hour))
+    assert wh.get_watermark(conn, SCHEMAS, "account_tax") == wh.Watermark("account_tax", WD, 7, WD + 2 * hour)
+    # never backwards: a stale run cannot make the next one skip what it did not see
+    wh.set_watermark(conn, SCHEMAS, wh.Watermark("account_tax", WD, 7, read_from=WD))
+    assert wh.get_watermark(conn, SCHEMAS, "account_tax").read_from == WD + 2 * hour
+    # a watermark without read_from (an earlier version's) keeps it unset
+    wh.set_watermark(conn, SCHEMAS, wh.Watermark("hr_expense", WD, 3))
+    assert wh.get_watermark(conn, SCHEMAS, "hr_expense").read_from is None
+
+
 def test_suffixed_schemas_isolate_and_drop(conn: psycopg2.extensions.connection) -> None:
     sandbox = wh.FinanceSchemas(suffix="t1")
     wh.ensure_bronze(conn, sandbox)

@@ -121,3 +121,46 @@ def test_table_prefix_round_trips_and_is_omitted_when_unset() -> None:
     assert loads(dumps(loads(FINANCE, "domain")), "domain").table_prefix == "fin_"
     assert dumps(loads(FINANCE, "domain")) == FINANCE
     assert "table_prefix" not in to_data(DomainSpec("sales", "team", tables=("gold.gold_x",)))
+
+
+def _layer_gate(name: str, domain: str, tables: list[str]) -> str:
+    return (
+        f"name: {name}\ndescription: Checks.\ndomain: {domain}\nowner: team@example.org\n"
+        "schedule: 0 1 * * *\nsteps:\n  - id: check\n    kind: quality_gate\n"
+        f"    description: Check.\n    config:\n      tables: [{', '.join(tables)}]\n"
+    )
+
+
+def test_a_layer_gate_tests_and_names_each_of_its_tables(tmp_path: Path) -> None:
+    untested = _table("fin_vat", "finance").replace("    tests: [not_null]\n", "")
+    root = _write(
+        tmp_path,
+        {
+            "domains/finance.yaml": FINANCE.replace("[gold.fin_vat]", "[gold.fin_vat, gold.fin_tax]"),
+            "tables/gold/fin_vat.yaml": untested,
+            "tables/gold/fin_tax.yaml": _table("fin_tax", "finance").replace("    tests: [not_null]\n", ""),
+            "pipelines/finance.yaml": _layer_gate("finance", "finance", ["gold.fin_vat", "gold.vat"]),
+        },
+    )
+    assert _findings(root, "G101") == [], "tables instead of table is a valid gate"
+    # the gate tests gold.fin_vat; gold.fin_tax, which no gate names, is still untested
+    untested_found = _findings(root, "G501")
+    assert len(untested_found) == 1, untested_found
+    assert "gold.fin_tax" in untested_found[0]
+    # each table of the gate follows the naming rule, reported at its place in the list
+    found = _findings(root, "G301")
+    assert len(found) == 1, found
+    assert "step 'check': gold.vat must be named" in found[0]
+
+
+def test_a_gate_naming_both_table_and_tables_is_refused(tmp_path: Path) -> None:
+    text = _layer_gate("finance", "finance", ["gold.fin_vat"]) + "      table: gold.fin_vat\n"
+    root = _write(
+        tmp_path,
+        {
+            "domains/finance.yaml": FINANCE,
+            "tables/gold/fin_vat.yaml": _table("fin_vat", "finance"),
+            "pipelines/finance.yaml": text,
+        },
+    )
+    assert _findings(root, "G101"), "one of table or tables, not both"

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import dataclasses
 import datetime
+import functools
 import logging
 import os
 
@@ -23,6 +24,13 @@ TECHNICAL_USER_XMLID = "ipwb_finance_bir.user_finance_pipeline"
 SPEC_PATH = os.path.normpath(
     os.path.join(os.path.dirname(__file__), "..", "..", "..", "specs", "pipelines", f"{PIPELINE_CODE}.yaml")
 )
+
+
+@functools.lru_cache(maxsize=64)
+def _script_lineage(text):
+    """The lineage of a gold build script: parsed once per text and process (the scripts
+    change only with the code, and parsing them is most of what registering costs)."""
+    return script_lineage(text)
 
 
 class IpwbFinanceRun(models.Model):
@@ -322,7 +330,7 @@ class IpwbFinanceRun(models.Model):
                 tables = self._register_gold_tables(connection, schemas)
                 edges = 0
                 for name, text in marts.rendered_sql(conn, schemas):
-                    result, _issues = script_lineage(text)
+                    result, _issues = _script_lineage(text)
                     if result is not None:
                         counts = (
                             self.env["ipwb.lineage.edge"]

@@ -7,6 +7,7 @@ through a separate warehouse connection as the warehouse writer role (odoo.conf 
 ``ipwb_warehouse_writer_user`` / ``ipwb_warehouse_writer_password``).
 """
 
+import dataclasses
 import datetime
 from collections import namedtuple
 
@@ -52,14 +53,40 @@ def writer_config(env):
     )
 
 
-#: re-read this much before the watermark: a transaction that started earlier may commit
-#: rows stamped before it after the last run read (versions make the overlap free)
+#: watermarks of earlier versions (no ``read_from``): re-read this much before the last
+#: ``write_date`` seen, as a transaction that started earlier may commit rows stamped before
+#: it after the last run read (versions make the overlap free)
 OVERLAP = datetime.timedelta(minutes=15)
+#: ``read_from`` margin: covers a transaction that was open when this extraction's snapshot
+#: was taken and committed before the open transactions were listed, if it had started at
+#: most this long before this extraction's own transaction
+MARGIN = datetime.timedelta(minutes=1)
+
+
+def read_from(env):
+    """Where the next extraction starts reading (the watermarks' ``read_from``).
+
+    Odoo stamps a record's ``write_date`` with its transaction's start (``cr.now()``), so a
+    record this extraction cannot see (written by a transaction still open) carries at
+    least the start of the oldest transaction open in Odoo's database: that start, or this
+    transaction's own if earlier, less :data:`MARGIN`. Listed before any record is read.
+    Transactions of other database roles than Odoo's are not listed (their start is hidden
+    from it): they do not write Odoo's records through the ORM.
+    """
+    env.cr.execute(
+        "SELECT LEAST(min(xact_start), transaction_timestamp()) AT TIME ZONE 'UTC'"
+        " FROM pg_stat_activity WHERE datname = current_database() AND xact_start IS NOT NULL"
+    )
+    return env.cr.fetchone()[0] - MARGIN
 
 
 def _changed(env, model, mark, domain):
-    """Records of ``model`` written since the watermark (minus the overlap), in (write_date, id) order."""
-    if mark.write_date:
+    """Records of ``model`` written since the watermark, in (write_date, id) order: from its
+    ``read_from``, else (an earlier version's watermark) from its last ``write_date`` less
+    :data:`OVERLAP`."""
+    if mark.read_from:
+        domain = [*domain, ("write_date", ">=", mark.read_from)]
+    elif mark.write_date:
         domain = [*domain, ("write_date", ">=", mark.write_date - OVERLAP)]
     return env[model].with_context(active_test=False).search(domain, order="write_date, id")
 
@@ -258,9 +285,10 @@ def _rows_of(entity, payload):
 Source = namedtuple("Source", "entity model domain rows_of sweep requires", defaults=(None,))
 
 
-def _load(env, conn, schemas, source):
+def _load(env, conn, schemas, source, next_read_from=None):
     """One source: changed records since its watermark → bronze, then the deletion sweep,
-    then the watermark moves forward. Returns new versions per entity."""
+    then the watermark moves forward (the next run reads from ``next_read_from``). Returns
+    new versions per entity."""
     mark = wh.get_watermark(conn, schemas, source.entity)
     if source.requires and wh.live_rows_lack(conn, schemas, source.entity, source.requires):
         mark = wh.Watermark(source.entity)
@@ -279,12 +307,13 @@ def _load(env, conn, schemas, source):
     if source.sweep:
         swept = _tombstones(env, conn, schemas, source.entity, source.model)
         loaded[source.entity] = loaded.get(source.entity, 0) + swept
-    wh.set_watermark(conn, schemas, advanced)
+    wh.set_watermark(conn, schemas, dataclasses.replace(advanced, read_from=next_read_from))
     return loaded
 
 
 def extract(env, conn, schemas, companies):
     """Load every changed record of the companies into bronze; returns new versions per entity."""
+    next_read_from = read_from(env)
     company = [("company_id", "in", companies.ids)]
     shared_or_company = ["|", ("company_id", "=", False), *company]
     sources = (
@@ -320,6 +349,6 @@ def extract(env, conn, schemas, companies):
     )
     loaded = dict.fromkeys(wh.ENTITIES, 0)
     for source in sources:
-        for entity, count in _load(env, conn, schemas, source).items():
+        for entity, count in _load(env, conn, schemas, source, next_read_from).items():
             loaded[entity] += count
     return loaded

@@ -130,7 +130,7 @@ class TestFinancePipeline(EmptyFinanceWarehouseMixin, TestPhCommon):
             )
             self.assertTrue(results, table)
             self.assertEqual(set(results.mapped("status")), {"pass"}, table)
-        self.assertIn("PASS", steps["check_silver_invoices"].log)
+        self.assertIn("PASS", steps["check_silver"].log)
         gold = self._gold_vat()
         # the books, as Odoo's 2550Q tag rule reads them ...
         books = odoo_figures.vat_lines(self.env, self.company, *PERIOD)
@@ -241,9 +241,9 @@ class TestFinancePipeline(EmptyFinanceWarehouseMixin, TestPhCommon):
         run = self._run()
         self.assertEqual(run.state, "failed")
         steps = self._steps(run)
-        self.assertEqual(steps["check_silver_lines"].state, "succeeded")
+        self.assertEqual(steps["check_silver"].state, "succeeded")
         self.assertEqual(steps["reconcile"].state, "failed")
-        self.assertEqual(steps["check_vat_returns"].state, "skipped")
+        self.assertEqual(steps["check_gold"].state, "skipped")
         self.assertIn("not published", run.error)
         self.assertEqual(run.reconciliation, "differences")
         self.assertIn("31", run.differences)
@@ -269,12 +269,15 @@ class TestFinancePipeline(EmptyFinanceWarehouseMixin, TestPhCommon):
         self.assertEqual(run.state, "failed")
         steps = self._steps(run)
         self.assertEqual(steps["build_silver"].state, "succeeded")
-        self.assertEqual(steps["check_silver_lines"].state, "failed")
-        self.assertIn("fin_invoice_lines.account_code not null", steps["check_silver_lines"].error)
-        for name in ("build_gold", "reconcile", "check_vat_returns"):
+        self.assertEqual(steps["check_silver"].state, "failed")
+        self.assertIn("fin_invoice_lines.account_code not null", steps["check_silver"].error)
+        for name in ("build_gold", "reconcile", "check_gold"):
             self.assertEqual(steps[name].state, "skipped", name)
         failed = r"FAIL fin_invoice_lines\.account_code not null \(not_null\): fail"
-        self.assertRegex(steps["check_silver_lines"].log, failed)
+        self.assertRegex(steps["check_silver"].log, failed)
+        # one gate for the layer: the other table's checks ran in the same batch and passed
+        self.assertRegex(steps["check_silver"].log, r"silver\.fin_invoices: PASS fin_invoices")
+        self.assertIn("(silver.fin_invoice_lines)", steps["check_silver"].error)
         self.assertEqual(self._gold_vat(), published, "gold stays as published")
         self.assertEqual(run.reconciliation, "pending")
 
@@ -322,7 +325,7 @@ class TestFinancePipeline(EmptyFinanceWarehouseMixin, TestPhCommon):
         self.assertFalse(pipeline.cron_id.active, "scheduled once promoted to production")
         kinds = {s.name: s.kind for s in pipeline.step_ids}
         self.assertEqual(kinds["extract_bronze"], "server_action")
-        self.assertEqual(kinds["check_silver_lines"], "quality_gate")
+        self.assertEqual(kinds["check_silver"], "quality_gate")
         self.assertFalse(self.env.ref("ipwb_finance_bir.ir_cron_finance_pipeline", raise_if_not_found=False))
         # re-syncing (an upgrade) changes nothing
         self.assertEqual(self.env["ipwb.finance.run"]._sync_finance_pipeline(), pipeline)

@@ -285,8 +285,15 @@ class IpwbDqCheck(models.Model):
     def _ipwb_gate_result(self):
         """(passed, detail) for a pipeline quality gate (ipwb_pipeline calls it)."""
         self.ensure_one()
-        result = self._run_checks()
-        return result.status == "pass", result._summary()
+        return self._ipwb_gate_results()[self.id]
+
+    def _ipwb_gate_results(self):
+        """``{check id: (passed, detail)}`` of every check of a pipeline quality gate, run as
+        one Guardian batch: one rendering connection per warehouse, the single-column checks
+        of each table in one aggregate scan, one scorecard refresh for the lot. Each check
+        still gets its own stored result and verdict (ipwb_pipeline calls it)."""
+        results = self._run_checks()
+        return {result.check_id.id: (result.status == "pass", result._summary()) for result in results}
 
     def action_run(self):
         if not self.env.user.has_group(
