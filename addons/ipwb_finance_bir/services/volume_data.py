@@ -7,13 +7,20 @@ exempt; customers withholding 1 %), vendor bills with expanded withholding per v
 (ATC), payments for about half of them and credit notes reversing about 2 % of the
 invoices. ``mid`` is ≥ 25,000 invoices and bills a year and ≥ 150,000 journal items.
 
-Everything goes through Odoo's ORM, as posted moves: ``account.move.create`` with many
-moves per call, ``action_post`` per batch, payments through ``account.payment.register``
-(one payment per document) and reversals through ``_reverse_moves``, with mail tracking
-off (``tracking_disable``/``mail_notrack``: a generator has no audience). Each batch is
-committed on its own, so an interrupted generation resumes where it stopped: a (company,
-month, kind) slice counts what it already has and creates only the rest. Deterministic: a
-batch's random numbers are seeded by its position.
+Everything goes through Odoo's ORM, as posted moves, in batches of 200 documents of one
+month and one journal, so that Odoo's per-record work is done once per batch where it can
+be: ``account.move.create`` with all the batch's moves and lines, numbers assigned in one go
+(:func:`_post`: the first move numbered by Odoo, the others following in its format) and one
+``action_post``; one payment per paid document, created, posted and reconciled as a batch
+(:func:`_pay`: one ``account.payment.create``, one post, one reconciliation plan) rather than
+the payment wizard's payment-by-payment loop; reversals through ``_reverse_moves``; mail
+tracking off (``tracking_disable``/``mail_notrack``: a generator has no audience); partners,
+taxes and journals read once per company. Each batch is committed on its own, so an
+interrupted generation resumes where it stopped: a (company, month, kind) slice counts what
+it already has and creates only the rest. Deterministic: a batch's random numbers are seeded
+by its position. Customer and vendor documents use different journals (sales and customer
+receipts, purchases and vendor payments), so one process per company and document type can
+generate in parallel (``setup/run.sh --volume``).
 """
 
 import calendar
@@ -296,7 +303,8 @@ def _batch(books, kind, month, number, *, year, size, seed):
     payments = _pay(env, paid, pay_day, bank)
     made = moves | payments.move_id
     if kind == "out_invoice":
-        reversed_ = (moves - paid).filtered(lambda _m: rng.random() < 0.04)
+        # every 25th open invoice (about 2 % of them), at least one per batch
+        reversed_ = (moves - paid)[::25]
         if reversed_:
             defaults = [
                 {"date": m.date, "invoice_date": m.date, "ref": f"Reversal of {m.name}"} for m in reversed_
