@@ -64,7 +64,7 @@ class TestVolumeData(TransactionCase):
             self.assertEqual(len(payments), len(paid))
             self.assertEqual(set(payments.move_id.mapped("state")), {"posted"})
             self.assertEqual(payments.invoice_ids, paid)
-            self.assertEqual(payments.reconciled_invoice_ids, paid)
+            self.assertEqual(payments.reconciled_invoice_ids | payments.reconciled_bill_ids, paid)
             self.assertFalse(paid.filtered(lambda m: m.amount_residual))
             customer_banks = payments.filtered(lambda p: p.payment_type == "inbound").journal_id
             vendor_banks = payments.filtered(lambda p: p.payment_type == "outbound").journal_id
