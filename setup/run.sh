@@ -8,7 +8,8 @@
 #   setup/run.sh --no-serve prepare only (used by CI smoke checks and scripts)
 #   setup/run.sh --volume mid   also generate a mid-size group's year of books (two companies,
 #                           >= 25k invoices and bills, >= 150k journal items; benchmarks only,
-#                           tens of minutes; resumes where it stopped)
+#                           four processes, tens of minutes on a busy 2-CPU machine; resumes
+#                           where it stopped)
 #
 # Environment: ODOO_PATH (Odoo 18 source), IPWB_DB (Odoo database, default ipwb),
 # IPWB_HTTP_PORT (default 8069), IPWB_WAREHOUSE_DB (default ipwb_warehouse).
@@ -101,8 +102,24 @@ fi
     --script "$here/shell/finance_demo.py" || die "could not generate the finance demo data"
 if [ -n "$volume" ]; then
     log "generating the $volume volume books (committed in batches; a re-run resumes)"
-    IPWB_VOLUME="$volume" "$IPWB_VENV/bin/python" "$here/odoo_shell.py" --config "$conf" --database "$odoo_db" \
-        --script "$here/shell/finance_volume.py" || die "could not generate the $volume volume books"
+    # the companies and partners first, then one process per company and document type (they
+    # share no journal, so no sequence): progress in $profile/volume-*.log
+    IPWB_VOLUME="$volume" IPWB_VOLUME_KINDS=none "$IPWB_VENV/bin/python" "$here/odoo_shell.py" --config "$conf" \
+        --database "$odoo_db" --script "$here/shell/finance_volume.py" || die "could not create the $volume volume companies"
+    pids=()
+    for company in 0 1; do
+        for kind in out_invoice in_invoice; do
+            rm -f "$profile/volume-$company-$kind.log"
+            IPWB_VOLUME="$volume" IPWB_VOLUME_COMPANIES="$company" IPWB_VOLUME_KINDS="$kind" \
+                IPWB_VOLUME_PROGRESS="$profile/volume-$company-$kind.log" \
+                "$IPWB_VENV/bin/python" "$here/odoo_shell.py" --config "$conf" --database "$odoo_db" \
+                --script "$here/shell/finance_volume.py" &
+            pids+=("$!")
+        done
+    done
+    failed=0
+    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+    [ "$failed" = 0 ] || die "could not generate the $volume volume books (re-run to resume)"
 fi
 # Superset-ready: a read-only login on the warehouse's bi views (password kept in secrets.env).
 if [ -z "${IPWB_BI_READER_PASSWORD:-}" ]; then

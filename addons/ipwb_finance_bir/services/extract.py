@@ -177,7 +177,11 @@ def move_payload(move):
     }
 
 
-def line_payload(line):
+def line_payload(line, tag_names=None):
+    """``tag_names``: the English names of the tags by id, read once for many lines (else
+    read here)."""
+    if tag_names is None:
+        tag_names = {tag.id: tag.name for tag in line.tax_tag_ids.with_context(lang="en_US")}
     return {
         "id": line.id,
         "move_id": line.move_id.id,
@@ -195,7 +199,7 @@ def line_payload(line):
         "tax_base_amount": line.tax_base_amount,
         "tax_tag_invert": bool(line.tax_tag_invert),
         "tax_ids": sorted(line.tax_ids.ids),
-        "tax_tags": [{"name": tag.name} for tag in line.tax_tag_ids.with_context(lang="en_US").sorted("id")],
+        "tax_tags": [{"name": tag_names[tag_id]} for tag_id in sorted(line.tax_tag_ids.ids)],
     }
 
 
@@ -261,6 +265,9 @@ def _move_rows(moves):
     """A posted move carries its lines (their version includes the move's); any other state
     is a tombstone, which drops the move and its lines from silver."""
     move_rows, line_rows = [], []
+    sawt_basis.prefetch_paid_dates(moves)
+    tags = moves.line_ids.tax_tag_ids.with_context(lang="en_US")
+    tag_names = {tag.id: tag.name for tag in tags}
     for move in moves:
         if move.state != "posted":
             tombstone = {"id": move.id, "state": move.state}
@@ -269,7 +276,7 @@ def _move_rows(moves):
         row = wh.SourceRow(move.id, move.write_date, move_payload(move))
         move_rows.append(row)
         line_rows += [
-            wh.SourceRow(line.id, line.write_date, line_payload(line), parent_version=row.version)
+            wh.SourceRow(line.id, line.write_date, line_payload(line, tag_names), parent_version=row.version)
             for line in move.line_ids
         ]
     return {"account_move": move_rows, "account_move_line": line_rows}

@@ -199,9 +199,36 @@ def _export_rows(move):
     return [(line, tax) for line in lines for tax in line.tax_ids.filtered(lambda t: t.l10n_ph_atc)]
 
 
+#: bills per 2307 export: one workbook for many bills (the export writes their rows in
+#: order), not one per bill, while a workbook's memory stays bounded
+EXPORT_CHUNK = 500
+
+
+def _exported(moves):
+    """``(move, pairs, rows)`` of each bill with taxed lines: its (line, tax) pairs and the
+    rows the 2307 export wrote for them, exported ``EXPORT_CHUNK`` bills at a time."""
+    for start in range(0, len(moves), EXPORT_CHUNK):
+        chunk = [(move, _export_rows(move)) for move in moves[start : start + EXPORT_CHUNK]]
+        chunk = [(move, pairs) for move, pairs in chunk if pairs]
+        if not chunk:
+            continue
+        exported = moves.browse([move.id for move, _pairs in chunk])
+        rows = _read_2307(l10n_ph_utils._export_bir_2307("Form2307", exported, file_format="xlsx"))
+        expected = sum(len(pairs) for _move, pairs in chunk)
+        if len(rows) != expected:
+            raise ReconciliationError(
+                f"The 2307 export of {chunk[0][0].name} .. {chunk[-1][0].name} has {len(rows)} rows"
+                f" for {expected} taxed lines"
+            )
+        offset = 0
+        for move, pairs in chunk:
+            yield move, pairs, rows[offset : offset + len(pairs)]
+            offset += len(pairs)
+
+
 def ewt_2307(env, companies, date_from, date_to):
     """``{(company_id, YYYY-MM, payee_tin, payee_branch, atc): (income_payment, tax_withheld)}``
-    from l10n_ph's 2307 export, generated bill by bill and read back from the workbook.
+    from l10n_ph's 2307 export (one workbook per chunk of bills), read back from the workbook.
 
     The export is meant for the payee, not for reconciliation; its rows are normalised, each
     for a stated reason, so that its quirks never block correct gold:
@@ -230,15 +257,7 @@ def ewt_2307(env, companies, date_from, date_to):
         order="date, id",
     )
     result = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    for move in moves:
-        pairs = _export_rows(move)
-        if not pairs:
-            continue
-        rows = _read_2307(l10n_ph_utils._export_bir_2307("Form2307", move, file_format="xlsx"))
-        if len(rows) != len(pairs):
-            raise ReconciliationError(
-                f"The 2307 export of {move.name} has {len(rows)} rows for {len(pairs)} taxed lines"
-            )
+    for move, pairs, rows in _exported(moves):
         sign = -1 if move.move_type == "in_refund" else 1
         rate = Decimal(str(move.invoice_currency_rate or 1))
         for (line, _tax), (tin, branch, atc, raw_base, ewt_rate, raw_tax) in zip(pairs, rows, strict=True):
