@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +22,8 @@ from ipwb.bench.figures import percentile, time_calls
 from ipwb.errors import ConfigurationError, IntegrationError
 from ipwb.integrations.odoo_rpc import OdooJsonRpc
 from ipwb.warehouse.introspect import introspect
+
+from .loopback import serving
 
 
 class _Workbench(http.server.BaseHTTPRequestHandler):
@@ -78,14 +79,8 @@ class _Workbench(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def workbench() -> Iterator[str]:
     _Workbench.calls = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Workbench)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Workbench) as url:
+        yield url
 
 
 def test_percentile() -> None:

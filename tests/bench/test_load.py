@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.server
 import itertools
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +21,8 @@ from ipwb.bench.load_client import UserSession
 from ipwb.bench.load_engine import ACTIONS, NO_THINK, LevelFigures, Think, knee, login_users, run_level
 from ipwb.cli import main
 from ipwb.errors import ConfigurationError, IntegrationError
+
+from .loopback import serving
 
 
 class _Workbench(http.server.BaseHTTPRequestHandler):
@@ -76,14 +77,8 @@ class _Workbench(http.server.BaseHTTPRequestHandler):
 def workbench() -> Iterator[str]:
     _Workbench.sessions = set()
     _Workbench.calls = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Workbench)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Workbench) as url:
+        yield url
 
 
 def test_every_user_has_its_own_session_and_every_screen_is_called(workbench: str) -> None:
