@@ -6,6 +6,9 @@ classified read-only, run in a ``READ ONLY`` transaction under a ``statement_tim
 write could not slip through even if generation were wrong. A check that cannot run (table
 missing, timeout, refused) gives an ``error`` result; it never stops the other checks.
 The single-column checks of one table share one aggregate scan (:mod:`ipwb.guardian.batch`).
+Given a :class:`~ipwb.warehouse.pool.ConnectionPool`, every session (and the rendering
+connection) is taken from it and given back, reset, so a scheduled run of many checks opens
+no new connection once the worker has one.
 """
 
 from __future__ import annotations
@@ -26,10 +29,47 @@ from ipwb.guardian.batch import UNIQUE_COLUMNS_SQL, batch_measure, split_row
 from ipwb.guardian.batch import groups as batch_groups
 from ipwb.guardian.checks import DEFAULT_SAMPLE_LIMIT, CheckSpec, generate
 from ipwb.warehouse.connection import WarehouseConfig, connect
-from ipwb.warehouse.execute import execute, prepare
-from ipwb.warehouse.guard import guarded_session, translate_error
+from ipwb.warehouse.execute import QueryResult, execute, prepare
+from ipwb.warehouse.guard import guarded_session, session_options, translate_error
+from ipwb.warehouse.pool import ConnectionPool
 
 DEFAULT_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where checks run: the settings and, optionally, the pool their sessions come from."""
+
+    config: WarehouseConfig
+    pool: ConnectionPool | None = None
+    generation: str = ""
+
+    def execute(self, sql: str, *, timeout_s: float, max_rows: int) -> QueryResult:
+        return execute(
+            self.config,
+            sql,
+            timeout_s=timeout_s,
+            max_rows=max_rows,
+            pool=self.pool,
+            pool_generation=self.generation,
+        )
+
+    def render_connection(self) -> Any:
+        """A connection to render compositions with (and read the catalog): the pool's
+        read-only slot when there is a pool, so it is a kept session like the others."""
+        if self.pool is None:
+            return connect(self.config)
+        try:
+            conn, _reused = self.pool.acquire(self.config, session_options(True), self.generation)
+        except psycopg2.Error as exc:
+            raise WarehouseError(f"The warehouse session failed: {exc}") from None
+        return conn
+
+    def give_back(self, conn: Any) -> None:
+        if self.pool is None:
+            conn.close()
+        else:
+            self.pool.release(conn, self.config, session_options(True), self.generation)
 
 
 @dataclass(frozen=True)
@@ -132,9 +172,9 @@ def _verdict(check: CheckSpec, failed: int, observed: float | None) -> tuple[int
 
 
 def _sample(
-    config: WarehouseConfig, sample_sql: str, *, sample_limit: int, timeout_s: float
+    target: _Target, sample_sql: str, *, sample_limit: int, timeout_s: float
 ) -> tuple[dict[str, Any], ...]:
-    page = execute(config, sample_sql, timeout_s=timeout_s, max_rows=sample_limit)
+    page = target.execute(sample_sql, timeout_s=timeout_s, max_rows=sample_limit)
     return tuple(
         {name: json_safe(value) for name, value in zip(page.column_names, values, strict=False)}
         for values in page.rows[:sample_limit]
@@ -155,7 +195,7 @@ def _error(
 
 
 def _measured(
-    config: WarehouseConfig,
+    target: _Target,
     check: CheckSpec,
     row: tuple[Any, Any, Any],
     *,
@@ -170,7 +210,7 @@ def _measured(
     failed, message = _verdict(check, failed, observed)
     sample: tuple[dict[str, Any], ...] = ()
     if failed and sample_sql:
-        sample = _sample(config, sample_sql, sample_limit=sample_limit, timeout_s=timeout_s)
+        sample = _sample(target, sample_sql, sample_limit=sample_limit, timeout_s=timeout_s)
     return CheckResult(
         check,
         "fail" if failed else "pass",
@@ -192,20 +232,34 @@ def run_check(
     conn: Any = None,
     sample_limit: int = DEFAULT_SAMPLE_LIMIT,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    pool: ConnectionPool | None = None,
+    pool_generation: str = "",
 ) -> CheckResult:
     """Run one check (``conn`` only renders the SQL; execution uses its own guarded session)."""
+    return _run_check(
+        _Target(config, pool, pool_generation),
+        check,
+        conn=conn,
+        sample_limit=sample_limit,
+        timeout_s=timeout_s,
+    )
+
+
+def _run_check(
+    target: _Target, check: CheckSpec, *, conn: Any, sample_limit: int, timeout_s: float
+) -> CheckResult:
     generated = generate(check, sample_limit=sample_limit)
     started = time.perf_counter()
     own = conn is None
     measure_sql = sample_sql = ""
     try:
         if own:
-            conn = connect(config)
+            conn = target.render_connection()
         measure_sql = generated.measure.as_string(conn)
         sample_sql = generated.sample.as_string(conn) if generated.sample is not None else ""
-        row = execute(config, measure_sql, timeout_s=timeout_s, max_rows=1).rows[0]
+        row = target.execute(measure_sql, timeout_s=timeout_s, max_rows=1).rows[0]
         return _measured(
-            config,
+            target,
             check,
             (row[0], row[1], row[2]),
             measure_sql=measure_sql,
@@ -218,16 +272,22 @@ def run_check(
         return _error(check, exc, measure_sql, sample_sql, started)
     finally:
         if own and conn is not None:
-            conn.close()
+            target.give_back(conn)
 
 
-def _one_row(config: WarehouseConfig, statement: str, *, timeout_s: float) -> tuple[Any, ...]:
+def _one_row(target: _Target, statement: str, *, timeout_s: float) -> tuple[Any, ...]:
     """The one row of an aggregate statement, under the executor's guard (classified
     read-only, READ ONLY transaction, statement timeout) but through a plain cursor: a
     server-side cursor (the executor's, for pages of rows) rules out parallel plans, and
     one row needs no paging."""
     _classification, bound_sql, values = prepare(statement)
-    with guarded_session(config, read_only=True, timeout_s=timeout_s) as session:
+    with guarded_session(
+        target.config,
+        read_only=True,
+        timeout_s=timeout_s,
+        pool=target.pool,
+        pool_generation=target.generation,
+    ) as session:
         try:
             with session.connection.cursor() as cur:
                 cur.execute(bound_sql, values)
@@ -258,6 +318,8 @@ def run_table_batch(
     conn: Any,
     sample_limit: int = DEFAULT_SAMPLE_LIMIT,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    pool: ConnectionPool | None = None,
+    pool_generation: str = "",
 ) -> list[CheckResult]:
     """The single-column checks of one table measured by one aggregate scan
     (:mod:`ipwb.guardian.batch`), each with its own result, sample and verdict.
@@ -267,13 +329,25 @@ def run_table_batch(
     never sinks the others. The shared scan may take up to ``timeout_s`` per check: the
     time the checks would have had one by one.
     """
+    return _run_table_batch(
+        _Target(config, pool, pool_generation),
+        checks,
+        conn=conn,
+        sample_limit=sample_limit,
+        timeout_s=timeout_s,
+    )
+
+
+def _run_table_batch(
+    target: _Target, checks: list[CheckSpec], *, conn: Any, sample_limit: int, timeout_s: float
+) -> list[CheckResult]:
     started = time.perf_counter()
     try:
         batch_sql = batch_measure(checks, _unique_columns(conn, checks[0].table)).as_string(conn)
-        row = _one_row(config, batch_sql, timeout_s=timeout_s * len(checks))
+        row = _one_row(target, batch_sql, timeout_s=timeout_s * len(checks))
     except IpwbError:
         return [
-            run_check(config, c, conn=conn, sample_limit=sample_limit, timeout_s=timeout_s) for c in checks
+            _run_check(target, c, conn=conn, sample_limit=sample_limit, timeout_s=timeout_s) for c in checks
         ]
     results = []
     for check, measured in zip(checks, split_row(checks, row), strict=True):
@@ -283,12 +357,12 @@ def run_table_batch(
         if check.check_type == "unique" and measured[1]:
             # some value repeats: the check's own measure counts the rows involved
             results.append(
-                run_check(config, check, conn=conn, sample_limit=sample_limit, timeout_s=timeout_s)
+                _run_check(target, check, conn=conn, sample_limit=sample_limit, timeout_s=timeout_s)
             )
             continue
         try:
             result = _measured(
-                config,
+                target,
                 check,
                 measured,
                 measure_sql=batch_sql,
@@ -311,6 +385,8 @@ def run_checks(
     sample_limit: int = DEFAULT_SAMPLE_LIMIT,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     batch: bool = True,
+    pool: ConnectionPool | None = None,
+    pool_generation: str = "",
 ) -> list[CheckResult]:
     """Run every check (one rendering connection for all of them); results in check order.
 
@@ -320,24 +396,25 @@ def run_checks(
     checks = list(checks)
     if not checks:
         return []
+    target = _Target(config, pool, pool_generation)
     try:
-        conn = connect(config)
+        conn = target.render_connection()
     except IpwbError as exc:
         return [CheckResult(c, "error", message=str(exc).splitlines()[0]) for c in checks]
     results: list[CheckResult | None] = [None] * len(checks)
     try:
         for indexes in batch_groups(checks) if batch else []:
             group = [checks[i] for i in indexes]
-            outcomes = run_table_batch(
-                config, group, conn=conn, sample_limit=sample_limit, timeout_s=timeout_s
+            outcomes = _run_table_batch(
+                target, group, conn=conn, sample_limit=sample_limit, timeout_s=timeout_s
             )
             for index, outcome in zip(indexes, outcomes, strict=True):
                 results[index] = outcome
         return [
             result
             if result is not None
-            else run_check(config, check, conn=conn, sample_limit=sample_limit, timeout_s=timeout_s)
+            else _run_check(target, check, conn=conn, sample_limit=sample_limit, timeout_s=timeout_s)
             for check, result in zip(checks, results, strict=True)
         ]
     finally:
-        conn.close()
+        target.give_back(conn)

@@ -36,6 +36,7 @@ from ipwb.sql.classify import StatementKind
 from ipwb.warehouse.connection import WarehouseConfig
 from ipwb.warehouse.execute import prepare
 from ipwb.warehouse.guard import ColumnInfo, describe_columns, guarded_session, translate_error
+from ipwb.warehouse.pool import ConnectionPool
 
 DEFAULT_EXPORT_MAX_ROWS = 1_000_000
 #: an XLSX sheet holds 1,048,576 rows, one of them the header
@@ -76,6 +77,8 @@ def export_csv(
     strict: bool = False,
     header: bool = True,
     on_backend_pid: Callable[[int], None] | None = None,
+    pool: ConnectionPool | None = None,
+    pool_generation: str = "",
 ) -> ExportResult:
     """Write the result as CSV (RFC 4180 quoting, header row) to the text stream ``out``.
 
@@ -84,6 +87,7 @@ def export_csv(
     first and wrapped as a subquery with the row cap): values as PostgreSQL shows them as
     text (no spreadsheet-formula neutralisation: the file is data), ``timeout_s`` bounds the
     whole export (one statement), ``batch_rows`` is not used (libpq streams row by row).
+    With ``pool`` the session is taken from and given back to it (:mod:`ipwb.warehouse.pool`).
     """
     if max_rows <= 0 or batch_rows <= 0:
         raise ConfigurationError(f"max_rows and batch_rows must be positive, not {max_rows!r}/{batch_rows!r}")
@@ -92,7 +96,12 @@ def export_csv(
         what = classification.kind.value
         raise QueryRefused(f"Only queries (SELECT, VALUES, WITH … SELECT) can be exported; this is {what}")
     with guarded_session(
-        config, read_only=True, timeout_s=timeout_s, on_backend_pid=on_backend_pid
+        config,
+        read_only=True,
+        timeout_s=timeout_s,
+        on_backend_pid=on_backend_pid,
+        pool=pool,
+        pool_generation=pool_generation,
     ) as session:
         started = time.perf_counter()
         try:
@@ -157,6 +166,8 @@ def export_xlsx(
     strict: bool = False,
     sheet_name: str = "Result",
     on_backend_pid: Callable[[int], None] | None = None,
+    pool: ConnectionPool | None = None,
+    pool_generation: str = "",
 ) -> ExportResult:
     """Write the result as one XLSX sheet to the binary stream ``out``.
 
@@ -177,6 +188,8 @@ def export_xlsx(
         batch_rows=batch_rows,
         strict=strict,
         on_backend_pid=on_backend_pid,
+        pool=pool,
+        pool_generation=pool_generation,
     )
 
 
@@ -192,6 +205,8 @@ def _export(
     batch_rows: int,
     strict: bool,
     on_backend_pid: Callable[[int], None] | None,
+    pool: ConnectionPool | None,
+    pool_generation: str,
 ) -> ExportResult:
     if max_rows <= 0 or batch_rows <= 0:
         raise ConfigurationError(f"max_rows and batch_rows must be positive, not {max_rows!r}/{batch_rows!r}")
@@ -201,7 +216,12 @@ def _export(
         raise QueryRefused(f"Only queries (SELECT, VALUES, WITH … SELECT) can be exported; this is {what}")
     written, truncated = 0, False
     with guarded_session(
-        config, read_only=True, timeout_s=timeout_s, on_backend_pid=on_backend_pid
+        config,
+        read_only=True,
+        timeout_s=timeout_s,
+        on_backend_pid=on_backend_pid,
+        pool=pool,
+        pool_generation=pool_generation,
     ) as session:
         started = time.perf_counter()
         try:

@@ -91,6 +91,18 @@ class GuardedSession:
         return (time.perf_counter() - self.started) * 1000.0
 
 
+def session_options(read_only: bool = True) -> str:
+    """The startup options of a guarded session (part of a pooled connection's slot).
+
+    >>> session_options(False)
+    '-c standard_conforming_strings=on'
+    """
+    options = "-c standard_conforming_strings=on"
+    if read_only:
+        options += " -c default_transaction_read_only=on"
+    return options
+
+
 @contextlib.contextmanager
 def guarded_session(
     config: WarehouseConfig,
@@ -113,9 +125,7 @@ def guarded_session(
         raise ConfigurationError(
             f"The statement timeout must be a positive number of seconds, not {timeout_s!r}"
         )
-    options = "-c standard_conforming_strings=on"
-    if read_only:
-        options += " -c default_transaction_read_only=on"
+    options = session_options(read_only)
     try:
         conn, session = _open(
             config, options, read_only=read_only, timeout_s=timeout_s, pool=pool, generation=pool_generation

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from ipwb.errors import IpwbError
 from ipwb.warehouse.connection import WarehouseConfig, connect
 from ipwb.warehouse.introspect import introspect_warehouse
+from ipwb.warehouse.pool import process_pool
 
 from .. import catalog_cache, warehouse_grants
 from ..catalog_scanner import CatalogScanner
@@ -202,6 +203,22 @@ class IpwbConnection(models.Model):
             connection.sudo().with_context(tracking_disable=True).write(
                 {"grants_synced_at": fields.Datetime.now(), "grants_sync_summary": summary}
             )
+        process_pool().clear()
+
+    # --- kept sessions (ipwb.warehouse.pool) ---------------------------------------------
+    def _pool_generation(self):
+        """What a kept warehouse session must still match besides its credentials: the
+        record's version (any edit: host, role, password …) and its last grant sync, so
+        that every worker stops reusing older sessions after either (this worker also
+        drops its own at once, see ``write``)."""
+        self.ensure_one()
+        record = self.sudo()
+        return f"{self.env.cr.dbname}:{record.id}:{record.write_date}:{record.grants_synced_at}"
+
+    def write(self, vals):
+        result = super().write(vals)
+        process_pool().clear()
+        return result
 
     def _schedule_grants_sync(self):
         warehouse_grants.schedule_sync(self)

@@ -11,6 +11,7 @@ from ipwb.integrations.webhook import call_webhook
 from ipwb.llm.agents import ToolOutcome, ToolSpec
 from ipwb.sql.params import convert
 from ipwb.warehouse.execute import execute
+from ipwb.warehouse.pool import process_pool
 
 from ..services.warehouse import jsonable
 
@@ -160,6 +161,8 @@ class IpwbAgentTool(models.Model):
             params,
             timeout_s=float(connection.statement_timeout),
             max_rows=min(connection.max_rows, TOOL_ROWS),
+            pool=process_pool(),
+            pool_generation=connection._pool_generation(),
         )
         rows = [
             dict(zip(result.column_names, (jsonable(v) for v in row), strict=False)) for row in result.rows

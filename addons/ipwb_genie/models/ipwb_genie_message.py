@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 
 from ipwb.errors import IpwbError
 from ipwb.warehouse.execute import execute
+from ipwb.warehouse.pool import process_pool
 
 from ..services.warehouse import STORED_ROWS, jsonable, record_history
 
@@ -78,6 +79,8 @@ class IpwbGenieMessage(models.Model):
                 sql,
                 timeout_s=float(connection.statement_timeout),
                 max_rows=connection.max_rows,
+                pool=process_pool(),
+                pool_generation=connection._pool_generation(),
             )
         except IpwbError as exc:
             raise UserError(self.env._("The query failed: %s", exc)) from None

@@ -18,6 +18,7 @@ from ipwb.llm.catalog import Catalog
 from ipwb.llm.catalog_export import catalog_data
 from ipwb.warehouse.execute import execute
 from ipwb.warehouse.introspect import introspect_warehouse
+from ipwb.warehouse.pool import process_pool
 
 from .gateway import Catalogs
 
@@ -97,6 +98,7 @@ def read_only_executor(env, connection, results, params=None):
     """An NL→SQL executor; ``results[sql]`` receives (columns, rows, truncated, ms).
     Runs as the current user's warehouse role (what they may read, nothing more)."""
     config = connection._user_warehouse_config(env.user)
+    generation = connection._pool_generation()
 
     def run(sql):
         started = time.perf_counter()
@@ -106,6 +108,8 @@ def read_only_executor(env, connection, results, params=None):
             params,
             timeout_s=float(connection.statement_timeout),
             max_rows=connection.max_rows,
+            pool=process_pool(),
+            pool_generation=generation,
         )
         rows = [[jsonable(v) for v in row] for row in result.rows]
         results[sql] = (

@@ -11,6 +11,7 @@ from ipwb.dbt import generate_project, run_dbt, test_name
 from ipwb.errors import IpwbError, SpecError
 from ipwb.guardian.checks import DIMENSIONS, CheckSpec
 from ipwb.guardian.runner import run_checks
+from ipwb.warehouse.pool import process_pool
 
 _logger = logging.getLogger(__name__)
 
@@ -209,7 +210,13 @@ class IpwbDqCheck(models.Model):
                 created |= Result.create([c._error_values(str(exc)) for c in checks])
                 continue
             specs = [(check, check._to_check_spec()) for check in checks]
-            outcomes = run_checks(config, [spec for _, spec in specs], sample_limit=SAMPLE_CAP)
+            outcomes = run_checks(
+                config,
+                [spec for _, spec in specs],
+                sample_limit=SAMPLE_CAP,
+                pool=process_pool(),
+                pool_generation=connection._pool_generation(),
+            )
             created |= Result.create(
                 [
                     Result._values_from_engine(check, outcome)

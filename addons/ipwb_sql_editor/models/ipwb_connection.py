@@ -5,7 +5,6 @@ import dataclasses
 from odoo import fields, models, tools
 
 from ipwb.errors import ConfigurationError
-from ipwb.warehouse.pool import process_pool
 
 #: odoo.conf keys of the warehouse owner role, used only for approved writes
 WRITER_CONFIG_KEYS = {
@@ -53,16 +52,3 @@ class IpwbConnection(models.Model):
         return dataclasses.replace(
             config, user=user, password=password, application_name="ipwb-odoo approved write"
         )
-
-    # --- kept sessions (ipwb.warehouse.pool) ---------------------------------------------
-    # Other workers stop reusing their sessions through the pool generation (the record's
-    # write date and last sync, see ipwb.sql.service); this worker drops its own at once.
-    def write(self, vals):
-        result = super().write(vals)
-        process_pool().clear()
-        return result
-
-    def _sync_warehouse_grants(self):
-        result = super()._sync_warehouse_grants()
-        process_pool().clear()
-        return result

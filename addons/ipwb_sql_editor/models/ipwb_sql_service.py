@@ -162,7 +162,7 @@ class IpwbSqlService(models.AbstractModel):
                 on_session_end=on_end,
                 # approved writes are rare: their writer session is never kept
                 pool=None if allow_write else process_pool(),
-                pool_generation=self._pool_generation(connection),
+                pool_generation=connection._pool_generation(),
             )
         except IpwbError as exc:
             return self._failure_result(exc)
@@ -182,14 +182,6 @@ class IpwbSqlService(models.AbstractModel):
             "kind": outcome.classification.kind.value,
             "error": None,
         }
-
-    @api.model
-    def _pool_generation(self, connection):
-        """What a kept warehouse connection must still match besides its credentials: the
-        connection record's version (any edit: host, role, password …) and its last grant
-        sync, so that every worker stops reusing older sessions after either."""
-        record = connection.sudo()
-        return f"{self.env.cr.dbname}:{record.id}:{record.write_date}:{record.grants_synced_at}"
 
     @api.model
     def _failure_result(self, exc):
@@ -393,6 +385,8 @@ class IpwbSqlService(models.AbstractModel):
                 stream,
                 params,
                 max_rows=self._export_cap(fmt),
+                pool=process_pool(),
+                pool_generation=connection._pool_generation(),
             )
         except IpwbError as exc:
             result = self._failure_result(exc)
