@@ -4,7 +4,7 @@ from odoo.exceptions import UserError
 
 from ipwb.errors import IpwbError
 
-from . import models
+from . import catalog_cache, models
 
 _logger = logging.getLogger(__name__)
 
@@ -18,3 +18,9 @@ def post_init_hook(env):
                 connection._sync_warehouse_grants()
         except (UserError, IpwbError) as exc:
             _logger.warning("first grant sync of %s failed: %s", connection.name, exc)
+
+
+def uninstall_hook(env):
+    """Drop the catalog answer cache's change log, its functions and triggers (created with
+    raw SQL, so unknown to the ORM, which drops only the models' tables)."""
+    catalog_cache.drop_change_log(env.cr)

@@ -27,6 +27,7 @@
         "views/ipwb_settings_views.xml",
     ],
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_backend": [
             "ipwb_catalog/static/src/**/*",

@@ -113,6 +113,27 @@ def ensure_change_log(cr):
             )
 
 
+def drop_change_log(cr):
+    """Remove what :func:`ensure_change_log` created (the module's uninstall): the triggers
+    first (the watched tables are dropped after the hook, by the ORM), then the functions and
+    the log. Idempotent."""
+    for table in WATCHED:
+        if not _exists(cr, table):
+            continue
+        for event in ("insert", "update", "delete", "truncate"):
+            cr.execute(
+                SQL(
+                    "DROP TRIGGER IF EXISTS %s ON %s",
+                    SQL.identifier(f"{table}_catalog_change_{event}"),
+                    SQL.identifier(table),
+                )
+            )
+    cr.execute(SQL("DROP FUNCTION IF EXISTS ipwb_catalog_changed()"))
+    cr.execute(SQL("DROP FUNCTION IF EXISTS ipwb_catalog_row(jsonb)"))
+    cr.execute(SQL("DROP TABLE IF EXISTS ipwb_catalog_change"))
+    clear()
+
+
 def _exists(cr, table):
     cr.execute(SQL("SELECT to_regclass(%s)", table))
     return cr.fetchone()[0] is not None

@@ -60,35 +60,30 @@ def grants_config(connection):
     )
 
 
-def _restricted_tables(connection):
-    return (
-        connection.env["ipwb.table"]
-        .sudo()
-        .with_context(active_test=False)
-        .search([("connection_id", "=", connection.id), ("restricted", "=", True)])
-    )
+def _restricted_rows(connection):
+    """``((schema, name, team id or 0), …)``: cached per worker (see ipwb.table)."""
+    return connection.env["ipwb.table"]._restricted_rows(connection.id)
 
 
-def team_key(group):
-    return f"g{group.id}"
-
-
-def table_team_keys(table):
-    """Team keys reading a restricted ``table``."""
-    return {ADMIN_TEAM} | ({team_key(table.team_id)} if table.team_id else set())
+def team_key(group_id):
+    return f"g{group_id}"
 
 
 def restricted_policy(connection):
     """``{(schema, name): team keys}`` of the connection's restricted tables."""
-    return {(t.schema_name, t.name): table_team_keys(t) for t in _restricted_tables(connection)}
+    return {
+        (schema, name): {ADMIN_TEAM} | ({team_key(team)} if team else set())
+        for schema, name, team in _restricted_rows(connection)
+    }
 
 
 def user_team_keys(connection, user):
-    """The team set of ``user`` on ``connection``."""
-    teams = _restricted_tables(connection).team_id
+    """The team set of ``user`` on ``connection`` (no query once cached: the restricted
+    tables are, and so are the user's groups, by Odoo)."""
+    teams = {team for _schema, _name, team in _restricted_rows(connection) if team}
     if user._is_superuser() or user.has_group(ADMIN_GROUP):
-        return frozenset({ADMIN_TEAM, *(team_key(g) for g in teams)})
-    return frozenset(team_key(g) for g in teams & user.groups_id)
+        return frozenset({ADMIN_TEAM, *(team_key(team) for team in teams)})
+    return frozenset(team_key(team) for team in teams.intersection(user._get_group_ids()))
 
 
 def managed_schemas(connection):

@@ -7,4 +7,5 @@ from . import (
     ipwb_table,
     ipwb_tag,
     res_config_settings,
+    res_groups,
 )

@@ -1,6 +1,6 @@
 # Copyright 2026 InsightPulse
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index, make_index_name
@@ -37,6 +37,8 @@ SCANNED_TABLE_FIELDS = frozenset(
     }
 )
 #: governance fields: Architects (and administrators) only
+#: fields the restricted-table lookup (``_restricted_rows``) reads
+RESTRICTION_FIELDS = frozenset({"restricted", "team_id", "connection_id", "schema_name", "name"})
 GOVERNANCE_TABLE_FIELDS = frozenset(
     {"owner_id", "team_id", "domain", "layer", "restricted", "slo_freshness_hours", "slo_completeness_pct"}
 )
@@ -250,6 +252,10 @@ class IpwbTable(models.Model):
         result = super().write(vals)
         if "active" in vals and not vals["active"]:
             self._archive_columns()
+        if RESTRICTION_FIELDS & set(vals) and (
+            {"restricted", "team_id"} & set(vals) or any(self.mapped("restricted"))
+        ):
+            self.env.registry.clear_cache()
         if {"restricted", "team_id"} & set(vals):
             # the warehouse's grants follow once this change commits
             self.connection_id._schedule_grants_sync()
@@ -280,7 +286,29 @@ class IpwbTable(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             raise AccessError(self.env._("Catalog tables are created by scanning a warehouse."))
+        if any(vals.get("restricted") for vals in vals_list):
+            self.env.registry.clear_cache()
         return super().create(vals_list)
+
+    def unlink(self):
+        if any(self.sudo().mapped("restricted")):
+            self.env.registry.clear_cache()
+        return super().unlink()
+
+    @api.model
+    @tools.ormcache("connection_id")
+    def _restricted_rows(self, connection_id):
+        """``((schema, name, team id or 0), …)`` of a connection's restricted tables,
+        archived ones included: read on every SQL run (the user's login role), so cached per
+        worker. Cleared by each change it depends on (a table's restriction, team, name or
+        connection; a restricted table created or deleted; a team deleted, see res.groups)
+        and, through the registry's signalling, in every other worker."""
+        tables = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("connection_id", "=", connection_id), ("restricted", "=", True)], order="id")
+        )
+        return tuple((t.schema_name, t.name, t.team_id.id or 0) for t in tables)
 
     def action_open_columns(self):
         self.ensure_one()

@@ -5,6 +5,7 @@ from . import (
     test_catalog_migration,
     test_catalog_scan,
     test_catalog_search,
+    test_catalog_uninstall,
     test_catalog_usage,
     test_connection,
     test_lineage,

@@ -9,6 +9,7 @@ from odoo.tests import tagged
 from odoo.tests.common import TransactionCase
 
 from ipwb.errors import QueryRefused
+from ipwb.warehouse.pool import process_pool
 
 from ..services.warehouse import read_only_executor
 
@@ -42,3 +43,31 @@ class TestGenieGrants(GrantsFixture, TransactionCase):
         self.assertEqual(outcome.output["rows"], [{"who": "ann", "salary": 100.0}])
         with self.assertRaisesRegex(QueryRefused, "permission denied"):
             tool._run_tool(self.env(user=self.ben), {})
+
+    def test_ask_runner_and_agent_tools_reuse_the_roles_kept_session(self):
+        probe = "SELECT pg_backend_pid() AS pid, current_user AS role"
+        process_pool().clear()
+        self.addCleanup(process_pool().clear)
+        run, results = self._executor(self.ann)
+        run(probe)
+        (pid, role), opened = results[probe][1][0], process_pool().stats.opened
+        tool = self.env["ipwb.agent.tool"].create(
+            {
+                "name": "probe",
+                "description": "Who runs this",
+                "kind": "sql",
+                "sql_template": probe,
+                "connection_id": self.connection.id,
+            }
+        )
+        self.assertEqual(
+            tool._run_tool(self.env(user=self.ann), {}).output["rows"], [{"pid": pid, "role": role}]
+        )
+        self.assertEqual(process_pool().stats.opened, opened)
+        # another team's role never gets ann's session, and the refusal still holds on ann's
+        other = tool._run_tool(self.env(user=self.ben), {}).output["rows"][0]
+        self.assertNotEqual((other["pid"], other["role"]), (pid, role))
+        run(QUERY)
+        self.assertEqual(results[QUERY][1], [["ann", 100.0]])
+        with self.assertRaisesRegex(QueryRefused, "permission denied"):
+            self._executor(self.ben)[0](QUERY)

@@ -6,6 +6,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
 
+from ipwb.warehouse.pool import process_pool
+
 from .common import WebhookReceiver, defect_schema
 
 
@@ -57,6 +59,25 @@ class TestDqRun(TransactionCase):
             max_age_hours=24,
         )
         return Check
+
+    def test_a_second_run_opens_no_warehouse_connection(self):
+        process_pool().clear()
+        self.addCleanup(process_pool().clear)
+        checks = self._planted()
+        checks.with_user(self.engineer).action_run()
+        opened, reused = process_pool().stats.opened, process_pool().stats.reused
+        self.assertGreater(process_pool().idle_count(), 0)
+        checks.with_user(self.engineer).action_run()
+        self.assertEqual(process_pool().stats.opened, opened)
+        self.assertGreater(process_pool().stats.reused, reused)
+        first, second = (
+            [
+                (r.status, r.failed_rows, r.total_rows)
+                for r in checks.mapped(lambda c, i=i: c.result_ids.sorted("id")[i])
+            ]
+            for i in (0, 1)
+        )
+        self.assertEqual(first, second)
 
     def test_each_planted_defect_is_found_sampled_and_scored(self):
         checks = self._planted()

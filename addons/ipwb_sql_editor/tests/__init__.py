@@ -1,4 +1,5 @@
 from . import (
+    test_grants_cache,
     test_query_history,
     test_rpc_fuzz,
     test_sql_approval,

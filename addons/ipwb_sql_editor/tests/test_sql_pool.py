@@ -4,6 +4,7 @@
 dropped after a grant sync or a connection change, recovered after a killed backend; every
 run keeps its guards and its history entry, and a repeated statement is parsed once."""
 
+import io
 import os
 
 import psycopg2
@@ -44,6 +45,21 @@ class TestSqlPool(GrantsFixture, TransactionCase):
         self.assertEqual(self._run(self.ann)["rows"], [["ann", "100.00"]])
         self._assert_refused(self._run(self.ben))
         self.assertEqual(self._probe(self.ben), ben)
+
+    def test_export_runs_on_the_kept_session(self):
+        pid, role = self._probe(self.ann)
+        opened = process_pool().stats.opened
+        stream = io.StringIO()
+        result, outcome = self.service.with_user(self.ann)._export(
+            self.connection, "SELECT pg_backend_pid() AS pid, current_user AS role", {}, "csv", stream
+        )
+        self.assertEqual(result["status"], "success", result["error"])
+        self.assertEqual(outcome.backend_pid, pid)
+        self.assertEqual(stream.getvalue().splitlines()[1], f"{pid},{role}")
+        self.assertEqual(process_pool().stats.opened, opened)
+        # the export left nothing behind that the next run could see
+        self.assertEqual(self._probe(self.ann), (pid, role))
+        self.assertEqual(self._run(self.ann)["rows"], [["ann", "100.00"]])
 
     def test_grant_sync_and_connection_edits_drop_kept_sessions(self):
         first = self._probe(self.ann)
