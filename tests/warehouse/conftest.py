@@ -20,6 +20,7 @@ import pytest
 from psycopg2 import sql
 
 from ipwb.warehouse.connection import WarehouseConfig
+from ipwb.warehouse.pool import ConnectionPool
 from ipwb.warehouse.roles import provision_readonly_role
 
 #: files hostile statements of the corpus try to create
@@ -69,6 +70,16 @@ def warehouse(module_db: str) -> Iterator[Warehouse]:
         yield Warehouse(module_db, admin, reader, role, token)
     finally:
         _drop_role(module_db, role)
+
+
+@pytest.fixture
+def pool() -> Iterator[ConnectionPool]:
+    """A pool of its own per test (cleared after), so counters start at zero."""
+    pool = ConnectionPool(max_size=4, max_idle_s=60)
+    try:
+        yield pool
+    finally:
+        pool.clear()
 
 
 def _drop_role(dsn: str, role: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
-from collections.abc import Iterator
 
 import psycopg2
 import pytest
@@ -19,15 +18,6 @@ from ipwb.warehouse.pool import ConnectionPool
 from .conftest import Warehouse, snapshot
 
 READ_ONLY_OPTIONS = "-c standard_conforming_strings=on -c default_transaction_read_only=on"
-
-
-@pytest.fixture
-def pool() -> Iterator[ConnectionPool]:
-    pool = ConnectionPool(max_size=4, max_idle_s=60)
-    try:
-        yield pool
-    finally:
-        pool.clear()
 
 
 def _pid(config: object, pool: ConnectionPool, **kwargs: object) -> int:

@@ -5,9 +5,6 @@ reuse the worker's kept session instead of opening one per run, with results unc
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-
-import pytest
 
 from ipwb.guardian.checks import checks_from_data
 from ipwb.guardian.runner import CheckResult, run_check, run_checks
@@ -28,15 +25,6 @@ CHECKS = [
         "values": ["alice", "bob", "carol", "dave"],
     },
 ]
-
-
-@pytest.fixture
-def pool() -> Iterator[ConnectionPool]:
-    pool = ConnectionPool(max_size=4, max_idle_s=60)
-    try:
-        yield pool
-    finally:
-        pool.clear()
 
 
 def _pid(warehouse: Warehouse, pool: ConnectionPool) -> int:

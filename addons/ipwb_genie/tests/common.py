@@ -3,6 +3,7 @@
 """Shared set-up: two LLM models on a scripted OpenAI-compatible peer on 127.0.0.1, and a
 small table in the test warehouse (created by the warehouse owner, read by the reader)."""
 
+import json
 import os
 
 import psycopg2
@@ -92,6 +93,26 @@ class GenieCase(TransactionCase):
         cls.architect = new_test_user(cls.env, "genie_architect", groups="ipwb_catalog.group_ipwb_architect")
         cls.engineer = new_test_user(
             cls.env, "genie_engineer", groups="ipwb_catalog.group_ipwb_data_engineer"
+        )
+
+    @classmethod
+    def count_agent(cls, name, tool_name, *, needs_approval=False, **values):
+        """An agent whose one SQL tool ``tool_name`` counts the sales rows of a region
+        (``{"region": …}``); ``values`` are further fields of the agent."""
+        tool = cls.env["ipwb.agent.tool"].create(
+            {
+                "name": tool_name,
+                "description": "Rows of one region",
+                "kind": "sql",
+                "sql_template": "SELECT count(*) AS n FROM silver.genie_sales WHERE region = {{region}}",
+                "parameters_schema": json.dumps(
+                    {"type": "object", "properties": {"region": {"type": "string"}}, "required": ["region"]}
+                ),
+                "needs_approval": needs_approval,
+            }
+        )
+        return cls.env["ipwb.agent"].create(
+            {"name": name, "system_prompt": "Count rows.", "tool_ids": [(6, 0, tool.ids)], **values}
         )
 
     def setUp(self):

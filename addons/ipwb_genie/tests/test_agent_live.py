@@ -17,20 +17,7 @@ class TestAgentLive(GenieCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        tool = cls.env["ipwb.agent.tool"].create(
-            {
-                "name": "live_count",
-                "description": "Rows of one region",
-                "kind": "sql",
-                "sql_template": "SELECT count(*) AS n FROM silver.genie_sales WHERE region = {{region}}",
-                "parameters_schema": json.dumps(
-                    {"type": "object", "properties": {"region": {"type": "string"}}, "required": ["region"]}
-                ),
-            }
-        )
-        cls.agent = cls.env["ipwb.agent"].create(
-            {"name": "Live", "system_prompt": "Count rows.", "tool_ids": [(6, 0, tool.ids)]}
-        )
+        cls.agent = cls.count_agent("Live", "live_count")
 
     def notifications(self, run):
         self.env.cr.precommit.run()  # bus rows are written when the transaction commits
@@ -73,21 +60,7 @@ class TestPlaygroundApproval(GenieCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        tool = cls.env["ipwb.agent.tool"].create(
-            {
-                "name": "play_count",
-                "description": "Rows of one region",
-                "kind": "sql",
-                "sql_template": "SELECT count(*) AS n FROM silver.genie_sales WHERE region = {{region}}",
-                "parameters_schema": json.dumps(
-                    {"type": "object", "properties": {"region": {"type": "string"}}, "required": ["region"]}
-                ),
-                "needs_approval": True,
-            }
-        )
-        cls.agent = cls.env["ipwb.agent"].create(
-            {"name": "Play", "system_prompt": "Count rows.", "tool_ids": [(6, 0, tool.ids)]}
-        )
+        cls.agent = cls.count_agent("Play", "play_count", needs_approval=True)
 
     def waiting_run(self, user, playground):
         self.peer.tool_call("play_count", {"region": "north"})

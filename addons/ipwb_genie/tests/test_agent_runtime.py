@@ -55,26 +55,13 @@ class TestAgentRuntime(GenieCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tool = cls.env["ipwb.agent.tool"].create(
-            {
-                "name": "region_count",
-                "description": "Rows of one region",
-                "kind": "sql",
-                "sql_template": "SELECT count(*) AS n FROM silver.genie_sales WHERE region = {{region}}",
-                "parameters_schema": json.dumps(
-                    {"type": "object", "properties": {"region": {"type": "string"}}, "required": ["region"]}
-                ),
-                "needs_approval": True,
-            }
+        cls.agent = cls.count_agent(
+            "Counter",
+            "region_count",
+            needs_approval=True,
+            approver_group_id=cls.env.ref("ipwb_catalog.group_ipwb_architect").id,
         )
-        cls.agent = cls.env["ipwb.agent"].create(
-            {
-                "name": "Counter",
-                "system_prompt": "Count rows.",
-                "tool_ids": [(6, 0, cls.tool.ids)],
-                "approver_group_id": cls.env.ref("ipwb_catalog.group_ipwb_architect").id,
-            }
-        )
+        cls.tool = cls.agent.tool_ids
 
     def test_checkpoints_in_their_own_schema_and_resume_through_a_new_pool(self):
         self.env.cr.execute(

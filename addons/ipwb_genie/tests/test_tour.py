@@ -1,5 +1,6 @@
 # Copyright 2026 InsightPulse
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import contextlib
 import json
 import re
 import sys
@@ -29,23 +30,33 @@ def warm_statics():
     return http.root.statics
 
 
+@contextlib.contextmanager
+def peer_model(env, parameters=None):
+    """What every Genie tour starts from: statics warmed, the sales table in place, and a
+    loopback OpenAI peer as the only active model (the others archived); ``parameters``
+    are system parameters set for the tour. Yields the peer (script its replies)."""
+    warm_statics()
+    ensure_sales_table()
+    with OpenAIPeer() as peer:
+        env["ipwb.llm.model"].search([]).action_archive()
+        env["ipwb.llm.model"].create(
+            {
+                "name": "Tour model",
+                "litellm_model": "openai/tour",
+                "api_base": peer.base_url,
+                "max_retries": 0,
+            }
+        )
+        for key, value in (parameters or {}).items():
+            env["ir.config_parameter"].set_param(key, value)
+        yield peer
+
+
 @tagged("post_install", "-at_install")
 class TestGenieTour(HttpCase):
     def test_ask_genie_tour(self):
-        warm_statics()
-        ensure_sales_table()
         Catalogs.clear()
-        with OpenAIPeer() as peer:
-            self.env["ipwb.llm.model"].search([]).action_archive()
-            self.env["ipwb.llm.model"].create(
-                {
-                    "name": "Tour model",
-                    "litellm_model": "openai/tour",
-                    "api_base": peer.base_url,
-                    "max_retries": 0,
-                }
-            )
-            self.env["ir.config_parameter"].set_param(gateway.PARAM_CACHE_TTL, "0")
+        with peer_model(self.env, {gateway.PARAM_CACHE_TTL: "0"}) as peer:
             peer.reply(sql_reply(SALES_SQL))
             try:
                 self.start_tour(
@@ -66,18 +77,7 @@ class TestGenieTour(HttpCase):
 @tagged("post_install", "-at_install")
 class TestAgentPlaygroundTour(HttpCase):
     def test_agent_playground_tour(self):
-        warm_statics()
-        ensure_sales_table()
-        with OpenAIPeer() as peer:
-            self.env["ipwb.llm.model"].search([]).action_archive()
-            self.env["ipwb.llm.model"].create(
-                {
-                    "name": "Tour model",
-                    "litellm_model": "openai/tour",
-                    "api_base": peer.base_url,
-                    "max_retries": 0,
-                }
-            )
+        with peer_model(self.env) as peer:
             tool = self.env["ipwb.agent.tool"].create(
                 {
                     "name": "tour_region_total",
@@ -156,22 +156,10 @@ class TestBindToolTour(HttpCase):
     def test_bind_and_test_a_new_tool(self):
         """The seed's "< 15 minutes to bind and test a new tool", as a browser tour of an AI
         orchestrator: its step count and wall time are printed (README figure)."""
-        warm_statics()
-        ensure_sales_table()
         orchestrator = new_test_user(
             self.env, "tour_orchestrator", groups="ipwb_catalog.group_ipwb_ai_orchestrator"
         )
-        with OpenAIPeer() as peer:
-            self.env["ipwb.llm.model"].search([]).action_archive()
-            self.env["ipwb.llm.model"].create(
-                {
-                    "name": "Tour model",
-                    "litellm_model": "openai/tour",
-                    "api_base": peer.base_url,
-                    "max_retries": 0,
-                }
-            )
-            self.env["ir.config_parameter"].set_param(gateway.PARAM_RATE_LIMIT, "0")
+        with peer_model(self.env, {gateway.PARAM_RATE_LIMIT: "0"}) as peer:
             peer.tool_call("region_sales", {"region": "north"})
             peer.reply("The north sold 150.")
             worker = AgentWorkerThread(self.registry, orchestrator)
