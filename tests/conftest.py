@@ -15,6 +15,8 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
+from .llm.otlp import Collector
+
 
 def _dsn_with(dsn: str, **overrides: str) -> str:
     params = psycopg2.extensions.parse_dsn(dsn)
@@ -75,3 +77,11 @@ def module_db(pg_admin_dsn: str) -> Iterator[str]:
         yield _dsn_with(pg_admin_dsn, dbname=name)
     finally:
         drop_database(pg_admin_dsn, name)
+
+
+@pytest.fixture
+def otlp() -> Iterator[Collector]:
+    """A loopback OTLP/HTTP receiver answering like Langfuse's /api/public/otel/v1/traces."""
+    receiver = Collector()
+    yield receiver
+    receiver.close()

@@ -14,6 +14,8 @@ from typing import Any
 import requests
 import websocket
 
+from .waiting import stop_process
+
 
 def write_config(path: pathlib.Path, base: pathlib.Path, options: dict[str, str]) -> pathlib.Path:
     """The repository's odoo.conf with ``options`` overriding it, mode 600 (it holds passwords)."""
@@ -57,13 +59,8 @@ class OdooServer:
         return "\n".join(text.splitlines()[-lines:])
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
+        if self.process is not None:
+            stop_process(self.process)
         self.process = None
 
 

@@ -1,4 +1,5 @@
-"""A private, disposable PostgreSQL cluster for the deploy tests (managed-PostgreSQL setups).
+"""A private, disposable PostgreSQL cluster for the tests that need one of their own
+(managed-PostgreSQL setups, the restore drill, restarts under a running workbench).
 
 The shared cluster of setup/pg.sh must not be restarted nor given odd roles, so these tests
 start their own: as the ``postgres`` OS user (initdb refuses root), under
@@ -10,6 +11,7 @@ and wiped before the new one starts.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import secrets
@@ -22,6 +24,8 @@ from typing import Any
 
 import psycopg2
 import psycopg2.extensions
+
+from .waiting import stop_process
 
 BASE = Path(os.environ.get("IPWB_DEPLOY_PG_BASE", "/var/tmp/ipwb-deploy-pg-pg"))
 PORTS = range(18301, 18310)
@@ -52,56 +56,86 @@ def _as_postgres(*command: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         check=False,
-        timeout=120,
+        timeout=180,
     )
 
 
 class PrivateCluster:
-    def __init__(self, base: Path = BASE, ports: range = PORTS) -> None:
-        self.base = base
-        self.data = base / "data"
+    """A throwaway cluster of the tests' own (the one helper for every test that needs one:
+    deploy drills, managed-PostgreSQL setups, restarts under a running workbench).
+
+    ``auth_local`` is the socket's method (``peer`` lets setup/pg.sh provision as the
+    ``postgres`` OS user); TCP always asks for a password (SCRAM), the superuser's too.
+    """
+
+    def __init__(
+        self,
+        base: Path = BASE,
+        ports: range = PORTS,
+        *,
+        auth_local: str = "scram-sha-256",
+        max_connections: int = 120,
+    ) -> None:
+        self.base = Path(base)
+        self.data = self.base / "data"
+        self.socket_dir = self.base / "run"
         self.bin = _bin_dir()
         self.ports = ports
         self.port = 0
         self.password = secrets.token_urlsafe(24)
+        self.auth_local = auth_local
+        self.max_connections = max_connections
 
     def start(self) -> PrivateCluster:
-        self.stop()
-        shutil.rmtree(self.base, ignore_errors=True)
-        (self.base / "run").mkdir(parents=True)
+        """A fresh cluster, running (a leftover of an interrupted run is stopped and wiped)."""
+        self.destroy()
+        self.socket_dir.mkdir(parents=True)
         pwfile = self.base / "pw"
         pwfile.write_text(self.password + "\n", encoding="utf-8")
-        shutil.chown(self.base, "postgres", "postgres")
-        shutil.chown(self.base / "run", "postgres", "postgres")
-        shutil.chown(pwfile, "postgres", "postgres")
+        for path in (self.base, self.socket_dir, pwfile):
+            shutil.chown(path, "postgres", "postgres")
         self.base.chmod(0o700)
         init = _as_postgres(
             str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--pwfile", str(pwfile),
-            "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+            f"--auth-local={self.auth_local}", "--auth-host=scram-sha-256", "-E", "UTF8",
+            "--locale=C.UTF-8", "--no-sync",
         )  # fmt: skip
         pwfile.unlink()
         if init.returncode:
             raise RuntimeError(f"initdb failed: {init.stderr}")
         self.port = free_port(self.ports)
+        self.run()
+        return self
+
+    def run(self) -> None:
+        """Start the server of an existing cluster (on the same port)."""
         options = (
-            f"-p {self.port} -k {self.base / 'run'} -c listen_addresses=127.0.0.1 -c fsync=off"
-            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=120"
+            f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+            f" -c synchronous_commit=off -c full_page_writes=off -c max_connections={self.max_connections}"
         )
         started = _as_postgres(
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.base / "server.log"),
-            "-w", "-t", "60", "-o", options, "start",
+            "-w", "-t", "90", "-o", options, "start",
         )  # fmt: skip
         if started.returncode:
             log = (self.base / "server.log").read_text(encoding="utf-8", errors="replace")
             raise RuntimeError(f"PostgreSQL did not start: {started.stderr}\n{log[-2000:]}")
-        return self
 
-    def stop(self) -> None:
-        if (self.data / "PG_VERSION").exists():
-            _as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+    def stop(self, mode: str = "immediate") -> None:
+        """Stop the server if it runs (``fast``: sessions terminated, ``immediate``: crash-like)."""
+        if (self.data / "postmaster.pid").exists():
+            stopped = _as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+            if stopped.returncode and (self.data / "postmaster.pid").exists():
+                raise RuntimeError(f"PostgreSQL did not stop: {stopped.stderr}")
+
+    def restart(self, mode: str = "fast") -> None:
+        """Stop (every session is terminated) and start again on the same port."""
+        self.stop(mode)
+        self.run()
 
     def destroy(self) -> None:
-        self.stop()
+        with contextlib.suppress(RuntimeError):  # a stale pid file of a crashed run
+            self.stop()
         shutil.rmtree(self.base, ignore_errors=True)
 
     def kwargs(
@@ -115,10 +149,16 @@ class PrivateCluster:
             "password": self.password if password is None else password,
         }
 
-    def superuser(self, dbname: str = "postgres") -> psycopg2.extensions.connection:
-        conn = psycopg2.connect(**self.kwargs(dbname))
+    def connect(
+        self, dbname: str = "postgres", user: str = "postgres", password: str | None = None
+    ) -> psycopg2.extensions.connection:
+        """An autocommit connection over TCP (the superuser unless ``user`` is given)."""
+        conn: psycopg2.extensions.connection = psycopg2.connect(**self.kwargs(dbname, user, password))
         conn.autocommit = True
         return conn
+
+    def superuser(self, dbname: str = "postgres") -> psycopg2.extensions.connection:
+        return self.connect(dbname)
 
     def execute(self, statement: Any, params: Any = None, dbname: str = "postgres") -> list[tuple[Any, ...]]:
         conn = self.superuser(dbname)
@@ -181,11 +221,6 @@ class Bouncer:
         raise RuntimeError(f"pgbouncer did not start:\n{log[-2000:]}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        if self.process is not None:
+            stop_process(self.process, 10)
         self.process = None

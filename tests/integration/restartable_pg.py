@@ -3,82 +3,32 @@
 The shared cluster (setup/pg.sh, port 54329 by default) serves every other test and must
 never be restarted by one; this one belongs to the fault tests alone: owned by the
 ``postgres`` OS user under ``IPWB_FAULTS_PG_DIR`` (default /var/tmp/ipwb-faults-pg), on
-127.0.0.1 and its own port, ``fsync=off`` (throwaway data). Its roles and warehouse
+127.0.0.1 and its own port, ``fsync=off`` (throwaway data): a
+:class:`~.private_pg.PrivateCluster` like the deploy tests'. Its roles and warehouse
 database are made by the same functions as the shared cluster's (``ensure_pg_roles``,
 ``ensure_warehouse_db`` of setup/pg.sh), with passwords generated for this cluster.
 """
 
 from __future__ import annotations
 
-import glob
 import os
 import pathlib
 import secrets
-import shutil
 import subprocess
+
+from .private_pg import PrivateCluster
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ROLES = ("ADMIN", "ODOO_DB", "WH_OWNER", "WH_READER", "WH_GRANTS")
 
 
-def _bin_dir() -> str:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    if not found:
-        raise RuntimeError("PostgreSQL server binaries not found under /usr/lib/postgresql")
-    return os.path.dirname(found[-1])
+class FaultCluster(PrivateCluster):
+    """A :class:`~.private_pg.PrivateCluster` on one given port, provisioned like the shared
+    one (setup/pg.sh, through the socket as the ``postgres`` OS user)."""
 
-
-class PrivateCluster:
     def __init__(self, base: str, port: int) -> None:
-        self.base = pathlib.Path(base)
-        self.data = self.base / "data"
-        self.socket_dir = self.base / "run"
-        self.port = port
-        self.bin = _bin_dir()
+        super().__init__(pathlib.Path(base), range(port, port + 1), auth_local="peer", max_connections=100)
         self.passwords = {role: secrets.token_hex(16) for role in ROLES}
-
-    # -- processes -------------------------------------------------------------------------
-    def _as_postgres(self, *command: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["runuser", "-u", "postgres", "--", *command],
-            capture_output=True,
-            text=True,
-            check=True,
-            **kwargs,  # type: ignore[arg-type]
-        )
-
-    def init(self) -> None:
-        """A fresh cluster (any previous one under ``base`` is stopped and removed)."""
-        if (self.data / "postmaster.pid").exists():
-            self.stop()
-        shutil.rmtree(self.base, ignore_errors=True)
-        self.socket_dir.mkdir(parents=True)
-        shutil.chown(self.base, "postgres", "postgres")
-        shutil.chown(self.socket_dir, "postgres", "postgres")
-        os.chmod(self.base, 0o700)
-        self._as_postgres(
-            f"{self.bin}/initdb", "-D", str(self.data), "-U", "postgres", "--auth-local=peer",
-            "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
-        )  # fmt: skip
-        self.start()
-
-    def start(self) -> None:
-        options = (
-            f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
-            "-c max_connections=100 -c fsync=off -c full_page_writes=off"
-        )
-        self._as_postgres(
-            f"{self.bin}/pg_ctl", "-D", str(self.data), "-l", str(self.base / "server.log"),
-            "-w", "-t", "60", "-o", options, "start",
-        )  # fmt: skip
-
-    def stop(self, mode: str = "fast") -> None:
-        self._as_postgres(f"{self.bin}/pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
-
-    def restart(self, mode: str = "fast") -> None:
-        """Stop (every session is terminated) and start again on the same port."""
-        self.stop(mode)
-        self.start()
 
     # -- provisioning through setup/pg.sh --------------------------------------------------
     def environment(self) -> dict[str, str]:

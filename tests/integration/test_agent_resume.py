@@ -25,8 +25,7 @@ from ipwb.llm.agents.checkpoint import SCHEMA
 from ipwb.llm.langfuse_sink import run_trace
 from ipwb.testing.openai_peer import OpenAIPeer
 
-from ..llm.test_agent_postgres import exported_spans
-from ..llm.test_langfuse_sink import Collector
+from ..llm.otlp import Collector, exported_spans
 from .conftest import OdooDatabases
 
 pytestmark = [pytest.mark.odoo, pytest.mark.slow]
@@ -75,15 +74,6 @@ def receiver() -> Iterator[Receiver]:
     hook.server.server_close()
 
 
-@pytest.fixture
-def otlp() -> Iterator[Collector]:
-    """A loopback OTLP/HTTP receiver answering like Langfuse's /api/public/otel/v1/traces."""
-    receiver = Collector()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
-
-
 @pytest.fixture(scope="module")
 def genie_template(odoo_databases: OdooDatabases, base_template: str) -> str:
     name = odoo_databases.copy(base_template, "ipwb_it_genietpl")
@@ -92,8 +82,20 @@ def genie_template(odoo_databases: OdooDatabases, base_template: str) -> str:
     return name
 
 
+#: one pass of the agent worker as the cron runs it (committed), then the Langfuse export
+#: flushed so the receiver has every span before the process exits
+WORK = """env.cr.commit()
+env["ipwb.agent.run"]._cron_process_runs()
+env.cr.commit()
+run.invalidate_recordset()
+from odoo.addons.ipwb_genie.services import gateway
+for sink in gateway._shared.values():
+    if sink is not None and hasattr(sink, "flush"):
+        sink.flush()
+"""
+
 SETUP = """
-import json
+import json, os
 params = env["ir.config_parameter"]
 params.set_param("ipwb.outbound_allowed_hosts", {allowed!r})
 params.set_param("ipwb_genie.rate_limit_per_minute", "0")
@@ -124,16 +126,7 @@ agent = env["ipwb.agent"].create({{"name": "Payer", "system_prompt": "Pay, then 
     "approver_group_id": env.ref("ipwb_catalog.group_ipwb_ai_orchestrator").id}})
 env.cr.commit()
 run = agent.with_user(requester).run_agent("Pay the bill of 12.50 and refresh")
-env.cr.commit()
-env["ipwb.agent.run"]._cron_process_runs()
-env.cr.commit()
-run.invalidate_recordset()
-import os
-from odoo.addons.ipwb_genie.services import gateway
-for sink in gateway._shared.values():
-    if sink is not None and hasattr(sink, "flush"):
-        sink.flush()
-print("IPWB-RESULT:" + json.dumps({{"run": run.id, "approver": approver.id, "state": run.state,
+{work}print("IPWB-RESULT:" + json.dumps({{"run": run.id, "approver": approver.id, "state": run.state,
       "thread": run.thread_id, "pending": run.pending_tool, "pid": os.getpid(),
       "error": run.error or ""}}))
 """
@@ -142,15 +135,7 @@ RESUME = """
 import json, os
 run = env["ipwb.agent.run"].browse({run})
 run.with_user(env["res.users"].browse({approver})).action_approve()
-env.cr.commit()
-env["ipwb.agent.run"]._cron_process_runs()
-env.cr.commit()
-run.invalidate_recordset()
-from odoo.addons.ipwb_genie.services import gateway
-for sink in gateway._shared.values():
-    if sink is not None and hasattr(sink, "flush"):
-        sink.flush()
-pipeline_runs = env["ipwb.pipeline.run"].search([("pipeline_id.code", "=", "it_refresh")])
+{work}pipeline_runs = env["ipwb.pipeline.run"].search([("pipeline_id.code", "=", "it_refresh")])
 print("IPWB-RESULT:" + json.dumps({{
     "state": run.state, "answer": run.answer or "", "error": run.error or "", "pid": os.getpid(),
     "steps": [(s.kind, s.tool or "") for s in run.step_ids.sorted("index")],
@@ -175,6 +160,7 @@ def test_a_run_paused_in_one_process_is_resumed_in_another(
                 collector=otlp.url,
                 peer=peer.base_url,
                 hook=receiver.url,
+                work=WORK,
             ),
         )
         assert setup.ok, setup.explain()
@@ -184,7 +170,7 @@ def test_a_run_paused_in_one_process_is_resumed_in_another(
         assert receiver.keys == [], "nothing ran before the approval"
 
         peer.reply("Paid 12.50 and started the refresh.")
-        resume = odoo_databases.run_script(database, RESUME.format(**paused))
+        resume = odoo_databases.run_script(database, RESUME.format(**paused, work=WORK))
         assert resume.ok, resume.explain()
         done = _result(resume.output)
         requests = list(peer.requests)

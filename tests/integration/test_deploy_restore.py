@@ -16,14 +16,12 @@
 from __future__ import annotations
 
 import configparser
-import glob
 import hashlib
 import json
 import os
 import pathlib
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +35,8 @@ import requests
 from psycopg2 import sql
 
 from .conftest import ROOT, OdooDatabases, odoo_runner
+from .private_pg import PrivateCluster, free_port
+from .waiting import stop_process
 
 pytestmark = [pytest.mark.odoo, pytest.mark.slow]
 
@@ -85,117 +85,22 @@ GRANT SELECT ON ALL TABLES IN SCHEMA bronze, gold TO ipwb_wh_reader;
 """
 
 
-def _free_port(ports: range) -> int:
-    for port in ports:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
-
-
-def _as_postgres(*command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["runuser", "-u", "postgres", "--", *command],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=180,
-    )
-
-
-class EmptyServer:
+class EmptyServer(PrivateCluster):
     """A fresh PostgreSQL cluster on loopback, its superuser's password random, playing a
     managed provider: the restore only gets :data:`ADMIN` (CREATEDB, CREATEROLE)."""
 
     def __init__(self) -> None:
-        self.bin = pathlib.Path(
-            sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))[-1]
-        )
-        self.data = BASE / "data"
-        self.password = secrets.token_urlsafe(18)
+        super().__init__(BASE, PG_PORTS)
         self.admin_password = secrets.token_urlsafe(18)
-        self.port = 0
 
     def start(self) -> EmptyServer:
-        self.stop()
-        shutil.rmtree(BASE, ignore_errors=True)
-        (BASE / "run").mkdir(parents=True)
-        pwfile = BASE / "pw"
-        pwfile.write_text(self.password + "\n")
-        for path in (BASE, BASE / "run", pwfile):
-            shutil.chown(path, "postgres", "postgres")
-        BASE.chmod(0o700)
-        init = _as_postgres(
-            str(self.bin / "initdb"),
-            "-D",
-            str(self.data),
-            "-U",
-            "postgres",
-            "--pwfile",
-            str(pwfile),
-            "--auth=scram-sha-256",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-        )
-        pwfile.unlink()
-        assert init.returncode == 0, init.stderr
-        self.port = _free_port(PG_PORTS)
-        options = (
-            f"-p {self.port} -k {BASE / 'run'} -c listen_addresses=127.0.0.1 -c fsync=off"
-            " -c synchronous_commit=off -c full_page_writes=off"
-        )
-        started = _as_postgres(
-            str(self.bin / "pg_ctl"),
-            "-D",
-            str(self.data),
-            "-l",
-            str(BASE / "server.log"),
-            "-w",
-            "-t",
-            "90",
-            "-o",
-            options,
-            "start",
-        )
-        assert started.returncode == 0, started.stderr
+        super().start()
         self.execute(
             sql.SQL("CREATE ROLE {} LOGIN CREATEDB CREATEROLE PASSWORD {}").format(
                 sql.Identifier(ADMIN), sql.Literal(self.admin_password)
             )
         )
         return self
-
-    def stop(self) -> None:
-        if (self.data / "PG_VERSION").exists():
-            _as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(BASE, ignore_errors=True)
-
-    def connect(
-        self, dbname: str = "postgres", user: str = "postgres", password: str | None = None
-    ) -> psycopg2.extensions.connection:
-        conn = psycopg2.connect(
-            host="127.0.0.1",
-            port=self.port,
-            dbname=dbname,
-            user=user,
-            password=self.password if password is None else password,
-        )
-        conn.autocommit = True
-        return conn
-
-    def execute(self, statement: Any, dbname: str = "postgres") -> list[tuple[Any, ...]]:
-        conn = self.connect(dbname)
-        try:
-            with conn.cursor() as cur:
-                cur.execute(statement)
-                return cur.fetchall() if cur.description else []
-        finally:
-            conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -339,7 +244,7 @@ def test_restore_drill(
     assert report["files"] == summary["filestore"]["files"]
 
     # -- 5. equal, and Odoo serves from the restored server -------------------------------
-    http_port = _free_port(HTTP_PORTS)
+    http_port = free_port(HTTP_PORTS)
     config = _restored_config(
         odoo_databases,
         tmp_path / "restored.conf",
@@ -404,12 +309,7 @@ def test_restore_drill(
         assert download.status_code == 200 and download.content == CONTENT
         assert hashlib.sha256(download.content).hexdigest() == before["attachment"]["sha256"]
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=30)
+        stop_process(server)
 
     # -- restoring again onto the now non-empty server is refused, nothing changed ---------
     again = _cli(restore_env, "restore", "--input", str(archive))

@@ -22,6 +22,7 @@ import pytest
 
 from .conftest import OdooDatabases
 from .test_pipeline_worker import _result
+from .waiting import RUN_PIPELINE_ONCE
 
 pytestmark = [pytest.mark.odoo, pytest.mark.slow]
 
@@ -95,13 +96,7 @@ pipeline = env["ipwb.pipeline"].create({{"name": "n8n fault", "code": "it_n8n_fa
 env["ipwb.pipeline.step"].create({{"pipeline_id": pipeline.id, "name": "notify", "kind": "n8n_webhook",
     "retries": {retries}, "retry_backoff_s": {backoff},
     "config": json.dumps({{"url": {url!r}, "payload": {{"table": "gold.sales"}}, "timeout_s": {timeout}}})}})
-pipeline.action_validate()
-pipeline.action_run_now()
-env.cr.commit()
-env["ipwb.pipeline.run"]._cron_process_runs()
-env.cr.commit()
-run = pipeline.run_ids
-step = run.step_run_ids
+{run_once}step = run.step_run_ids
 print("IPWB-RESULT:" + json.dumps({{"state": run.state, "error": run.error or "", "log": run.log or "",
     "step_state": step.state, "attempt": step.attempt, "step_error": step.error or ""}}))
 """
@@ -133,6 +128,7 @@ def test_n8n_fault_retries_then_fails_with_url_and_alerts(
         backoff=BACKOFF_S,
         url=url,
         timeout=TIMEOUT_S,
+        run_once=RUN_PIPELINE_ONCE,
     )
     try:
         done = odoo_databases.run_script(database, script)

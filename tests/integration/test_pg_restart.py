@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 import threading
@@ -31,8 +30,9 @@ import pytest
 from ipwb.integrations.odoo_rpc import OdooJsonRpc
 
 from .conftest import ROOT, OdooDatabases, odoo_runner
-from .restartable_pg import PrivateCluster
+from .restartable_pg import FaultCluster
 from .test_pipeline_worker import _result
+from .waiting import stop_process, wait_for, wait_until_served
 
 pytestmark = [pytest.mark.odoo, pytest.mark.slow]
 
@@ -45,7 +45,7 @@ ROWS = 5000
 
 
 class Workbench:
-    def __init__(self, cluster: PrivateCluster, databases: OdooDatabases, database: str) -> None:
+    def __init__(self, cluster: FaultCluster, databases: OdooDatabases, database: str) -> None:
         self.cluster = cluster
         self.databases = databases
         self.database = database
@@ -74,8 +74,8 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workbench]:
     base_conf = os.environ.get("IPWB_TEST_ODOO_CONF")
     if not base_conf:
         pytest.skip("no Odoo test configuration (run through setup/test.sh)")
-    cluster = PrivateCluster(PG_DIR, PG_PORT)
-    cluster.init()
+    cluster = FaultCluster(PG_DIR, PG_PORT)
+    cluster.start()
     work = tmp_path_factory.mktemp("pgrestart")
     try:
         cluster.provision(WAREHOUSE)
@@ -99,9 +99,7 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workbench]:
             cur.execute(f"ALTER TABLE {GOLD} OWNER TO ipwb_wh_owner")
         yield Workbench(cluster, databases, database)
     finally:
-        if (cluster.data / "postmaster.pid").exists():
-            cluster.stop("immediate")
-        shutil.rmtree(cluster.base, ignore_errors=True)
+        cluster.destroy()
 
 
 @pytest.fixture
@@ -112,24 +110,10 @@ def server(workbench: Workbench) -> Iterator[subprocess.Popen[str]]:
     log = open(pathlib.Path(workbench.databases.options["data_dir"]).parent / "server.log", "a")  # noqa: SIM115
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{workbench.url}/web/login", timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(1)
-        else:
-            pytest.fail("Odoo did not serve /web/login within 120 s")
+        wait_until_served(f"{workbench.url}/web/login", timeout_s=120, what="Odoo")
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
 
 
@@ -157,18 +141,6 @@ print("IPWB-RESULT:" + json.dumps({{"run": run.id}}))
 """
 
 
-def _wait_for(predicate, timeout_s: float, step_s: float = 0.5, wake=None):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        if wake:
-            wake()
-        time.sleep(step_s)
-    return predicate()
-
-
 def _safe(query, workbench: Workbench, *args):
     try:
         with workbench.odoo() as conn, conn.cursor() as cur:
@@ -186,7 +158,7 @@ def test_restart_mid_step_fails_and_retries_the_run_without_half_written_gold(
     assert setup.ok, setup.explain()
     run_id = _result(setup.output)["run"]
     state_sql = "SELECT state FROM ipwb_pipeline_step_run WHERE run_id = %s"
-    started = _wait_for(
+    started = wait_for(
         lambda: (_safe(state_sql, workbench, run_id) or [("?",)])[0][0] == "running",
         90,
         wake=workbench.wake_cron,
@@ -201,7 +173,7 @@ def test_restart_mid_step_fails_and_retries_the_run_without_half_written_gold(
         )
         return rows[0] if rows and rows[0][0] in ("succeeded", "failed", "cancelled") else None
 
-    final = _wait_for(finished, 150, step_s=1, wake=workbench.wake_cron)
+    final = wait_for(finished, 150, step_s=1, wake=workbench.wake_cron)
     assert final, f"the run is still {_safe('SELECT state FROM ipwb_pipeline_run', workbench)} (stuck)"
     state, attempt, log, error = final
     assert state == "succeeded" and attempt == 2, (state, attempt, log, error)

@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 
@@ -25,6 +24,7 @@ import psycopg2
 import pytest
 
 from .conftest import ROOT, OdooDatabases, odoo_runner
+from .waiting import RUN_PIPELINE_ONCE, stop_process, wait_for, wait_until_served
 
 pytestmark = [pytest.mark.odoo, pytest.mark.slow]
 
@@ -163,21 +163,23 @@ def test_killed_worker_run_is_detected_and_failed(
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     odoo_dsn = _odoo_dsn(odoo_databases, pg_admin_dsn, database)
     notify_dsn = _odoo_dsn(odoo_databases, pg_admin_dsn, "postgres")
+
+    def wake() -> None:
+        with psycopg2.connect(notify_dsn) as conn, conn.cursor() as cur:
+            cur.execute("NOTIFY cron_trigger, %s", (database,))  # wake the cron thread up
+
+    def started() -> str | None:
+        with psycopg2.connect(odoo_dsn) as conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT state FROM ipwb_pipeline_step_run WHERE run_id = %s AND step_name = 'sleepy'",
+                (run_id,),
+            )
+            state = cur.fetchone()[0]
+        return state if state == "running" or server.poll() is not None else None
+
     try:
-        deadline = time.monotonic() + 90
-        state = None
-        while time.monotonic() < deadline:
-            with psycopg2.connect(notify_dsn) as conn, conn.cursor() as cur:
-                cur.execute("NOTIFY cron_trigger, %s", (database,))  # wake the cron thread up
-            with psycopg2.connect(odoo_dsn) as conn, conn.cursor() as cur:
-                cur.execute(
-                    "SELECT state FROM ipwb_pipeline_step_run WHERE run_id = %s AND step_name = 'sleepy'",
-                    (run_id,),
-                )
-                state = cur.fetchone()[0]
-            if state == "running" or server.poll() is not None:
-                break
-            time.sleep(1)
+        wake()
+        state = wait_for(started, 90, step_s=1, wake=wake)
         assert state == "running", f"the worker never started the step ({state})"
         with psycopg2.connect(odoo_dsn) as conn, conn.cursor() as cur:
             cur.execute("SELECT heartbeat FROM ipwb_pipeline_run WHERE id = %s", (run_id,))
@@ -278,27 +280,10 @@ def n8n_webhook(tmp_path: pathlib.Path) -> Iterator[str]:
     server = subprocess.Popen([n8n, "start"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/webhook/ipwb-ready"
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                request = urllib.request.Request(url, data=b"{}", method="POST")
-                request.add_header("Content-Type", "application/json")
-                with urllib.request.urlopen(request, timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            time.sleep(1)
-        else:
-            pytest.fail("n8n did not serve its webhook within 90 s")
+        wait_until_served(url, timeout_s=90, what="n8n", data=b"{}")
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server, 20)
 
 
 N8N_RUN = """
@@ -309,13 +294,7 @@ pipeline = env["ipwb.pipeline"].create({{"name": "n8n", "code": "it_n8n",
                                          "owner_id": env.ref("base.user_admin").id}})
 env["ipwb.pipeline.step"].create({{"pipeline_id": pipeline.id, "name": "notify", "kind": "n8n_webhook",
     "config": json.dumps({{"url": {url!r}, "payload": {{"table": "gold.sales"}}, "timeout_s": 10}})}})
-pipeline.action_validate()
-pipeline.action_run_now()
-env.cr.commit()
-env["ipwb.pipeline.run"]._cron_process_runs()
-env.cr.commit()
-run = pipeline.run_ids
-print("IPWB-RESULT:" + json.dumps({{"state": run.state, "response": run.step_run_ids.response,
+{run_once}print("IPWB-RESULT:" + json.dumps({{"state": run.state, "response": run.step_run_ids.response,
                                    "log": run.step_run_ids.log, "error": run.error or ""}}))
 """
 
@@ -324,7 +303,7 @@ def test_webhook_step_calls_a_real_n8n(
     odoo_databases: OdooDatabases, pipeline_template: str, n8n_webhook: str
 ) -> None:
     database = odoo_databases.copy(pipeline_template, "ipwb_it_pln8n")
-    done = odoo_databases.run_script(database, N8N_RUN.format(url=n8n_webhook))
+    done = odoo_databases.run_script(database, N8N_RUN.format(url=n8n_webhook, run_once=RUN_PIPELINE_ONCE))
     result = _result(done.output)
     assert result["state"] == "succeeded", result
     assert json.loads(result["response"]) == {"message": "Workflow was started"}

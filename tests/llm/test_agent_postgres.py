@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from ipwb.llm.agents.checkpoint import SCHEMA, CheckpointStore, install
 from ipwb.llm.langfuse_sink import run_trace
 from ipwb.testing.openai_peer import OpenAIPeer
 
-from .test_langfuse_sink import Collector
+from .otlp import Collector, exported_spans
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,29 +90,6 @@ def test_pause_in_one_process_resume_in_another(scratch_db: str, peer: OpenAIPee
     with psycopg.connect(scratch_db) as conn:
         left = conn.execute(f"SELECT count(*) FROM {SCHEMA}.checkpoints WHERE thread_id = 'run-1'").fetchone()
     assert left == (0,)
-
-
-@pytest.fixture
-def otlp() -> Iterator[Collector]:
-    """A loopback OTLP/HTTP receiver answering like Langfuse's /api/public/otel/v1/traces."""
-    receiver = Collector()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
-
-
-def exported_spans(collector: Collector) -> list[Any]:
-    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # noqa: PLC0415
-        ExportTraceServiceRequest,
-    )
-
-    spans = []
-    for path, _headers, body in collector.posts:
-        assert path == "/api/public/otel/v1/traces"
-        request = ExportTraceServiceRequest()
-        request.ParseFromString(body)
-        spans += [s for r in request.resource_spans for scope in r.scope_spans for s in scope.spans]
-    return spans
 
 
 def test_a_resumed_run_continues_its_trace(scratch_db: str, peer: OpenAIPeer, otlp: Collector) -> None:
