@@ -15,6 +15,7 @@ from odoo.exceptions import UserError
 
 from ipwb.errors import IpwbError
 from ipwb.warehouse.execute import MAX_PAGE_ROWS, execute
+from ipwb.warehouse.pool import process_pool
 
 from .sql_completion import COLUMNS_SQL, TABLES_SQL, referenced_tables
 
@@ -89,6 +90,8 @@ class IpwbSqlCompletion(models.AbstractModel):
                 params,
                 timeout_s=min(float(connection.statement_timeout), COMPLETION_TIMEOUT_S),
                 max_rows=max_rows,
+                pool=process_pool(),
+                pool_generation=connection._pool_generation(),
             )
         except IpwbError as exc:
             raise UserError(self.env._("Could not read the warehouse structure: %s", exc)) from None

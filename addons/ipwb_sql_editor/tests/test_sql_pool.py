@@ -61,6 +61,14 @@ class TestSqlPool(GrantsFixture, TransactionCase):
         self.assertEqual(self._probe(self.ann), (pid, role))
         self.assertEqual(self._run(self.ann)["rows"], [["ann", "100.00"]])
 
+    def test_completion_from_the_warehouse_reuses_its_session(self):
+        # the warehouse's pg_catalog, read when the catalog does not describe the connection
+        Completion = self.env["ipwb.sql.completion"].with_user(self.alice)
+        first = Completion._introspect(self.connection, "SELECT pg_backend_pid()", {}, 1)
+        opened = process_pool().stats.opened
+        self.assertEqual(Completion._introspect(self.connection, "SELECT pg_backend_pid()", {}, 1), first)
+        self.assertEqual(process_pool().stats.opened, opened)
+
     def test_grant_sync_and_connection_edits_drop_kept_sessions(self):
         first = self._probe(self.ann)
         self.connection._sync_warehouse_grants()
