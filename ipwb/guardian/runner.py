@@ -13,6 +13,7 @@ no new connection once the worker has one.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import decimal
@@ -59,8 +60,18 @@ class _Target:
         read-only slot when there is a pool, so it is a kept session like the others."""
         if self.pool is None:
             return connect(self.config)
+        options = session_options(True)
         try:
-            conn, _reused = self.pool.acquire(self.config, session_options(True), self.generation)
+            conn, reused = self.pool.acquire(self.config, options, self.generation)
+            if reused:
+                try:
+                    # an idle session may have died since (restart, terminated backend)
+                    with conn.cursor() as cur:
+                        cur.execute("SELECT 1")
+                    conn.rollback()
+                except (psycopg2.OperationalError, psycopg2.InterfaceError):
+                    self.pool.discard(conn)
+                    conn = self.pool.open(self.config, options)
         except psycopg2.Error as exc:
             raise WarehouseError(f"The warehouse session failed: {exc}") from None
         return conn
@@ -308,7 +319,8 @@ def _unique_columns(conn: Any, table: str) -> frozenset[str]:
     except psycopg2.Error:
         return frozenset()
     finally:
-        conn.rollback()
+        with contextlib.suppress(psycopg2.Error):
+            conn.rollback()
 
 
 def run_table_batch(

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 
+import psycopg2
+
 from ipwb.guardian.checks import checks_from_data
 from ipwb.guardian.runner import CheckResult, run_check, run_checks
 from ipwb.warehouse.execute import execute
@@ -63,3 +65,24 @@ def test_guardian_checks_open_no_connection_once_kept(warehouse: Warehouse, pool
     assert outcome(first) == outcome(second) == outcome(reference)
     assert [r.status for r in first] == ["pass", "pass", "fail"]
     assert first[2].sample  # the failing check's sample ran on a kept session too
+
+
+def test_guardian_replaces_a_kept_session_that_died(warehouse: Warehouse, pool: ConnectionPool) -> None:
+    checks = checks_from_data(CHECKS)
+    first = run_checks(warehouse.reader, checks, pool=pool)
+    assert pool.idle_count() >= 1
+    admin = psycopg2.connect(warehouse.admin_dsn)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE usename = %s AND pid <> pg_backend_pid()",
+                (warehouse.reader_role,),
+            )
+            assert cur.fetchone()[0] >= 1  # type: ignore[index]
+    finally:
+        admin.close()
+    second = run_checks(warehouse.reader, checks, pool=pool)
+    assert [(r.status, r.failed) for r in second] == [(r.status, r.failed) for r in first]
+    assert pool.stats.discarded >= 1
