@@ -1,0 +1,272 @@
+"""Silver, incrementally: only the silver rows of bronze records loaded since the last build.
+
+Every bronze row carries ``load_seq`` (one sequence for the domain); a record that changes,
+is tombstoned or comes back to an earlier version gets a higher ``load_seq``. The silver
+build records the highest ``load_seq`` it saw (``fin_silver_state``); the next build takes
+the records loaded after it, widens them to every record whose silver rows they can change
+(a move line changes its move; a move brings all its lines; a partner the moves and payments
+that show its TIN; a tax the moves whose lines use it), copies the bronze of that *scope*
+into temporary tables, runs **the same silver SQL** on them, and replaces the scope's rows
+in silver (delete + insert, in the caller's transaction). Rows outside the scope do not
+depend on anything that changed, so the result is the full rebuild's, row for row.
+
+A full rebuild runs when there is no state yet, when the silver SQL (or this module's scope
+rules, :data:`SCOPE_VERSION`) changed, when bronze was recreated (another load sequence),
+when a silver table is missing, or when asked for.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+import psycopg2
+import psycopg2.extensions
+from psycopg2 import sql
+
+from ipwb.errors import WarehouseError
+from ipwb.finance.warehouse import ENTITIES, SILVER_TABLES, FinanceSchemas
+
+#: bump when the scope rules below change: the next build is then a full one
+SCOPE_VERSION = "1"
+
+STATE_TABLE = "fin_silver_state"
+
+#: silver table → (its key column, the scope set whose keys it replaces); ``None``: the
+#: table is small and replaced whole (its bronze is copied whole into the scope)
+_REPLACED_BY: dict[str, tuple[str, str] | None] = {
+    "fin_companies": None,
+    "fin_taxes": None,
+    "fin_partners": ("partner_id", "res_partner"),
+    "fin_invoices": ("move_id", "account_move"),
+    "fin_invoice_lines": ("move_id", "account_move"),
+    "fin_tax_amounts": ("move_id", "account_move"),
+    "fin_tax_tag_amounts": ("move_id", "account_move"),
+    "fin_payments": ("payment_id", "account_payment"),
+    "fin_expenses": ("expense_id", "hr_expense"),
+}
+_WHOLE = ("res_company", "account_tax")
+_TEMP = sql.Identifier("pg_temp")
+
+
+@dataclasses.dataclass(frozen=True)
+class SilverBuild:
+    """What a silver build did: ``full`` or not, why, the records it rebuilt per entity
+    (incremental builds), and the load sequence it is up to date with."""
+
+    full: bool
+    reason: str
+    scope: dict[str, int]
+    load_seq: int
+
+
+def signature(silver_sql: str) -> str:
+    """Hash of the silver SQL and the scope rules: a change forces a full rebuild.
+
+    >>> signature("a") == signature("a"), signature("a") == signature("b")
+    (True, False)
+    """
+    text = f"{SCOPE_VERSION}\x1f{silver_sql}"
+    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def _state(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas) -> tuple[str, int, int] | None:
+    cur.execute("SELECT to_regclass(%s)", (f"{schemas.silver}.{STATE_TABLE}",))
+    row = cur.fetchone()
+    if not row or row[0] is None:
+        return None
+    cur.execute(
+        sql.SQL("SELECT signature, load_seq, sequence_oid FROM {}").format(
+            sql.Identifier(schemas.silver, STATE_TABLE)
+        )
+    )
+    state = cur.fetchone()
+    return (str(state[0]), int(state[1]), int(state[2])) if state else None
+
+
+def _sequence_oid(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas) -> int:
+    cur.execute("SELECT to_regclass(%s)::oid", (f"{schemas.bronze}.fin_load_seq",))
+    row = cur.fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _max_load_seq(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas) -> int:
+    parts = [
+        sql.SQL("SELECT max(load_seq) AS s FROM {}").format(sql.Identifier(schemas.bronze, f"odoo_{e}"))
+        for e in ENTITIES
+    ]
+    cur.execute(sql.SQL("SELECT coalesce(max(s), 0) FROM ({}) m").format(sql.SQL(" UNION ALL ").join(parts)))
+    row = cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _missing_silver(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas) -> bool:
+    cur.execute(
+        "SELECT bool_or(to_regclass(t) IS NULL) FROM unnest(%s::text[]) t",
+        ([f"{schemas.silver}.{table}" for table in SILVER_TABLES],),
+    )
+    row = cur.fetchone()
+    return bool(row and row[0])
+
+
+def why_full(
+    cur: psycopg2.extensions.cursor, schemas: FinanceSchemas, silver_sql: str
+) -> tuple[str, int]:
+    """Why the next build must be a full one (``""``: it may be incremental), and the
+    ``load_seq`` the last build was up to date with."""
+    state = _state(cur, schemas)
+    if state is None:
+        return "first build", 0
+    sig, load_seq, oid = state
+    if sig != signature(silver_sql):
+        return "silver SQL changed", load_seq
+    if oid != _sequence_oid(cur, schemas):
+        return "bronze recreated", load_seq
+    if _missing_silver(cur, schemas):
+        return "silver table missing", load_seq
+    return "", load_seq
+
+
+def record_state(
+    cur: psycopg2.extensions.cursor, schemas: FinanceSchemas, silver_sql: str, load_seq: int
+) -> None:
+    table = sql.Identifier(schemas.silver, STATE_TABLE)
+    cur.execute(
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} (signature text NOT NULL, load_seq bigint NOT NULL,"
+            " sequence_oid bigint NOT NULL, built_at timestamptz NOT NULL DEFAULT now())"
+        ).format(table)
+    )
+    cur.execute(sql.SQL("DELETE FROM {}").format(table))
+    cur.execute(
+        sql.SQL("INSERT INTO {} (signature, load_seq, sequence_oid) VALUES (%s, %s, %s)").format(table),
+        (signature(silver_sql), load_seq, _sequence_oid(cur, schemas)),
+    )
+
+
+def _bronze(schemas: FinanceSchemas, entity: str) -> sql.Identifier:
+    return sql.Identifier(schemas.bronze, f"odoo_{entity}")
+
+
+def _scope_ids(entity: str) -> sql.Composable:
+    return sql.SQL("SELECT source_id FROM pg_temp.fin_scope WHERE entity = {}").format(sql.Literal(entity))
+
+
+def _add(cur: psycopg2.extensions.cursor, entity: str, query: sql.Composable, params: tuple[object, ...]) -> None:
+    """Add the ``source_id``s ``query`` selects to the scope of ``entity``."""
+    cur.execute(
+        sql.SQL("INSERT INTO pg_temp.fin_scope (entity, source_id) SELECT %s, id FROM ({}) q(id)"
+                " WHERE id IS NOT NULL ON CONFLICT DO NOTHING").format(query),
+        (entity, *params),
+    )  # fmt: skip
+
+
+def _collect_scope(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas, since: int) -> None:
+    """``pg_temp.fin_scope``: per entity, the records whose silver rows are rebuilt."""
+    cur.execute(
+        "CREATE TEMP TABLE fin_scope (entity text NOT NULL, source_id bigint NOT NULL,"
+        " PRIMARY KEY (entity, source_id))"
+    )
+    for entity in ENTITIES:
+        if entity not in _WHOLE:
+            changed = sql.SQL("SELECT DISTINCT source_id FROM {} WHERE load_seq > %s")
+            _add(cur, entity, changed.format(_bronze(schemas, entity)), (since,))
+    silver = {table: sql.Identifier(schemas.silver, table) for table in SILVER_TABLES}
+    lines, partners = _scope_ids("account_move_line"), _scope_ids("res_partner")
+    # a changed line rebuilds the move it belongs to now and the one silver has it under
+    _add(cur, "account_move", sql.SQL("SELECT (payload ->> 'move_id')::bigint FROM {} WHERE load_seq > %s")
+         .format(_bronze(schemas, "account_move_line")), (since,))  # fmt: skip
+    _add(cur, "account_move", sql.SQL("SELECT move_id FROM {} WHERE line_id IN ({})")
+         .format(silver["fin_invoice_lines"], lines), ())  # fmt: skip
+    # a changed partner: the moves that name it as commercial partner, the payments that name it
+    _add(cur, "account_move", sql.SQL("SELECT source_id FROM {} WHERE (payload ->> 'commercial_partner_id')"
+         "::bigint IN ({})").format(_bronze(schemas, "account_move"), partners), ())  # fmt: skip
+    _add(cur, "account_payment", sql.SQL("SELECT payment_id FROM {} WHERE partner_id IN ({})")
+         .format(silver["fin_payments"], partners), ())  # fmt: skip
+    # a changed tax: the moves whose lines carry it (fin_tax_amounts joins the taxes)
+    taxes = sql.SQL("SELECT DISTINCT source_id FROM {} WHERE load_seq > %s").format(
+        _bronze(schemas, "account_tax")
+    )
+    _add(cur, "account_move", sql.SQL(
+        "SELECT DISTINCT l.move_id FROM {} l, jsonb_array_elements_text(l.tax_ids) x(tax_id)"
+        " WHERE x.tax_id::bigint IN ({taxes}) UNION SELECT move_id FROM {} WHERE tax_line_id IN ({taxes})"
+    ).format(silver["fin_invoice_lines"], silver["fin_invoice_lines"], taxes=taxes), (since, since))  # fmt: skip
+    # a move brings every line bronze holds for it (the SQL keeps those of its version)
+    moves = _scope_ids("account_move")
+    _add(cur, "account_move_line", sql.SQL("SELECT source_id FROM {} WHERE (payload ->> 'move_id')::bigint"
+         " IN ({})").format(_bronze(schemas, "account_move_line"), moves), ())  # fmt: skip
+    # the partners the scope's moves and payments show (their TIN, branch and name)
+    _add(cur, "res_partner", sql.SQL("SELECT (payload ->> 'commercial_partner_id')::bigint FROM {}"
+         " WHERE source_id IN ({})").format(_bronze(schemas, "account_move"), moves), ())  # fmt: skip
+    _add(cur, "res_partner", sql.SQL("SELECT (payload ->> 'partner_id')::bigint FROM {} WHERE source_id IN ({})")
+         .format(_bronze(schemas, "account_payment"), _scope_ids("account_payment")), ())  # fmt: skip
+
+
+def _copy_bronze(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas) -> dict[str, int]:
+    """The scope's bronze rows (every version) as ``pg_temp.odoo_<entity>``."""
+    sizes: dict[str, int] = {}
+    for entity in ENTITIES:
+        target = sql.Identifier("pg_temp", f"odoo_{entity}")
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(target))
+        where = sql.SQL("true")
+        if entity not in _WHOLE:
+            where = sql.SQL("source_id IN ({})").format(_scope_ids(entity))
+        cur.execute(
+            sql.SQL("CREATE TEMP TABLE {} AS SELECT * FROM {} WHERE {}").format(
+                target, _bronze(schemas, entity), where
+            )
+        )
+        cur.execute(sql.SQL("SELECT count(DISTINCT source_id) FROM {}").format(target))
+        row = cur.fetchone()
+        sizes[entity] = int(row[0]) if row else 0
+    return sizes
+
+
+def _replace(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas) -> None:
+    """Silver's rows of the scope replaced by the ones just built in ``pg_temp``."""
+    for table, rule in _REPLACED_BY.items():
+        target = sql.Identifier(schemas.silver, table)
+        if rule is None:
+            cur.execute(sql.SQL("DELETE FROM {}").format(target))
+        else:
+            column, entity = rule
+            condition = sql.SQL("{} IN ({})").format(sql.Identifier(column), _scope_ids(entity))
+            if table == "fin_invoice_lines":  # a changed line may leave the scope's moves
+                condition = sql.SQL("{} OR line_id IN ({})").format(condition, _scope_ids("account_move_line"))
+            cur.execute(sql.SQL("DELETE FROM {} WHERE {}").format(target, condition))
+        cur.execute(sql.SQL("INSERT INTO {} SELECT * FROM {}").format(target, sql.Identifier("pg_temp", table)))
+
+
+def _drop_temp(cur: psycopg2.extensions.cursor) -> None:
+    for name in (*(f"odoo_{e}" for e in ENTITIES), *SILVER_TABLES, "fin_scope"):
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier("pg_temp", name)))
+
+
+def build_incremental(
+    conn: psycopg2.extensions.connection, schemas: FinanceSchemas, silver_sql: str, since: int, upto: int
+) -> dict[str, int]:
+    """Rebuild the silver rows of the records loaded after ``since`` (see the module doc);
+    returns the number of records rebuilt per bronze entity. The caller commits."""
+    idents = {**schemas.identifiers(), "bronze": _TEMP, "silver": _TEMP}
+    step = "scope"
+    try:
+        with conn.cursor() as cur:
+            _drop_temp(cur)
+            _collect_scope(cur, schemas, since)
+            sizes = _copy_bronze(cur, schemas)
+            step = "silver SQL"
+            cur.execute(sql.SQL(silver_sql).format(**idents))
+            step = "replace"
+            _replace(cur, schemas)
+            _drop_temp(cur)
+            record_state(cur, schemas, silver_sql, upto)
+    except psycopg2.Error as exc:
+        message = str(exc).strip().splitlines()[0]
+        raise WarehouseError(f"Incremental silver build failed ({step}): {message}") from None
+    return sizes
+
+
+def max_load_seq(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> int:
+    """The highest ``load_seq`` in bronze: what a build started now is up to date with."""
+    with conn.cursor() as cur:
+        return _max_load_seq(cur, schemas)
