@@ -109,9 +109,7 @@ def _missing_silver(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas) ->
     return bool(row and row[0])
 
 
-def why_full(
-    cur: psycopg2.extensions.cursor, schemas: FinanceSchemas, silver_sql: str
-) -> tuple[str, int]:
+def why_full(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas, silver_sql: str) -> tuple[str, int]:
     """Why the next build must be a full one (``""``: it may be incremental), and the
     ``load_seq`` the last build was up to date with."""
     state = _state(cur, schemas)
@@ -152,13 +150,41 @@ def _scope_ids(entity: str) -> sql.Composable:
     return sql.SQL("SELECT source_id FROM pg_temp.fin_scope WHERE entity = {}").format(sql.Literal(entity))
 
 
-def _add(cur: psycopg2.extensions.cursor, entity: str, query: sql.Composable, params: tuple[object, ...]) -> None:
-    """Add the ``source_id``s ``query`` selects to the scope of ``entity``."""
+def _add(cur: psycopg2.extensions.cursor, entity: str, query: sql.Composable) -> None:
+    """Add the ids ``query`` selects to the scope of ``entity``."""
     cur.execute(
-        sql.SQL("INSERT INTO pg_temp.fin_scope (entity, source_id) SELECT %s, id FROM ({}) q(id)"
+        sql.SQL("INSERT INTO pg_temp.fin_scope (entity, source_id) SELECT DISTINCT %s, id FROM ({}) q(id)"
                 " WHERE id IS NOT NULL ON CONFLICT DO NOTHING").format(query),
-        (entity, *params),
+        (entity,),
     )  # fmt: skip
+
+
+#: how the scope grows, in order: (entity, a query of more of its ids). Names: ``b_<entity>``
+#: its bronze table, ``s_<table>`` a silver table, ``in_<entity>`` its scope so far, ``since``
+_SCOPE_RULES: tuple[tuple[str, str], ...] = (
+    # a changed line: the move it belongs to now and the move silver has it under
+    ("account_move", "SELECT (payload ->> 'move_id')::bigint FROM {b_account_move_line}"
+                     " WHERE load_seq > {since}"),
+    ("account_move", "SELECT move_id FROM {s_fin_invoice_lines} WHERE line_id IN ({in_account_move_line})"),
+    # a changed partner: the moves naming it as commercial partner, the payments naming it
+    ("account_move", "SELECT source_id FROM {b_account_move}"
+                     " WHERE (payload ->> 'commercial_partner_id')::bigint IN ({in_res_partner})"),
+    ("account_payment", "SELECT payment_id FROM {s_fin_payments} WHERE partner_id IN ({in_res_partner})"),
+    # a changed tax: the moves whose lines carry it (fin_tax_amounts joins the taxes)
+    ("account_move", "SELECT l.move_id FROM {s_fin_invoice_lines} l,"
+                     " jsonb_array_elements_text(l.tax_ids) x(id) WHERE x.id::bigint IN"
+                     " (SELECT source_id FROM {b_account_tax} WHERE load_seq > {since})"
+                     " UNION SELECT move_id FROM {s_fin_invoice_lines} WHERE tax_line_id IN"
+                     " (SELECT source_id FROM {b_account_tax} WHERE load_seq > {since})"),
+    # a move brings every line bronze holds for it (the silver SQL keeps those of its version)
+    ("account_move_line", "SELECT source_id FROM {b_account_move_line}"
+                          " WHERE (payload ->> 'move_id')::bigint IN ({in_account_move})"),
+    # the partners whose TIN, branch and name the scope's moves and payments show
+    ("res_partner", "SELECT (payload ->> 'commercial_partner_id')::bigint FROM {b_account_move}"
+                    " WHERE source_id IN ({in_account_move})"),
+    ("res_partner", "SELECT (payload ->> 'partner_id')::bigint FROM {b_account_payment}"
+                    " WHERE source_id IN ({in_account_payment})"),
+)  # fmt: skip
 
 
 def _collect_scope(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas, since: int) -> None:
@@ -167,39 +193,18 @@ def _collect_scope(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas, sin
         "CREATE TEMP TABLE fin_scope (entity text NOT NULL, source_id bigint NOT NULL,"
         " PRIMARY KEY (entity, source_id))"
     )
+    names: dict[str, sql.Composable] = {"since": sql.Literal(since)}
     for entity in ENTITIES:
+        names[f"b_{entity}"] = _bronze(schemas, entity)
+        names[f"in_{entity}"] = _scope_ids(entity)
+    for table in SILVER_TABLES:
+        names[f"s_{table}"] = sql.Identifier(schemas.silver, table)
+    for entity in ENTITIES:  # the records loaded since the last build
         if entity not in _WHOLE:
-            changed = sql.SQL("SELECT DISTINCT source_id FROM {} WHERE load_seq > %s")
-            _add(cur, entity, changed.format(_bronze(schemas, entity)), (since,))
-    silver = {table: sql.Identifier(schemas.silver, table) for table in SILVER_TABLES}
-    lines, partners = _scope_ids("account_move_line"), _scope_ids("res_partner")
-    # a changed line rebuilds the move it belongs to now and the one silver has it under
-    _add(cur, "account_move", sql.SQL("SELECT (payload ->> 'move_id')::bigint FROM {} WHERE load_seq > %s")
-         .format(_bronze(schemas, "account_move_line")), (since,))  # fmt: skip
-    _add(cur, "account_move", sql.SQL("SELECT move_id FROM {} WHERE line_id IN ({})")
-         .format(silver["fin_invoice_lines"], lines), ())  # fmt: skip
-    # a changed partner: the moves that name it as commercial partner, the payments that name it
-    _add(cur, "account_move", sql.SQL("SELECT source_id FROM {} WHERE (payload ->> 'commercial_partner_id')"
-         "::bigint IN ({})").format(_bronze(schemas, "account_move"), partners), ())  # fmt: skip
-    _add(cur, "account_payment", sql.SQL("SELECT payment_id FROM {} WHERE partner_id IN ({})")
-         .format(silver["fin_payments"], partners), ())  # fmt: skip
-    # a changed tax: the moves whose lines carry it (fin_tax_amounts joins the taxes)
-    taxes = sql.SQL("SELECT DISTINCT source_id FROM {} WHERE load_seq > %s").format(
-        _bronze(schemas, "account_tax")
-    )
-    _add(cur, "account_move", sql.SQL(
-        "SELECT DISTINCT l.move_id FROM {} l, jsonb_array_elements_text(l.tax_ids) x(tax_id)"
-        " WHERE x.tax_id::bigint IN ({taxes}) UNION SELECT move_id FROM {} WHERE tax_line_id IN ({taxes})"
-    ).format(silver["fin_invoice_lines"], silver["fin_invoice_lines"], taxes=taxes), (since, since))  # fmt: skip
-    # a move brings every line bronze holds for it (the SQL keeps those of its version)
-    moves = _scope_ids("account_move")
-    _add(cur, "account_move_line", sql.SQL("SELECT source_id FROM {} WHERE (payload ->> 'move_id')::bigint"
-         " IN ({})").format(_bronze(schemas, "account_move_line"), moves), ())  # fmt: skip
-    # the partners the scope's moves and payments show (their TIN, branch and name)
-    _add(cur, "res_partner", sql.SQL("SELECT (payload ->> 'commercial_partner_id')::bigint FROM {}"
-         " WHERE source_id IN ({})").format(_bronze(schemas, "account_move"), moves), ())  # fmt: skip
-    _add(cur, "res_partner", sql.SQL("SELECT (payload ->> 'partner_id')::bigint FROM {} WHERE source_id IN ({})")
-         .format(_bronze(schemas, "account_payment"), _scope_ids("account_payment")), ())  # fmt: skip
+            _add(cur, entity, sql.SQL("SELECT source_id FROM {} WHERE load_seq > {}").format(
+                names[f"b_{entity}"], names["since"]))  # fmt: skip
+    for entity, query in _SCOPE_RULES:
+        _add(cur, entity, sql.SQL(query).format(**names))
 
 
 def _copy_bronze(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas) -> dict[str, int]:
@@ -208,7 +213,7 @@ def _copy_bronze(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas) -> di
     for entity in ENTITIES:
         target = sql.Identifier("pg_temp", f"odoo_{entity}")
         cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(target))
-        where = sql.SQL("true")
+        where: sql.Composable = sql.SQL("true")
         if entity not in _WHOLE:
             where = sql.SQL("source_id IN ({})").format(_scope_ids(entity))
         cur.execute(
@@ -232,9 +237,13 @@ def _replace(cur: psycopg2.extensions.cursor, schemas: FinanceSchemas) -> None:
             column, entity = rule
             condition = sql.SQL("{} IN ({})").format(sql.Identifier(column), _scope_ids(entity))
             if table == "fin_invoice_lines":  # a changed line may leave the scope's moves
-                condition = sql.SQL("{} OR line_id IN ({})").format(condition, _scope_ids("account_move_line"))
+                condition = sql.SQL("{} OR line_id IN ({})").format(
+                    condition, _scope_ids("account_move_line")
+                )
             cur.execute(sql.SQL("DELETE FROM {} WHERE {}").format(target, condition))
-        cur.execute(sql.SQL("INSERT INTO {} SELECT * FROM {}").format(target, sql.Identifier("pg_temp", table)))
+        cur.execute(
+            sql.SQL("INSERT INTO {} SELECT * FROM {}").format(target, sql.Identifier("pg_temp", table))
+        )
 
 
 def _drop_temp(cur: psycopg2.extensions.cursor) -> None:

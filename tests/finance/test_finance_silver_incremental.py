@@ -18,7 +18,8 @@ SCHEMAS = wh.FinanceSchemas()
 
 def _payment(pid: int, partner: int, amount: float, state: str = "paid") -> wh.SourceRow:
     return wh.SourceRow(pid, WD, {"id": pid, "company_id": 1, "name": f"P{pid}", "date": "2025-02-20",
-                                  "payment_type": "inbound", "partner_type": "customer", "partner_id": partner,
+                                  "payment_type": "inbound", "partner_type": "customer",
+                                  "partner_id": partner,
                                   "amount": amount, "amount_company_currency_signed": amount, "state": state,
                                   "currency": "PHP", "journal_code": "BNK1"})  # fmt: skip
 
