@@ -97,6 +97,12 @@ def test_incremental_silver_equals_full_rebuild(conn: psycopg2.extensions.connec
     assert _silver(conn, "SELECT DISTINCT tax_id FROM silver.fin_tax_amounts WHERE move_id = 200") == [(2,)]
     assert _silver(conn, "SELECT expense_id FROM silver.fin_expenses") == [(600,)]
 
+    # a line deleted on its own (its tombstone names no move): silver drops it from its move
+    wh.upsert_rows(conn, SCHEMAS, "account_move_line", [wh.SourceRow(3001, None, {"id": 3001}, deleted=True)])
+    result = _equals_full_rebuild(conn)
+    assert (result.full, result.scope["account_move"]) == (False, 1)
+    assert _silver(conn, "SELECT count(*) FROM silver.fin_invoice_lines WHERE move_id = 300") == [(0,)]
+
     # reset to draft and re-posted unchanged: the earlier version is the latest again while its
     # lines, unchanged, add nothing to bronze; silver still gets them back
     _load_invoice_and_bill(conn)
