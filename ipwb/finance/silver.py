@@ -13,6 +13,10 @@ depend on anything that changed, so the result is the full rebuild's, row for ro
 A full rebuild runs when there is no state yet, when the silver SQL (or this module's scope
 rules, :data:`SCOPE_VERSION`) changed, when bronze was recreated (another load sequence),
 when a silver table is missing, or when asked for.
+
+Writers of bronze hold the domain's lock (the pipeline's steps do, see
+``ipwb_finance_bir.services.pipeline_steps.warehouse``): a load committed while silver is
+built could otherwise carry a ``load_seq`` below the recorded one and be missed.
 """
 
 from __future__ import annotations
