@@ -21,6 +21,7 @@ import psycopg2.extras
 from psycopg2 import sql
 
 from ipwb.errors import WarehouseError
+from ipwb.finance import silver
 from ipwb.finance.bir import VAT_AGGREGATES, VAT_AGGREGATES_WITH_BASE, VAT_TAG_LINES
 from ipwb.finance.warehouse import BI_VIEWS, ENTITIES, GOLD_TABLES, SILVER_TABLES, FinanceSchemas
 
@@ -91,6 +92,15 @@ def expand(code: str) -> list[tuple[str, int]]:
     return [(leaf, sign) for leaf, sign in leaves.items() if sign]
 
 
+def _layer_of(name: str) -> str:
+    """The layer of a build file: ``NN_<layer>[_topic].sql``.
+
+    >>> _layer_of("30_gold_filings.sql"), _layer_of("10_silver.sql")
+    ('gold', 'silver')
+    """
+    return "".join(name.removesuffix(".sql").split("_")[1:2])
+
+
 def _run_files(
     conn: psycopg2.extensions.connection, schemas: FinanceSchemas, layer: str, seed: bool = False
 ) -> None:
@@ -103,17 +113,54 @@ def _run_files(
             if seed:
                 _seed_maps(cur, schemas)
             for name, text in sql_files():
-                # NN_<layer>[_topic].sql: e.g. 30_gold_filings.sql is a gold file
-                if name.removesuffix(".sql").split("_")[1:2] == [layer]:
+                if _layer_of(name) == layer:
                     cur.execute(sql.SQL(text).format(**idents))
     except psycopg2.Error as exc:
         raise WarehouseError(f"Finance build failed in {name}: {str(exc).strip().splitlines()[0]}") from None
 
 
-def build_silver(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> dict[str, int]:
-    """Rebuild silver from bronze (the caller commits); row count per silver table."""
-    _run_files(conn, schemas, "silver", seed=True)
+def build_silver(
+    conn: psycopg2.extensions.connection, schemas: FinanceSchemas, full: bool = False
+) -> dict[str, int]:
+    """Bring silver up to date with bronze (the caller commits); row count per silver table.
+    Incremental unless ``full`` or a full rebuild is due (:mod:`ipwb.finance.silver`)."""
+    build_silver_layer(conn, schemas, full=full)
     return row_counts(conn, schemas, layers=("silver",))
+
+
+def _silver_sql() -> str:
+    return "\n".join(text for name, text in sql_files() if _layer_of(name) == "silver")
+
+
+def build_silver_layer(
+    conn: psycopg2.extensions.connection, schemas: FinanceSchemas, full: bool = False
+) -> silver.SilverBuild:
+    """Silver from bronze: only the rows of the records loaded since the last build, or
+    whole (first build, silver SQL changed, ``full``). The caller commits."""
+    silver_sql = _silver_sql()
+    with conn.cursor() as cur:
+        reason, since = silver.why_full(cur, schemas, silver_sql)
+        upto = silver.max_load_seq(conn, schemas)
+    reason = reason or ("asked for" if full else "")
+    if not reason and upto == since:
+        _seed(conn, schemas)
+        return silver.SilverBuild(False, "", {}, upto)
+    if reason:
+        _run_files(conn, schemas, "silver", seed=True)
+        with conn.cursor() as cur:
+            silver.record_state(cur, schemas, silver_sql, upto)
+        return silver.SilverBuild(True, reason, {}, upto)
+    _seed(conn, schemas)
+    scope = silver.build_incremental(conn, schemas, silver_sql, since, upto)
+    return silver.SilverBuild(False, "", scope, upto)
+
+
+def _seed(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> None:
+    try:
+        with conn.cursor() as cur:
+            _seed_maps(cur, schemas)
+    except psycopg2.Error as exc:
+        raise WarehouseError(f"Finance build failed in seed: {str(exc).strip().splitlines()[0]}") from None
 
 
 def build_gold(conn: psycopg2.extensions.connection, schemas: FinanceSchemas) -> dict[str, int]:
@@ -282,7 +329,7 @@ def drop_domain_tables(conn: psycopg2.extensions.connection, schemas: FinanceSch
         for schema in (gold, schemas.gold_stage):
             for table in GOLD_TABLES:
                 cur.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(schema, table)))
-        for table in (*SILVER_TABLES, "fin_vat_tag_map", "fin_vat_aggregate_map"):
+        for table in (*SILVER_TABLES, "fin_vat_tag_map", "fin_vat_aggregate_map", silver.STATE_TABLE):
             cur.execute(
                 sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(schemas.silver, table))
             )

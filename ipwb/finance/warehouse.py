@@ -285,6 +285,18 @@ def ensure_bronze(
                     sql.Identifier(f"odoo_{entity}_latest"), table
                 )
             )
+            # what changed since the last silver build (ipwb.finance.silver)
+            cur.execute(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (load_seq)").format(
+                    sql.Identifier(f"odoo_{entity}_load_seq"), table
+                )
+            )
+        # the lines of a move, for an incremental silver build
+        cur.execute(
+            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (((payload ->> 'move_id')::bigint))").format(
+                sql.Identifier("odoo_account_move_line_move"), _bronze_table(schemas, "account_move_line")
+            )
+        )
         cur.execute(
             sql.SQL(
                 "CREATE TABLE IF NOT EXISTS {0} ("

@@ -108,12 +108,13 @@ class IpwbFinanceRun(models.Model):
         return pipeline
 
     @api.model
-    def _enqueue(self, trigger="manual", companies=None, date_from=None, date_to=None):
-        """Queue a run of the finance pipeline (the worker executes it, never this request)."""
+    def _enqueue(self, trigger="manual", companies=None, date_from=None, date_to=None, params=None):
+        """Queue a run of the finance pipeline (the worker executes it, never this request);
+        ``params``: further run parameters (e.g. ``rebuild_silver``)."""
         pipeline = self._pipeline().sudo()
         if pipeline.state == "draft":
             pipeline.action_validate()
-        params = {}
+        params = dict(params or {})
         if companies:
             params["companies"] = ",".join(str(i) for i in companies.ids)
         if date_from:
@@ -137,12 +138,12 @@ class IpwbFinanceRun(models.Model):
         }
 
     @api.model
-    def _run_pipeline(self, companies=None, date_from=None, date_to=None, trigger="manual"):
+    def _run_pipeline(self, companies=None, date_from=None, date_to=None, trigger="manual", params=None):
         """Queue a run and execute it now through the pipeline worker (shell scripts, tests).
 
         Returns the finance run; its ``state`` is the pipeline run's.
         """
-        run = self._enqueue(trigger, companies=companies, date_from=date_from, date_to=date_to)
+        run = self._enqueue(trigger, companies=companies, date_from=date_from, date_to=date_to, params=params)
         self.env["ipwb.pipeline.run"].sudo()._cron_process_runs()
         run.invalidate_recordset()
         run.pipeline_run_id.invalidate_recordset()
@@ -220,7 +221,7 @@ class IpwbFinanceRun(models.Model):
         if step == "extract":
             return pipeline_steps.extract_bronze(finance_run, self._reader_companies(finance_run))
         if step == "build_silver":
-            return pipeline_steps.build_silver(finance_run)
+            return pipeline_steps.build_silver(finance_run, params)
         if step == "build_gold":
             return pipeline_steps.build_gold(finance_run)
         if step == "reconcile":

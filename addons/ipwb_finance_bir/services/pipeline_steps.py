@@ -80,11 +80,28 @@ def _merge_counts(finance_run, counts):
     finance_run.table_counts = json.dumps(merged, sort_keys=True)
 
 
-def build_silver(finance_run):
+def build_silver(finance_run, params=None):
+    """Silver brought up to date: only the records loaded since the last build, unless a
+    full rebuild is due or asked for (the run's ``rebuild_silver`` parameter)."""
+    full = rebuild_flag(finance_run.env, (params or {}).get("rebuild_silver"))
     with warehouse(finance_run.env) as conn:
-        counts = marts.build_silver(conn, SCHEMAS)
+        result = marts.build_silver_layer(conn, SCHEMAS, full=full)
+        counts = marts.row_counts(conn, SCHEMAS, layers=("silver",))
     _merge_counts(finance_run, counts)
-    return {"tables": counts}
+    mode = f"full ({result.reason})" if result.full else "incremental"
+    return {"tables": counts, "silver": mode, "rebuilt": result.scope}
+
+
+def rebuild_flag(env, value):
+    """The ``rebuild_silver`` parameter as a boolean (JSON true/false, or its text)."""
+    if value in (None, "", False, True):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise UserError(env._("Finance pipeline: rebuild_silver must be true or false, not %s.", value))
 
 
 def build_gold(finance_run):

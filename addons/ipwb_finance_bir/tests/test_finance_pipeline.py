@@ -9,6 +9,7 @@ connections and are committed; each test starts from empty finance tables.
 """
 
 import datetime
+import json
 from decimal import Decimal
 from unittest.mock import patch
 
@@ -201,6 +202,19 @@ class TestFinancePipeline(EmptyFinanceWarehouseMixin, TestPhCommon):
         self.assertEqual(second.rows_loaded, 0, second.loaded_detail)
         self.assertEqual(second.table_counts, first.table_counts)
         self.assertEqual(self._read(marts.fingerprints), before)
+
+    def test_silver_is_incremental_whole_on_demand(self):
+        def silver_mode(run):
+            self.assertEqual(run.state, "succeeded", run.error)
+            return json.loads(self._steps(run)["build_silver"].sudo().response)["silver"]
+
+        self.assertEqual(silver_mode(self._run()), "full (first build)")
+        self.invoice_exempt.button_draft()
+        self.assertEqual(silver_mode(self._run()), "incremental")
+        self.assertEqual(silver_mode(self._run(params={"rebuild_silver": True})), "full (asked for)")
+        refused = self._run(params={"rebuild_silver": "maybe"})
+        self.assertEqual(refused.state, "failed")
+        self.assertIn("rebuild_silver must be true or false", self._steps(refused)["build_silver"].error)
 
     def test_reversed_invoice_flows_through(self):
         self.assertEqual(self._run().state, "succeeded")
