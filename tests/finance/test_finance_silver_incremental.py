@@ -158,3 +158,45 @@ def test_failed_incremental_build_changes_nothing(conn: psycopg2.extensions.conn
     conn.rollback()
     assert marts.fingerprints(conn, SCHEMAS, layers=("silver",)) == before
     assert _silver(conn, "SELECT load_seq FROM silver.fin_silver_state") == state
+
+
+def _never_analyzed(conn: psycopg2.extensions.connection, schemas: list[str]) -> set[str]:
+    return {
+        f"{schema}.{name}"
+        for schema, name in _silver(
+            conn,
+            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            f" WHERE c.relkind = 'r' AND c.reltuples < 0 AND n.nspname IN ({', '.join(map(repr, schemas))})",
+        )
+    }
+
+
+def test_builds_leave_statistics_for_the_gates(conn: psycopg2.extensions.connection) -> None:
+    """A rebuilt layer is analyzed in the build's transaction: the gates that read it next
+    are not planned blind until autovacuum comes by."""
+    _load_invoice_and_bill(conn)
+    assert _never_analyzed(conn, [SCHEMAS.bronze])  # loaded, not analyzed yet
+    assert marts.build_silver_layer(conn, SCHEMAS).full
+    assert marts.build_gold(conn, SCHEMAS)
+    conn.commit()
+    bookkeeping = {f"{SCHEMAS.bronze}.fin_watermark", f"{SCHEMAS.silver}.fin_silver_state"}  # one row each
+    assert _never_analyzed(conn, [SCHEMAS.bronze, SCHEMAS.silver, SCHEMAS.gold]) - bookkeeping == set()
+    # an incremental build analyzes a table only when it has no statistics yet
+    assert marts.analyze(conn, SCHEMAS, ("silver",), only_never_analyzed=True) == []
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL("CREATE TABLE {} (LIKE {})").format(
+                sql.Identifier(SCHEMAS.silver, "fin_payments_new"),
+                sql.Identifier(SCHEMAS.silver, "fin_payments"),
+            )
+        )
+        cur.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(SCHEMAS.silver, "fin_payments")))
+        cur.execute(
+            sql.SQL("ALTER TABLE {} RENAME TO fin_payments").format(
+                sql.Identifier(SCHEMAS.silver, "fin_payments_new")
+            )
+        )
+    assert marts.analyze(conn, SCHEMAS, ("silver",), only_never_analyzed=True) == [
+        f"{SCHEMAS.silver}.fin_payments"
+    ]
+    conn.rollback()
