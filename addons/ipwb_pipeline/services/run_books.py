@@ -60,16 +60,19 @@ def run_flags(run):
     return flags
 
 
-def _db(value):
-    """Odoo's False for "no value" is SQL NULL (none of these columns is a boolean)."""
-    return None if value is False else value
+def _column(record, name, value):
+    """``value`` as the ORM would store it in column ``name`` (NULL for False, floats rounded
+    to the field's digits, …)."""
+    return record._fields[name].convert_to_column(value, record)
 
 
-def step_update_sql(step_run_id, values, uid):
-    """UPDATE of one step-run row; ``values``: column → value (columns the worker owns)."""
-    assignments = [SQL("%s = %s", SQL.identifier(column), _db(value)) for column, value in values.items()]
-    assignments += [SQL("write_date = %s", NOW), SQL("write_uid = %s", uid)]
-    return SQL("UPDATE ipwb_pipeline_step_run SET %s WHERE id = %s", SQL(", ").join(assignments), step_run_id)
+def step_update_sql(step_run, values):
+    """UPDATE of one step-run row; ``values``: field → value (fields the worker owns)."""
+    assignments = [
+        SQL("%s = %s", SQL.identifier(name), _column(step_run, name, value)) for name, value in values.items()
+    ]
+    assignments += [SQL("write_date = %s", NOW), SQL("write_uid = %s", step_run.env.uid)]
+    return SQL("UPDATE ipwb_pipeline_step_run SET %s WHERE id = %s", SQL(", ").join(assignments), step_run.id)
 
 
 #: the cost entry columns the worker fills (the ORM's ``create`` would fill the same)
@@ -88,10 +91,11 @@ COST_COLUMNS = (
 )
 
 
-def cost_insert_sql(values, uid):
+def cost_insert_sql(Entry, values):
     """INSERT of one priced cost entry; ``values`` holds every key of :data:`COST_COLUMNS`."""
+    uid = Entry.env.uid
     columns = SQL(", ").join(SQL.identifier(column) for column in COST_COLUMNS)
-    params = SQL(", ").join(_db(values[column]) for column in COST_COLUMNS)
+    params = SQL(", ").join(_column(Entry, column, values[column]) for column in COST_COLUMNS)
     return SQL(
         "INSERT INTO ipwb_cost_entry (%s, date, create_date, write_date, create_uid, write_uid) "
         "VALUES (%s, %s, %s, %s, %s, %s)",
@@ -143,11 +147,11 @@ class Books:
     def write_step(self, step_run, values):
         """Queue an UPDATE of ``step_run``'s row (sent with the next message)."""
         step_run.flush_recordset()
-        self.pending.append(step_update_sql(step_run.id, values, self.run.env.uid))
+        self.pending.append(step_update_sql(step_run, values))
         self.written.add(step_run.id)
 
     def add_cost(self, values):
-        self.pending.append(cost_insert_sql(values, self.run.env.uid))
+        self.pending.append(cost_insert_sql(self.run.env["ipwb.cost.entry"], values))
 
     def send(self, tail=None):
         """Send the queued statements (and ``tail``, whose result is returned) in one round

@@ -121,3 +121,35 @@ class TestWorkerStatements(PipelineCase):
         steps = self.steps_of(run)
         self.assertEqual((steps["cancel"].state, steps["after"].state), ("succeeded", "skipped"))
         self.assertIn("cancelled on request", run.log)
+
+    def test_the_rows_written_in_sql_match_what_the_orm_would_write(self):
+        """The worker writes step rows and cost entries in plain SQL: each field as the ORM
+        would have it, the stored related pipeline included."""
+        pipeline = self._chain(2)
+        pipeline.write({"domain_name": "ipwb_test_domain"})
+        run = self.run_now(pipeline)
+        self.assertEqual(run.state, "succeeded", run.log)
+        run.invalidate_recordset()
+        entries = run.cost_entry_ids
+        self.assertEqual(len(entries), 2)
+        for name, step in self.steps_of(run).items():
+            entry = entries.filtered(lambda e, s=step: e.res_id == s.id)
+            self.assertEqual(len(entry), 1, name)
+            self.assertEqual(step.state, "succeeded")
+            self.assertEqual(step.attempt, 1)
+            self.assertTrue(step.date_start and step.date_end and step.date_start <= step.date_end)
+            self.assertGreater(step.duration, 0)
+            self.assertIn("ran", step.log)
+            self.assertFalse(step.error)
+            self.assertAlmostEqual(step.cost_usd, entry.amount_usd, places=6)
+            self.assertEqual(
+                (entry.res_model, entry.source, entry.model_name, entry.description),
+                ("ipwb.pipeline.step.run", "pipeline", "warehouse", f"{run.name} / {name}"),
+            )
+            self.assertEqual((entry.pipeline_run_id, entry.pipeline_id), (run, pipeline))
+            self.assertEqual(entry.user_id, run.requested_by_id)
+            self.assertEqual(entry.domain_name, "ipwb_test_domain")
+            self.assertAlmostEqual(entry.compute_seconds, step.duration, places=3)
+            self.assertTrue(entry.date and entry.create_date and entry.create_uid)
+        self.assertAlmostEqual(run.cost_usd, sum(entries.mapped("amount_usd")), places=6)
+        self.assertIn("step s1 succeeded", run.log)
