@@ -3,14 +3,16 @@
 """The worker's bookkeeping of one run: what it writes per step, in as few round trips as
 the step loop allows (issue #20 §4).
 
-Per step the worker sends two messages and one COMMIT: the previous step's outcome (its
-step-run row and its cost entry) with the read of the run's cancel flag and spend, then the
-next step's start with the run's log lines and heartbeat, then the commit. Each message is
-several statements joined with ``;`` (psycopg2 sends them as one simple-protocol query, the
-parameters bound client-side). These rows are written in plain SQL, not through the ORM: the
-worker writes only columns it owns (step state, timings, log; the run's log and heartbeat; a
-priced cost entry), no stored field depends on them, and what the ORM cached of a written
-row is invalidated. A commit empties Odoo's cache anyway.
+Per step the worker sends one message and one COMMIT: the previous step's outcome (its
+step-run row and its cost entry), a savepoint, the next step's start with the run's log lines
+and heartbeat, and the read of the run's cancel flag and spend, several statements joined with
+``;`` (psycopg2 sends them as one simple-protocol query, the parameters bound client-side).
+When the flags say stop (a Cancel, a spent blocking budget), the start is rolled back to the
+savepoint, the previous outcome kept, and the step is not run. These rows are written in plain
+SQL, not through the ORM: the worker writes only columns it owns (step state, timings, log; the
+run's log and heartbeat; a priced cost entry), each value converted by its ORM field, no stored
+field depends on them, and what the ORM cached of a written row is invalidated (a commit
+empties Odoo's cache anyway).
 """
 
 from typing import NamedTuple
@@ -139,6 +141,7 @@ class Books:
         self.names = {}
         self.cost_values = None
         self.pipeline_id = None
+        self._marked_lines = []
 
     def log(self, message):
         self.lines.append(message)
@@ -175,6 +178,39 @@ class Books:
         flags = flags_of(self.send(flags_sql(run.id)))
         run.invalidate_recordset(["cancel_requested"])
         return flags
+
+    # -- a step's start: one message, then the COMMIT ---------------------------------------------
+    def mark(self):
+        """What is queued from here on (the next step's start) can be undone by :meth:`undo`;
+        what was queued before (the previous outcome) stays."""
+        self.run.env.flush_all()
+        self.pending.append(SQL("SAVEPOINT ipwb_step_start"))
+        self._marked_lines = list(self.lines)
+
+    def send_start(self):
+        """Send the queued statements, the run's log lines and heartbeat, and read the run's
+        flags, in one message (the caller holds the heartbeat lock)."""
+        run = self.run
+        run.flush_recordset(["log", "heartbeat"])
+        stamp = fields.Datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+        self.pending.append(log_update_sql(run, self.lines, stamp, heartbeat=True))
+        run.invalidate_recordset(["log", "heartbeat", "write_date", "write_uid"])
+        return self.send_with_flags()
+
+    def committed_start(self):
+        """Commit the step's start (with the previous outcome); the lines are written."""
+        self.run._commit()
+        self.lines = []
+        self._committed()
+
+    def undo(self):
+        """Roll the step's start back to :meth:`mark` (the previous outcome stays queued in
+        the transaction); the log lines are pending again, without the start's."""
+        env = self.run.env
+        env.cr.execute(SQL("ROLLBACK TO SAVEPOINT ipwb_step_start"))
+        # what the ORM wrote or cached since the mark (flushed there) is gone with it
+        env.invalidate_all(flush=False)
+        self.lines = self._marked_lines
 
     def _invalidate(self):
         if self.written:

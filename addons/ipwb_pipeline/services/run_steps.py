@@ -12,8 +12,9 @@ inline retry backoff, a re-queue, the end of the run), so no transaction stays o
 nothing runs.
 
 Before each step the run's cancel flag and what it has spent so far (the budget) are read
-from the database, where another transaction (Cancel) may have set them, in the same message
-as the previous step's outcome (:class:`.run_books.Books`: two messages and one COMMIT a step).
+from the database, where another transaction (Cancel) may have set them, in the message that
+writes the previous step's outcome and this step's start (:class:`.run_books.Books`: one
+message and one COMMIT a step; a start the flags refuse is rolled back to a savepoint).
 """
 
 import logging
@@ -27,7 +28,7 @@ from odoo.exceptions import UserError
 
 from ipwb.dag import StepState
 from ipwb.errors import ConfigurationError, IpwbError
-from ipwb.pipeline.budget import compute_cost
+from ipwb.pipeline.budget import check_budget, compute_cost
 
 from .run_books import Books, RunFlags, run_flags  # noqa: F401 (API)
 
@@ -103,17 +104,22 @@ def execute_steps(run, lock):
     inline_wait = run._param("ipwb_pipeline.inline_wait_seconds")
     while True:
         ready = scheduler.ready(time.time())
+        if ready:
+            # the flags are read in the message that starts the step (see run_one_step)
+            flags = run._run_one_step(scheduler, by_name[ready[0]], params, books)
+            if flags is None:
+                continue
+            # not started: cancelled, or a blocking budget is spent
+            if flags.cancelled:
+                _stop(run, scheduler, by_name, books, state="cancelled", reason=env._("cancelled on request"))
+                return
+            reason = run._budget_blocks(flags) or _budget_decision(flags).message
+            _stop(run, scheduler, by_name, books, state="failed", reason=reason)
+            return
         flags = books.send_with_flags()
         if flags.cancelled:
             _stop(run, scheduler, by_name, books, state="cancelled", reason=env._("cancelled on request"))
             return
-        if ready:
-            blocked = run._budget_blocks(flags)
-            if blocked:
-                _stop(run, scheduler, by_name, books, state="failed", reason=blocked)
-                return
-            run._run_one_step(scheduler, by_name[ready[0]], params, books)
-            continue
         if scheduler.is_finished():
             break
         wake = scheduler.next_wakeup()
@@ -171,18 +177,36 @@ def _body_scope(env):
         raise
 
 
+def _budget_decision(flags):
+    return check_budget(flags.spent, flags.budget_per_run, flags.budget_mode)
+
+
 def run_one_step(run, scheduler, step_run, params, books):
     """Mark the step running and commit (with the previous step's outcome), then run its body
-    in a savepoint; its outcome is committed with the next step's start (or the run's end)."""
+    in a savepoint; its outcome is committed with the next step's start (or the run's end).
+
+    The run's flags are read in the same message as the step's start, after a savepoint: when
+    the run is cancelled or its blocking budget spent, the start is rolled back to it (the
+    previous outcome stays) and the flags are returned, the step not run; None otherwise."""
     env = run.env
     name = books.names.get(step_run.id) or step_run.step_name
+    previous = scheduler.status(name)
     status = scheduler.start(name, time.time())
+    books.mark()
     books.write_step(
         step_run,
         dict(step_run._status_values(status), date_start=fields.Datetime.now(), date_end=False, error=False),
     )
     books.log(env._("step %(step)s: attempt %(attempt)s", step=name, attempt=status.attempts))
-    books.commit()
+    with books.lock:
+        flags = books.send_start()
+        go = not flags.cancelled and not _budget_decision(flags).block and not run._budget_blocks(flags)
+        if go:
+            books.committed_start()
+    if not go:
+        books.undo()
+        scheduler.unstart(name, previous)
+        return flags
     # the step's duration is its body's: the worker's bookkeeping is not the step's cost
     started = time.time()
     try:
