@@ -224,6 +224,18 @@ class Scheduler:
         self._status[step] = new
         return new
 
+    def unstart(self, step: str, previous: StepStatus) -> StepStatus:
+        """Undo :meth:`start`: the caller did not run the step after all (a run cancelled
+        between the start and the body); ``previous`` is the status :meth:`start` replaced."""
+        self._require(step, StepState.RUNNING)
+        if previous.state not in (StepState.PENDING, StepState.RETRYING):
+            raise GraphError(f"cannot put {step!r} back to {previous.state.value}")
+        self._running.discard(step)
+        self._status[step] = previous
+        if self._unmet[step] == 0:
+            self._candidates.add(step)
+        return previous
+
     def start_ready(self, now: float) -> list[str]:
         """:meth:`ready` then :meth:`start` each of them; returns the started steps."""
         steps = self.ready(now)

@@ -178,3 +178,20 @@ def test_overdue_running_steps_are_reported() -> None:
     s.start_ready(100.0)
     assert s.overdue(129.0) == []
     assert s.overdue(131.0) == ["a"]  # b has no timeout
+
+
+def test_unstart_puts_a_started_step_back_as_it_was() -> None:
+    s = Scheduler(Graph.from_mapping(DIAMOND), parallelism=1)
+    before = s.status("a")
+    s.start("a", 1.0)
+    assert s.ready(1.0) == []  # the parallelism slot is taken
+    assert s.unstart("a", before) == before
+    assert s.status("a") == before and s.ready(1.0) == ["a"]
+    s.start("a", 2.0)
+    assert s.status("a").attempts == 1
+    s.succeed("a", 3.0)
+    with pytest.raises(GraphError, match="expected running"):
+        s.unstart("a", before)
+    s.start("b", 3.0)
+    with pytest.raises(GraphError, match="cannot put 'b' back to succeeded"):
+        s.unstart("b", s.status("a"))

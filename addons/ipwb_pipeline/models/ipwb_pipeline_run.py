@@ -370,7 +370,8 @@ class IpwbPipelineRun(models.Model):
         run_steps.execute_steps(self, lock)
 
     def _run_one_step(self, scheduler, step_run, params, books):
-        run_steps.run_one_step(self, scheduler, step_run, params, books)
+        """Run one ready step; the run's flags when it was not started (cancelled, budget)."""
+        return run_steps.run_one_step(self, scheduler, step_run, params, books)
 
     def _sync_states(self, scheduler, by_name):
         run_steps.sync_states(scheduler, by_name)

@@ -11,8 +11,10 @@ before the run shows its step running. The worker commits before anything that w
 inline retry backoff, a re-queue, the end of the run), so no transaction stays open while
 nothing runs.
 
-Before each step one statement reads the run's cancel flag and what it has spent so far
-(the budget) from the database, where another transaction (Cancel) may have set them.
+Before each step the run's cancel flag and what it has spent so far (the budget) are read
+from the database, where another transaction (Cancel) may have set them, in the message that
+writes the previous step's outcome and this step's start (:class:`.run_books.Books`: one
+message and one COMMIT a step; a start the flags refuse is rolled back to a savepoint).
 """
 
 import logging
@@ -20,85 +22,17 @@ import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import NamedTuple
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from ipwb.dag import StepState
-from ipwb.errors import IpwbError
+from ipwb.errors import ConfigurationError, IpwbError
+from ipwb.pipeline.budget import check_budget, compute_cost
+
+from .run_books import Books, RunFlags, run_flags  # noqa: F401 (API)
 
 _logger = logging.getLogger(__name__)
-
-
-class Books:
-    """The run's bookkeeping of the current transaction: log lines for the run row, and
-    callbacks a step asked to run once its outcome is committed (``after_commit``)."""
-
-    def __init__(self, run, lock):
-        self.run = run
-        self.lock = lock
-        self.lines = []
-        self.after_commit = []
-        #: step-run id → step name, and the cost entries' run-wide values: known once per run,
-        #: so that no step re-reads them (every commit empties Odoo's record cache)
-        self.names = {}
-        self.cost_values = None
-
-    def log(self, message):
-        self.lines.append(message)
-
-    def commit(self, values=None):
-        """Write the pending lines, the heartbeat and ``values`` on the run row, and commit."""
-        self.run._commit_run(self.lock, dict(values or {}, heartbeat=True), self.lines)
-        self.lines = []
-        self._committed()
-
-    def finish(self, state, error=None):
-        """End the run (``_finish`` commits) after writing the pending lines."""
-        run = self.run
-        if self.lines:
-            run._append_log(self.lines)
-            self.lines = []
-        run._finish(state, error, lock=self.lock)
-        self._committed()
-
-    def _committed(self):
-        callbacks, self.after_commit = self.after_commit, []
-        for callback in callbacks:
-            callback()
-
-
-class RunFlags(NamedTuple):
-    cancelled: bool
-    spent: float
-    budget_per_run: float
-    budget_mode: str
-    budget_exceeded: bool
-
-
-def run_flags(run):
-    """The run's cancel flag, spend so far and budget, read from the database in one
-    statement: a Cancel committed by another transaction is seen before the next step."""
-    run.ensure_one()
-    run.flush_recordset(["cancel_requested", "budget_exceeded"])
-    run.env["ipwb.pipeline"].flush_model(["budget_per_run", "budget_mode"])
-    run.env["ipwb.cost.entry"].flush_model(["pipeline_run_id", "amount_usd"])
-    run.env.cr.execute(
-        SQL(
-            "SELECT r.cancel_requested, (SELECT COALESCE(SUM(e.amount_usd), 0) "
-            "FROM ipwb_cost_entry e WHERE e.pipeline_run_id = r.id), "
-            "p.budget_per_run, p.budget_mode, r.budget_exceeded "
-            "FROM ipwb_pipeline_run r JOIN ipwb_pipeline p ON p.id = r.pipeline_id WHERE r.id = %s",
-            run.id,
-        )
-    )
-    cancelled, spent, budget, mode, exceeded = run.env.cr.fetchone()
-    run.invalidate_recordset(["cancel_requested"])
-    return RunFlags(
-        bool(cancelled), float(spent or 0.0), float(budget or 0.0), mode or "warn", bool(exceeded)
-    )
 
 
 def _skip_waiting(scheduler, reason):
@@ -148,6 +82,7 @@ def _prepare(run, books):
     rate = env["ipwb.cost.price"].sudo()._rate_per_second("warehouse")
     books.names = {step_run.id: name for name, step_run in by_name.items()}
     books.cost_values = run._cost_entry_values()
+    books.pipeline_id = run.pipeline_id.id
     run = books.run = run.with_context(
         ipwb_run_owner_id=owner.id, ipwb_warehouse_rate=rate, ipwb_pipeline_run_id=run.id
     )
@@ -169,17 +104,22 @@ def execute_steps(run, lock):
     inline_wait = run._param("ipwb_pipeline.inline_wait_seconds")
     while True:
         ready = scheduler.ready(time.time())
-        flags = run_flags(run)
+        if ready:
+            # the flags are read in the message that starts the step (see run_one_step)
+            flags = run._run_one_step(scheduler, by_name[ready[0]], params, books)
+            if flags is None:
+                continue
+            # not started: cancelled, or a blocking budget is spent
+            if flags.cancelled:
+                _stop(run, scheduler, by_name, books, state="cancelled", reason=env._("cancelled on request"))
+                return
+            reason = run._budget_blocks(flags) or _budget_decision(flags).message
+            _stop(run, scheduler, by_name, books, state="failed", reason=reason)
+            return
+        flags = books.send_with_flags()
         if flags.cancelled:
             _stop(run, scheduler, by_name, books, state="cancelled", reason=env._("cancelled on request"))
             return
-        if ready:
-            blocked = run._budget_blocks(flags)
-            if blocked:
-                _stop(run, scheduler, by_name, books, state="failed", reason=blocked)
-                return
-            run._run_one_step(scheduler, by_name[ready[0]], params, books)
-            continue
         if scheduler.is_finished():
             break
         wake = scheduler.next_wakeup()
@@ -237,17 +177,36 @@ def _body_scope(env):
         raise
 
 
+def _budget_decision(flags):
+    return check_budget(flags.spent, flags.budget_per_run, flags.budget_mode)
+
+
 def run_one_step(run, scheduler, step_run, params, books):
     """Mark the step running and commit (with the previous step's outcome), then run its body
-    in a savepoint; its outcome is committed with the next step's start (or the run's end)."""
+    in a savepoint; its outcome is committed with the next step's start (or the run's end).
+
+    The run's flags are read in the same message as the step's start, after a savepoint: when
+    the run is cancelled or its blocking budget spent, the start is rolled back to it (the
+    previous outcome stays) and the flags are returned, the step not run; None otherwise."""
     env = run.env
     name = books.names.get(step_run.id) or step_run.step_name
+    previous = scheduler.status(name)
     status = scheduler.start(name, time.time())
-    step_run.write(
-        dict(step_run._status_values(status), date_start=fields.Datetime.now(), date_end=False, error=False)
+    books.mark()
+    books.write_step(
+        step_run,
+        dict(step_run._status_values(status), date_start=fields.Datetime.now(), date_end=False, error=False),
     )
     books.log(env._("step %(step)s: attempt %(attempt)s", step=name, attempt=status.attempts))
-    books.commit()
+    with books.lock:
+        flags = books.send_start()
+        go = not flags.cancelled and not _budget_decision(flags).block and not run._budget_blocks(flags)
+        if go:
+            books.committed_start()
+    if not go:
+        books.undo()
+        scheduler.unstart(name, previous)
+        return flags
     # the step's duration is its body's: the worker's bookkeeping is not the step's cost
     started = time.time()
     try:
@@ -280,17 +239,15 @@ def run_one_step(run, scheduler, step_run, params, books):
         return
     elapsed = time.time() - started
     new = scheduler.succeed(name, time.time())
-    step_run.write(
-        dict(
-            step_run._status_values(new),
-            date_end=fields.Datetime.now(),
-            duration=elapsed,
-            rows_affected=outcome.get("rows_affected", 0),
-            log=outcome.get("log", ""),
-            response=outcome.get("response", False),
-        )
+    values = dict(
+        step_run._status_values(new),
+        date_end=fields.Datetime.now(),
+        duration=elapsed,
+        rows_affected=outcome.get("rows_affected", 0),
+        log=outcome.get("log", ""),
+        response=outcome.get("response", False),
     )
-    step_run._record_cost(elapsed, llm_usd=outcome.get("llm_usd", 0.0), entry=_cost_entry(books, name))
+    _write_outcome(step_run, values, elapsed, outcome.get("llm_usd", 0.0), books=books, name=name)
     books.log(env._("step %(step)s succeeded in %(seconds).2f s", step=name, seconds=elapsed))
     if outcome.get("after_commit"):
         books.after_commit.append(outcome["after_commit"])
@@ -303,25 +260,53 @@ def _record_failure(run, scheduler, step_run, *, started, message, log, books):
     name = books.names.get(step_run.id) or step_run.step_name
     elapsed = time.time() - started
     new = scheduler.fail(name, time.time(), message)
-    step_run.write(
-        dict(
-            step_run._status_values(new),
-            date_end=fields.Datetime.now(),
-            duration=elapsed,
-            error=message,
-            log=(step_run.log or "") + log,
-        )
+    values = dict(
+        step_run._status_values(new),
+        date_end=fields.Datetime.now(),
+        duration=elapsed,
+        error=message,
+        log=(step_run.log or "") + log,
     )
-    step_run._record_cost(elapsed, entry=_cost_entry(books, name))
+    _write_outcome(step_run, values, elapsed, 0.0, books=books, name=name)
+    # the other steps' states are compared with the database's: send the outcome first
+    books.send()
     run._sync_states(scheduler, {s.step_name: s for s in run.step_run_ids})
     verb = env._("will retry") if new.state is StepState.RETRYING else env._("failed")
     books.log(f"step {name} {verb}: {message}")
 
 
-def _cost_entry(books, name):
+def _write_outcome(step_run, values, elapsed, llm_usd, *, books, name):
+    """Queue the step's outcome and its priced cost entry (sent with the next flags read).
+
+    Priced as ``ipwb.pipeline.step.run._record_cost`` does, in plain SQL (see
+    :mod:`.run_books`); without the run-wide values (an overriding ``_prepare``), that
+    method records it through the ORM."""
     if books.cost_values is None:
-        return None
-    return dict(books.cost_values, description=f"{books.cost_values['description']} / {name}")
+        step_run.write(values)
+        step_run._record_cost(elapsed, llm_usd=llm_usd)
+        return
+    rate = step_run.env.context.get("ipwb_warehouse_rate")
+    if rate is None:
+        rate = step_run.env["ipwb.cost.price"].sudo()._rate_per_second("warehouse")
+    seconds = max(elapsed, 0.0)
+    try:
+        amount = compute_cost(seconds, rate, llm_usd)
+    except ConfigurationError:
+        amount = 0.0
+    books.write_step(step_run, dict(values, cost_usd=amount))
+    books.add_cost(
+        dict(
+            books.cost_values,
+            description=f"{books.cost_values['description']} / {name}",
+            source="pipeline",
+            model_name="warehouse",
+            compute_seconds=seconds,
+            amount_usd=amount,
+            res_model=step_run._name,
+            res_id=step_run.id,
+            pipeline_id=books.pipeline_id,
+        )
+    )
 
 
 def sync_states(scheduler, by_name):
