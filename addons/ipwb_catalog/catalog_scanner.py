@@ -176,12 +176,14 @@ class CatalogScanner:
         }
 
     # --- apply --------------------------------------------------------------------------
-    def apply(self, snapshot):
-        """Diff ``snapshot`` against the catalog and write the plan; returns the plan."""
+    def apply(self, snapshot, limit=None):
+        """Diff ``snapshot`` against the catalog and write the plan, or only its first
+        ``limit`` table steps (:meth:`ScanPlan.head`). Returns ``(applied, whole plan)``."""
         known_tables, known_schemas = self.load()
-        plan = diff_snapshot(known_tables, snapshot, known_schemas)
+        whole = diff_snapshot(known_tables, snapshot, known_schemas)
+        plan = whole if limit is None else whole.head(limit)
         if plan.is_empty:
-            return plan
+            return plan, whole
         self._apply_schemas(plan)
         if plan.archive:
             ids = [self._table_id(key, False, None) for key in plan.archive]
@@ -191,7 +193,7 @@ class CatalogScanner:
         self._create_tables(plan.create)
         if len(plan.create) + len(plan.archive) >= ANALYZE_AFTER:
             self._tidy_search_indexes()
-        return plan
+        return plan, whole
 
     def _tidy_search_indexes(self):
         """After a large scan: planner statistics and trigram indexes ready for the search now.
