@@ -182,8 +182,19 @@ class CatalogScanner:
         known_tables, known_schemas = self.load()
         whole = diff_snapshot(known_tables, snapshot, known_schemas)
         plan = whole if limit is None else whole.head(limit)
+        return self.apply_plan(plan), whole
+
+    def state(self):
+        """What :meth:`load` read (record ids by key), for applying the rest of a plan later."""
+        return self.schema_ids, self.table_ids, self.column_ids
+
+    def restore(self, state):
+        self.schema_ids, self.table_ids, self.column_ids = state
+
+    def apply_plan(self, plan):
+        """Write ``plan``, diffed against what :meth:`load` (or :meth:`restore`) gave."""
         if plan.is_empty:
-            return plan, whole
+            return plan
         self._apply_schemas(plan)
         if plan.archive:
             ids = [self._table_id(key, False, None) for key in plan.archive]
@@ -193,7 +204,7 @@ class CatalogScanner:
         self._create_tables(plan.create)
         if len(plan.create) + len(plan.archive) >= ANALYZE_AFTER:
             self._tidy_search_indexes()
-        return plan, whole
+        return plan
 
     def _tidy_search_indexes(self):
         """After a large scan: planner statistics and trigram indexes ready for the search now.

@@ -199,6 +199,23 @@ class ScanPlan:
             left -= len(taken[name])
         return dataclasses.replace(self, **taken)  # type: ignore[arg-type]
 
+    def rest(self, limit: int) -> ScanPlan:
+        """The table steps after :meth:`head` ``(limit)`` (its schema steps are done by then).
+
+        >>> plan = ScanPlan(create=(TableInfo(1, "s", "a", "table"), TableInfo(2, "s", "b", "table")),
+        ...                 archive=(("s", "gone"),), archive_schemas=("old",))
+        >>> later = plan.rest(2)
+        >>> [t.name for t in later.create], later.archive_schemas, plan.rest(3).is_empty
+        (['b'], (), True)
+        """
+        skip = limit
+        left: dict[str, tuple[object, ...]] = {}
+        for name in ("archive", "update", "reactivate", "create"):
+            steps: tuple[object, ...] = getattr(self, name)
+            left[name] = steps[skip:]
+            skip = max(0, skip - len(steps))
+        return ScanPlan(**left)  # type: ignore[arg-type]
+
     def summary(self) -> dict[str, int]:
         """Counts per action, for logs and the scan's chatter message."""
         updates = (*self.update, *self.reactivate)

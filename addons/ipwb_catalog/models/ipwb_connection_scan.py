@@ -33,10 +33,25 @@ DEFAULT_SYNC_LIMIT = 5000
 #: a queued scan reuses its introspection between batches for this long (seconds)
 SNAPSHOT_TTL_S = 3600
 
-#: (database, connection id, schemas) → (monotonic time, snapshot), for a scan under way in
-#: this process; a new process (killed worker) introspects again, which is always correct
+#: (database, connection id, schemas) → (monotonic time, _Pending), for a scan under way in
+#: this process; a new process (killed worker) introspects and diffs again, always correct
 _snapshots = {}
 _snapshots_lock = threading.Lock()
+
+
+class _Pending:
+    """A batched scan between two batches: its snapshot and, while the catalog is exactly as
+    the last batch left it (``done`` committed), the rest of its plan and the record ids the
+    scanner read, which spares the next batch reading and diffing the whole catalog again."""
+
+    __slots__ = ("done", "rest", "scanner_state", "snapshot")
+
+    def __init__(self, snapshot, rest=None, scanner_state=None, done=None):
+        self.snapshot = snapshot
+        self.rest = rest
+        self.scanner_state = scanner_state
+        self.done = done
+
 
 SUMMARY_KEYS = ("tables_created", "tables_updated", "tables_archived", "tables_reactivated")
 
@@ -50,12 +65,12 @@ def _cached_snapshot(key):
         return None
 
 
-def _keep_snapshot(key, snapshot):
+def _keep_snapshot(key, pending):
     with _snapshots_lock:
-        if snapshot is None:
+        if pending is None:
             _snapshots.pop(key, None)
         else:
-            _snapshots[key] = (time.monotonic(), snapshot)
+            _snapshots[key] = (time.monotonic(), pending)
 
 
 class IpwbConnection(models.Model):
@@ -122,14 +137,21 @@ class IpwbConnection(models.Model):
         self.ensure_one()
         self._check_may_scan()
         key = (self.env.cr.dbname, self.id, tuple(schemas) if schemas is not None else None)
-        snapshot = _cached_snapshot(key) if limit else None
-        if snapshot is None:
+        # a scan's first batch always introspects: what a failed or finished scan left is stale
+        pending = _cached_snapshot(key) if limit and self.scan_done else None
+        if pending is None:
             try:
-                snapshot = self._introspect(schemas)
+                pending = _Pending(self._introspect(schemas))
             except IpwbError as exc:
                 raise self._warehouse_error(exc) from None
+        snapshot = pending.snapshot
         scanner = CatalogScanner(self)
-        batch, whole = scanner.apply(snapshot, limit)
+        if pending.rest is not None and pending.done == self.scan_done:
+            scanner.restore(pending.scanner_state)
+            whole = pending.rest
+            batch = scanner.apply_plan(whole.head(limit))
+        else:
+            batch, whole = scanner.apply(snapshot, limit)
         remaining = whole.table_operations - batch.table_operations
         summary = batch.summary()
         counts = dict(self.scan_counts or {}) if limit else {}
@@ -137,11 +159,12 @@ class IpwbConnection(models.Model):
             counts[name] = counts.get(name, 0) + summary[name]
         writer = self.sudo().with_context(tracking_disable=True)
         if remaining:
-            _keep_snapshot(key, snapshot)
+            done = self.scan_done + batch.table_operations
+            _keep_snapshot(key, _Pending(snapshot, whole.rest(limit), scanner.state(), done))
             writer.write(
                 {
                     "scan_state": "running",
-                    "scan_done": self.scan_done + batch.table_operations,
+                    "scan_done": done,
                     "scan_remaining": remaining,
                     "scan_counts": counts,
                 }
@@ -178,11 +201,15 @@ class IpwbConnection(models.Model):
         self.env.ref("ipwb_catalog.cron_scan_catalog").sudo()._trigger()
 
     def _is_large_warehouse(self):
+        """``(large, size)``: a scan reads and diffs every table of the warehouse and every one
+        the catalog knows of it (archiving 100k dropped tables is as large as creating them)."""
         try:
             relations = count_relations(self._warehouse_config())
         except IpwbError as exc:
             raise self._warehouse_error(exc) from None
-        return relations > self._scan_setting("scan_sync_limit", DEFAULT_SYNC_LIMIT), relations
+        known = self.env["ipwb.table"].sudo().search_count([("connection_id", "=", self.id)])
+        size = max(relations, known)
+        return size > self._scan_setting("scan_sync_limit", DEFAULT_SYNC_LIMIT), size
 
     def action_scan(self):
         self.ensure_one()
