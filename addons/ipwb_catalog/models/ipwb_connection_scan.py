@@ -220,6 +220,9 @@ class IpwbConnection(models.Model):
                 self._scan_catalog()
                 return self._notification(self.env._("Catalog scanned"), self.last_scan_summary, "success")
             self._queue_scan(relations)
+        else:
+            # pressed again while queued: wake the cron (a failed run reschedules it a day later)
+            self.env.ref("ipwb_catalog.cron_scan_catalog").sudo()._trigger()
         return self._notification(
             self.env._("Scan queued"),
             self.env._(

@@ -127,6 +127,11 @@ class TestCatalogScanBatches(TransactionCase):
         self.assertFalse(self.wh_tables())
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the cron is woken")
 
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        again = self.connection.with_user(engineer).action_scan()  # pressed again: wakes the cron
+        self.assertEqual((again["params"]["type"], self.connection.scan_state), ("info", "queued"))
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1)
+
         # first batch, through the batched-cron API the runner reads
         cron, progress = cron._add_progress()
         self.env["ipwb.connection"].with_context(ir_cron_progress_id=progress.id)._cron_scan_catalog()
