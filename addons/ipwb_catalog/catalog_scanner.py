@@ -176,10 +176,23 @@ class CatalogScanner:
         }
 
     # --- apply --------------------------------------------------------------------------
-    def apply(self, snapshot):
-        """Diff ``snapshot`` against the catalog and write the plan; returns the plan."""
+    def apply(self, snapshot, limit=None):
+        """Diff ``snapshot`` against the catalog and write the plan, or only its first
+        ``limit`` table steps (:meth:`ScanPlan.head`). Returns ``(applied, whole plan)``."""
         known_tables, known_schemas = self.load()
-        plan = diff_snapshot(known_tables, snapshot, known_schemas)
+        whole = diff_snapshot(known_tables, snapshot, known_schemas)
+        plan = whole if limit is None else whole.head(limit)
+        return self.apply_plan(plan), whole
+
+    def state(self):
+        """What :meth:`load` read (record ids by key), for applying the rest of a plan later."""
+        return self.schema_ids, self.table_ids, self.column_ids
+
+    def restore(self, state):
+        self.schema_ids, self.table_ids, self.column_ids = state
+
+    def apply_plan(self, plan):
+        """Write ``plan``, diffed against what :meth:`load` (or :meth:`restore`) gave."""
         if plan.is_empty:
             return plan
         self._apply_schemas(plan)

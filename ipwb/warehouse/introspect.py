@@ -365,3 +365,31 @@ def introspect_warehouse(
         return introspect(conn, schemas)
     finally:
         conn.close()
+
+
+_COUNT_SQL = sql.SQL(
+    """SELECT count(*)
+         FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition AND {filter}"""
+)
+
+
+def count_relations(config: WarehouseConfig, schemas: Sequence[str] | None = None) -> int:
+    """How many tables and views a scan of ``schemas`` would see (one cheap catalog count).
+
+    Lets the caller decide before introspecting whether a scan fits in one request or is
+    applied in batches by a background job.
+    """
+    conn = connect(config)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                _COUNT_SQL.format(filter=_SCHEMA_FILTER),
+                {"schemas": list(schemas) if schemas is not None else None},
+            )
+            row = cur.fetchone()
+        conn.rollback()
+        return int(row[0]) if row else 0
+    finally:
+        conn.close()

@@ -169,6 +169,53 @@ class ScanPlan:
     def table_renames(self) -> tuple[tuple[TableKey, TableKey], ...]:
         return tuple((u.known_key, u.table.key) for u in (*self.update, *self.reactivate) if u.renamed_from)
 
+    @property
+    def table_operations(self) -> int:
+        """Table-level steps of the plan (archive, update, reactivate, create): its batch unit."""
+        return len(self.archive) + len(self.update) + len(self.reactivate) + len(self.create)
+
+    def head(self, limit: int) -> ScanPlan:
+        """The plan's schema steps and its first ``limit`` table steps, as a plan of its own.
+
+        A large scan is applied one head at a time, each in its own transaction, diffing
+        again in between: each step stands alone (a table with all its columns), so the
+        remainder of the next diff is exactly the rest of this plan.
+
+        >>> plan = ScanPlan(create=(TableInfo(1, "s", "a", "table"), TableInfo(2, "s", "b", "table")),
+        ...                 archive=(("s", "gone"),))
+        >>> first = plan.head(2)
+        >>> first.archive, [t.name for t in first.create], first.table_operations
+        ((('s', 'gone'),), ['a'], 2)
+        >>> plan.head(10) == plan
+        True
+        """
+        if limit < 1:
+            raise ValueError("a batch holds at least one table step")
+        left = limit
+        taken: dict[str, tuple[object, ...]] = {}
+        for name in ("archive", "update", "reactivate", "create"):
+            steps: tuple[object, ...] = getattr(self, name)
+            taken[name] = steps[:left]
+            left -= len(taken[name])
+        return dataclasses.replace(self, **taken)  # type: ignore[arg-type]
+
+    def rest(self, limit: int) -> ScanPlan:
+        """The table steps after :meth:`head` ``(limit)`` (its schema steps are done by then).
+
+        >>> plan = ScanPlan(create=(TableInfo(1, "s", "a", "table"), TableInfo(2, "s", "b", "table")),
+        ...                 archive=(("s", "gone"),), archive_schemas=("old",))
+        >>> later = plan.rest(2)
+        >>> [t.name for t in later.create], later.archive_schemas, plan.rest(3).is_empty
+        (['b'], (), True)
+        """
+        skip = limit
+        left: dict[str, tuple[object, ...]] = {}
+        for name in ("archive", "update", "reactivate", "create"):
+            steps: tuple[object, ...] = getattr(self, name)
+            left[name] = steps[skip:]
+            skip = max(0, skip - len(steps))
+        return ScanPlan(**left)  # type: ignore[arg-type]
+
     def summary(self) -> dict[str, int]:
         """Counts per action, for logs and the scan's chatter message."""
         updates = (*self.update, *self.reactivate)

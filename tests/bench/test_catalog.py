@@ -28,6 +28,8 @@ from .loopback import serving
 
 class _Workbench(http.server.BaseHTTPRequestHandler):
     calls: list[tuple[str, list[Any]]] = []
+    #: reads of a queued scan's state before it reports idle (0: scans answer in the request)
+    queued_reads = 0
 
     def log_message(self, *args: object) -> None:  # keep pytest output clean
         pass
@@ -66,7 +68,12 @@ class _Workbench(http.server.BaseHTTPRequestHandler):
         if method == "search":
             self._answer([7])
         elif method == "action_scan":
-            self._answer({"type": "ir.actions.client"})
+            kind = "info" if _Workbench.queued_reads else "success"
+            self._answer({"type": "ir.actions.client", "params": {"type": kind}})
+        elif method == "read":
+            state = "running" if _Workbench.queued_reads > 0 else "idle"
+            _Workbench.queued_reads -= 1
+            self._answer([{"id": params["args"][0][0], "scan_state": state}])
         elif method == "search_count":
             self._answer(15)
         elif method == "search_catalog":
@@ -79,6 +86,7 @@ class _Workbench(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def workbench() -> Iterator[str]:
     _Workbench.calls = []
+    _Workbench.queued_reads = 0
     with serving(_Workbench) as url:
         yield url
 
@@ -114,6 +122,19 @@ def test_json_rpc_session_and_errors(workbench: str) -> None:
         OdooJsonRpc("file:///etc/passwd")
     with pytest.raises(IntegrationError, match="did not answer"):
         OdooJsonRpc("http://127.0.0.1:9", timeout_s=2).call("x", "y")
+
+
+def test_queued_scan_is_awaited(workbench: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a large warehouse's Scan is queued for the cron: the bench polls until it is idle
+    monkeypatch.setattr(bench_catalog_odoo, "SCAN_POLL_S", 0.01)
+    rpc = OdooJsonRpc(workbench)
+    rpc.authenticate("db", "admin", "right")
+    _Workbench.queued_reads = 3
+    bench_catalog_odoo.scan(rpc, 7)
+    assert [method for method, _args in _Workbench.calls] == ["action_scan"] + ["read"] * 4
+    _Workbench.calls, _Workbench.queued_reads = [], 10**6
+    with pytest.raises(ConfigurationError, match="did not finish"):
+        bench_catalog_odoo.scan(rpc, 7, timeout_s=0.05)
 
 
 def test_sql_lookup_escapes_wildcards(scratch_db: str) -> None:

@@ -12,7 +12,7 @@ from psycopg2 import sql
 from ipwb.errors import WarehouseError
 from ipwb.sql.lineage import extract_view_lineage
 from ipwb.warehouse.connection import WarehouseConfig
-from ipwb.warehouse.introspect import ColumnRef, introspect, introspect_warehouse
+from ipwb.warehouse.introspect import ColumnRef, count_relations, introspect, introspect_warehouse
 from ipwb.warehouse.scan import KnownSchema, KnownTable, apply_plan, diff_snapshot
 
 DDL = """
@@ -269,3 +269,14 @@ def test_scan_snapshot_outlives_the_roles_interactive_timeout(scratch_db: str) -
         interactive.close()
     snapshot = introspect_warehouse(WarehouseConfig.from_dsn(scratch_db))
     assert len([t for t in snapshot.tables() if t.schema == "public"]) == 300
+
+
+def test_count_relations_counts_what_a_scan_sees(wh: psycopg2.extensions.connection, scratch_db: str) -> None:
+    # the cheap count that decides between a scan in the request and a batched one
+    config = WarehouseConfig.from_dsn(scratch_db)
+    snap = introspect(wh)
+    assert count_relations(config) == sum(1 for _t in snap.tables()) > 0
+    assert count_relations(config, ["silver"]) == sum(1 for t in snap.tables() if t.schema == "silver")
+    assert count_relations(config, ["no_such_schema"]) == 0
+    with pytest.raises(WarehouseError):
+        count_relations(WarehouseConfig(dbname="nowhere", host="127.0.0.1", port=1, connect_timeout=2))

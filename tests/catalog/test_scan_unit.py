@@ -214,3 +214,40 @@ def test_plan_is_idempotent_for_random_like_changes(n: int) -> None:
         dataclasses.replace(t, name=t.name + "_r") if i % 3 == 0 else t for i, t in enumerate(tables) if i % 5
     ]
     mirror(known, snap(*changed))
+
+
+def test_plan_applied_in_batches_equals_one_pass() -> None:
+    # a churned catalog: archives, a re-created table, a rename, column changes, new tables
+    before = snap(
+        table(1, "s", "keep", col(1, "id")),
+        table(2, "s", "gone", col(1, "id")),
+        table(3, "s", "recreated", col(1, "id"), col(2, "v", "text")),
+        table(4, "s", "old_name", col(1, "id")),
+        table(5, "s", "changed", col(1, "amt", "numeric")),
+        table(6, "s", "gone_too", col(1, "id")),
+    )
+    after = snap(
+        table(1, "s", "keep", col(1, "id")),
+        table(30, "s", "recreated", col(1, "id")),
+        table(4, "s", "new_name", col(1, "id")),
+        table(5, "s", "changed", col(1, "amount", "numeric")),
+        *(table(100 + i, "s", f"n{i}", col(1, "id")) for i in range(5)),
+    )
+    known, schemas = known_from_snapshot(before)
+    whole = diff_snapshot(known, after, schemas)
+    one_pass = apply_plan(known, whole, schemas)
+    for size in (1, 2, 3, 7):
+        state, rest, batches = (known, schemas), whole, 0
+        while not rest.is_empty:
+            state = apply_plan(*state[:1], rest.head(size), state[1])
+            rediffed = diff_snapshot(state[0], after, state[1])
+            rest = rest.rest(size)
+            # the next diff of the catalog is exactly the rest of the plan (what the addon caches)
+            assert rediffed.table_operations == rest.table_operations
+            assert {t.key for t in rediffed.create} == {t.key for t in rest.create}
+            assert set(rediffed.archive) == set(rest.archive)
+            batches += 1
+        assert batches == -(-whole.table_operations // size)
+        assert sorted(state[0], key=lambda t: t.key) == sorted(one_pass[0], key=lambda t: t.key)
+    with pytest.raises(ValueError):
+        whole.head(0)

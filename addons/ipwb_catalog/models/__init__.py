@@ -1,6 +1,7 @@
 from . import (
     ipwb_column,
     ipwb_connection,
+    ipwb_connection_scan,
     ipwb_lineage_edge,
     ipwb_outbound_policy,
     ipwb_schema,

@@ -7,11 +7,9 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ipwb.errors import IpwbError
 from ipwb.warehouse.connection import WarehouseConfig, connect
-from ipwb.warehouse.introspect import introspect_warehouse
 from ipwb.warehouse.pool import process_pool
 
-from .. import catalog_cache, warehouse_grants
-from ..catalog_scanner import CatalogScanner
+from .. import warehouse_grants
 
 _logger = logging.getLogger(__name__)
 
@@ -280,86 +278,6 @@ class IpwbConnection(models.Model):
                 "sticky": False,
             },
         }
-
-    # --- catalog scan ---------------------------------------------------------------------
-    def _check_may_scan(self):
-        scanners = ("ipwb_catalog.group_ipwb_data_engineer", "ipwb_catalog.group_ipwb_architect")
-        if not self.env.su and not any(self.env.user.has_group(g) for g in scanners):
-            raise AccessError(
-                self.env._("Only Data Engineers, Architects and administrators scan warehouses.")
-            )
-
-    def _introspect(self, schemas=None):
-        """Engine snapshot (view definitions schema-qualified whatever the role's search_path)."""
-        return introspect_warehouse(self._warehouse_config(), schemas)
-
-    def _scan_catalog(self, schemas=None):
-        """Introspect the warehouse and mirror it into the catalog, incrementally.
-
-        Idempotent: a second scan of an unchanged warehouse writes nothing. Dropped tables are
-        archived (their descriptions, owners and tags stay), re-created ones reactivated,
-        renamed columns keep their descriptions. Also records the lineage of every view.
-        Returns the plan's summary counts.
-        """
-        self.ensure_one()
-        self._check_may_scan()
-        try:
-            snapshot = self._introspect(schemas)
-        except IpwbError as exc:
-            raise UserError(self.env._("Warehouse %(name)s: %(error)s", name=self.name, error=exc)) from None
-        scanner = CatalogScanner(self)
-        plan = scanner.apply(snapshot)
-        self._schedule_grants_sync()  # new tables: grants follow once the scan commits
-        summary = plan.summary()
-        summary.update({f"lineage_{k}": v for k, v in scanner.record_view_lineage(snapshot).items()})
-        changes = sum(v for k, v in summary.items() if not k.startswith("lineage_kept"))
-        message = self.env._(
-            "%(tables)s tables scanned: %(created)s new, %(updated)s changed, %(archived)s archived, "
-            "%(reactivated)s reactivated",
-            tables=sum(1 for _t in snapshot.tables()),
-            created=summary["tables_created"],
-            updated=summary["tables_updated"],
-            archived=summary["tables_archived"],
-            reactivated=summary["tables_reactivated"],
-        )
-        vals = {"last_scan_date": fields.Datetime.now()}
-        if changes or message != self.last_scan_summary:
-            vals["last_scan_summary"] = message
-        self.sudo().with_context(tracking_disable=True).write(vals)
-        _logger.info("catalog scan of %s: %s", self.name, summary)
-        return summary
-
-    def action_scan(self):
-        self.ensure_one()
-        self._scan_catalog()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Catalog scanned"),
-                "message": self.last_scan_summary,
-                "type": "success",
-                "sticky": False,
-            },
-        }
-
-    @api.model
-    def _cron_scan_catalog(self):
-        """Daily: scan every active connection; one failing warehouse does not stop the others."""
-        for connection in self.search([("active", "=", True)]):
-            try:
-                with self.env.cr.savepoint():
-                    connection._scan_catalog()
-            except (UserError, IpwbError) as exc:
-                _logger.warning("catalog scan of %s failed: %s", connection.name, exc)
-        # scans link lineage edges to tables, and query-history reads age out of the window
-        self.env["ipwb.table"]._refresh_usage_count()
-        catalog_cache.compact(self.env.cr)
-        try:
-            report = self.env["ipwb.lineage.edge"]._mirror_to_neo4j()
-            _logger.info("%s", report.message)
-        except UserError as exc:
-            _logger.warning("%s", exc)
 
     def action_open_tables(self):
         self.ensure_one()
