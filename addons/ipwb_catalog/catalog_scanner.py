@@ -52,7 +52,14 @@ class CatalogScanner:
         self.Column = self.env["ipwb.column"]
 
     # --- what the catalog knows ---------------------------------------------------------
-    def load(self):
+    def load(self, snapshot=None):
+        """``(known tables, known schemas)`` of the connection, for :func:`diff_snapshot`.
+
+        An archived table's columns are read only when ``snapshot`` holds a table of its name
+        or oid (it may come back): the diff ignores every other archived table, and a
+        warehouse where 100k tables came and went keeps a million archived columns that would
+        not fit in a worker's memory (``None``: every table's columns).
+        """
         self.Table.flush_model()
         self.Column.flush_model()
         self.Schema.flush_model()
@@ -70,11 +77,32 @@ class CatalogScanner:
             known_schemas.append(KnownSchema(name, _int_or_none(oid), owner or "", comment, bool(active)))
         self.cr.execute(
             SQL(
+                """SELECT id, schema_name, name, oid, kind, comment, row_count, row_count_known,
+                          total_bytes, view_definition, active
+                     FROM ipwb_table WHERE connection_id = %s ORDER BY id""",
+                cid,
+            )
+        )
+        table_rows = self.cr.fetchall()
+        if snapshot is None:
+            wanted = SQL("TRUE")
+        else:
+            keys = {table.key for table in snapshot.tables()}
+            oids = {table.oid for table in snapshot.tables()}
+            returning = [
+                row[0]
+                for row in table_rows
+                if not row[10] and ((row[1], row[2]) in keys or _int_or_none(row[3]) in oids)
+            ]
+            wanted = SQL("(t.active OR t.id = ANY(%s))", returning)
+        self.cr.execute(
+            SQL(
                 """SELECT c.table_id, c.id, c.name, c.attnum, c.data_type, c.nullable, c.default_value,
                           c.comment, c.is_primary_key, c.fk_refs, c.active
                      FROM ipwb_column c JOIN ipwb_table t ON t.id = c.table_id
-                    WHERE t.connection_id = %s ORDER BY c.table_id, c.attnum, c.id""",
+                    WHERE t.connection_id = %s AND %s ORDER BY c.table_id, c.attnum, c.id""",
                 cid,
+                wanted,
             )
         )
         columns = {}
@@ -95,14 +123,6 @@ class CatalogScanner:
                 )
             )
             self.column_ids.setdefault((table_id, name), []).append((col_id, bool(active)))
-        self.cr.execute(
-            SQL(
-                """SELECT id, schema_name, name, oid, kind, comment, row_count, row_count_known,
-                          total_bytes, view_definition, active
-                     FROM ipwb_table WHERE connection_id = %s ORDER BY id""",
-                cid,
-            )
-        )
         known_tables = []
         self.table_ids = {}
         for (
@@ -117,7 +137,7 @@ class CatalogScanner:
             size,
             viewdef,
             active,
-        ) in self.cr.fetchall():
+        ) in table_rows:
             known_tables.append(
                 KnownTable(
                     schema=schema,
@@ -179,7 +199,7 @@ class CatalogScanner:
     def apply(self, snapshot, limit=None):
         """Diff ``snapshot`` against the catalog and write the plan, or only its first
         ``limit`` table steps (:meth:`ScanPlan.head`). Returns ``(applied, whole plan)``."""
-        known_tables, known_schemas = self.load()
+        known_tables, known_schemas = self.load(snapshot)
         whole = diff_snapshot(known_tables, snapshot, known_schemas)
         plan = whole if limit is None else whole.head(limit)
         return self.apply_plan(plan), whole

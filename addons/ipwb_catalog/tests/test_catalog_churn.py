@@ -5,6 +5,7 @@ from odoo.tests.common import TransactionCase
 
 from ipwb.sql.lineage import extract_lineage
 
+from ..catalog_scanner import CatalogScanner
 from .common import WarehouseSchema
 
 
@@ -94,3 +95,29 @@ class TestCatalogChurn(TransactionCase):
         self.assertEqual(self.edges(ledger), edges, "with its lineage")
         self.assertIn("zqx_ledger", self.hits("settlement reference"))
         self.assertIn("zqx_ledger", self.hits(""))
+
+    def test_scan_reads_columns_of_archived_tables_only_when_they_may_return(self):
+        """A catalog where many tables came and went keeps their columns archived: a rescan
+        must not read them all (a million of them ran a worker out of memory) unless the
+        warehouse shows a table of that name or oid again."""
+        ledger = self.t["zqx_ledger"]
+        self.wh.execute("DROP TABLE {schema}.zqx_ledger")
+        self.scan()
+        self.assertFalse(ledger.active)
+
+        def known_ledger():
+            scanner = CatalogScanner(self.connection)
+            snapshot = self.connection._introspect([self.wh.name])
+            tables, _schemas = scanner.load(snapshot)
+            return next(t for t in tables if t.key == (self.wh.name, "zqx_ledger")), scanner
+
+        archived, scanner = known_ledger()
+        self.assertFalse(archived.active)
+        self.assertEqual(archived.columns, (), "its columns are not read while it stays gone")
+        self.assertFalse([key for key in scanner.column_ids if key[0] == ledger.id])
+
+        self.wh.execute(self.ddl)
+        returning, scanner = known_ledger()
+        self.assertIn("zqx_settlement_ref", {c.name for c in returning.columns}, "read when it comes back")
+        self.assertEqual(self.scan()["tables_reactivated"], 1)
+        self.assertTrue(self.ref.active, "and its column reactivated, not recreated")
