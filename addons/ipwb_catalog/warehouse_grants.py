@@ -19,6 +19,7 @@ import threading
 
 from odoo import SUPERUSER_ID, api, tools
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ipwb.errors import IpwbError
 from ipwb.warehouse.grants import ADMIN_TEAM, GrantNames, derive_password, login_config, sync_grants
@@ -163,9 +164,41 @@ def schedule_sync(connections):
     def _sync_after_commit():
         with registry.cursor() as new_cr:
             env = api.Environment(new_cr, SUPERUSER_ID, {})
-            for connection in env["ipwb.connection"].browse(sorted(pending)).exists():
-                try:
-                    with new_cr.savepoint():
-                        connection._sync_warehouse_grants()
-                except (UserError, IpwbError) as exc:
-                    _logger.warning("grant sync of %s failed: %s", connection.name, exc)
+            for connection_id in sorted(pending):
+                sync_committed(env, connection_id)
+
+
+#: attempts of a grant sync whose record changed under it (see :func:`sync_committed`)
+SYNC_ATTEMPTS = 3
+
+
+def sync_committed(env, connection_id, attempts=SYNC_ATTEMPTS):
+    """Sync one connection's grants and commit ``env.cr``; never raises (it runs after
+    another transaction committed: a failure here must not fail that request or cron job).
+
+    The sync records itself on the connection row; when that row changed since this
+    transaction's snapshot (someone pressed Scan or edited the connection meanwhile), the
+    write fails with a serialization error: the sync runs again in a new transaction
+    (it is idempotent), up to ``attempts`` times."""
+    for attempt in range(1, attempts + 1):
+        connection = env["ipwb.connection"].browse(connection_id).exists()
+        if not connection:
+            return
+        try:
+            with env.cr.savepoint():
+                connection._sync_warehouse_grants()
+            env.cr.commit()
+            return
+        except (UserError, IpwbError) as exc:
+            _logger.warning("grant sync of %s failed: %s", connection.name, exc)
+            return
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
+            env.cr.rollback()
+            env.invalidate_all(flush=False)
+            if attempt == attempts:
+                _logger.warning(
+                    "grant sync of connection %s not recorded: its record kept changing (%s); "
+                    "the next change or scan syncs again",
+                    connection_id,
+                    exc.pgcode,
+                )
