@@ -24,6 +24,7 @@ import math
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import IO, Any, Protocol
 
 import psycopg2
@@ -35,7 +36,13 @@ from ipwb.errors import ConfigurationError, QueryRefused
 from ipwb.sql.classify import StatementKind
 from ipwb.warehouse.connection import WarehouseConfig
 from ipwb.warehouse.execute import prepare
-from ipwb.warehouse.guard import ColumnInfo, describe_columns, guarded_session, translate_error
+from ipwb.warehouse.guard import (
+    ColumnInfo,
+    GuardedSession,
+    describe_columns,
+    guarded_session,
+    translate_error,
+)
 from ipwb.warehouse.pool import ConnectionPool
 
 DEFAULT_EXPORT_MAX_ROWS = 1_000_000
@@ -65,6 +72,37 @@ class _Sink(Protocol):
     def close(self) -> None: ...
 
 
+def _exportable(
+    sql: str, params: Mapping[str, object] | None, *, strict: bool, max_rows: int, batch_rows: int
+) -> tuple[str, Any]:
+    """``(bound SQL, values)`` of an export; bad bounds and anything but a query are refused."""
+    if max_rows <= 0 or batch_rows <= 0:
+        raise ConfigurationError(f"max_rows and batch_rows must be positive, not {max_rows!r}/{batch_rows!r}")
+    classification, bound_sql, values = prepare(sql, params, strict=strict)
+    if classification.kind != StatementKind.QUERY:
+        what = classification.kind.value
+        raise QueryRefused(f"Only queries (SELECT, VALUES, WITH … SELECT) can be exported; this is {what}")
+    return bound_sql, values
+
+
+def _read_only_session(
+    config: WarehouseConfig,
+    timeout_s: float,
+    on_backend_pid: Callable[[int], None] | None,
+    pool: ConnectionPool | None,
+    pool_generation: str,
+) -> AbstractContextManager[GuardedSession]:
+    """The guarded READ ONLY session an export runs in (kept in ``pool`` when given)."""
+    return guarded_session(
+        config,
+        read_only=True,
+        timeout_s=timeout_s,
+        on_backend_pid=on_backend_pid,
+        pool=pool,
+        pool_generation=pool_generation,
+    )
+
+
 def export_csv(
     config: WarehouseConfig,
     sql: str,
@@ -89,20 +127,8 @@ def export_csv(
     whole export (one statement), ``batch_rows`` is not used (libpq streams row by row).
     With ``pool`` the session is taken from and given back to it (:mod:`ipwb.warehouse.pool`).
     """
-    if max_rows <= 0 or batch_rows <= 0:
-        raise ConfigurationError(f"max_rows and batch_rows must be positive, not {max_rows!r}/{batch_rows!r}")
-    classification, bound_sql, values = prepare(sql, params, strict=strict)
-    if classification.kind != StatementKind.QUERY:
-        what = classification.kind.value
-        raise QueryRefused(f"Only queries (SELECT, VALUES, WITH … SELECT) can be exported; this is {what}")
-    with guarded_session(
-        config,
-        read_only=True,
-        timeout_s=timeout_s,
-        on_backend_pid=on_backend_pid,
-        pool=pool,
-        pool_generation=pool_generation,
-    ) as session:
+    bound_sql, values = _exportable(sql, params, strict=strict, max_rows=max_rows, batch_rows=batch_rows)
+    with _read_only_session(config, timeout_s, on_backend_pid, pool, pool_generation) as session:
         started = time.perf_counter()
         try:
             columns, written, truncated = _copy_csv(
@@ -208,21 +234,9 @@ def _export(
     pool: ConnectionPool | None,
     pool_generation: str,
 ) -> ExportResult:
-    if max_rows <= 0 or batch_rows <= 0:
-        raise ConfigurationError(f"max_rows and batch_rows must be positive, not {max_rows!r}/{batch_rows!r}")
-    classification, bound_sql, values = prepare(sql, params, strict=strict)
-    if classification.kind != StatementKind.QUERY:
-        what = classification.kind.value
-        raise QueryRefused(f"Only queries (SELECT, VALUES, WITH … SELECT) can be exported; this is {what}")
+    bound_sql, values = _exportable(sql, params, strict=strict, max_rows=max_rows, batch_rows=batch_rows)
     written, truncated = 0, False
-    with guarded_session(
-        config,
-        read_only=True,
-        timeout_s=timeout_s,
-        on_backend_pid=on_backend_pid,
-        pool=pool,
-        pool_generation=pool_generation,
-    ) as session:
+    with _read_only_session(config, timeout_s, on_backend_pid, pool, pool_generation) as session:
         started = time.perf_counter()
         try:
             with session.connection.cursor(name=f"ipwb_export_{uuid.uuid4().hex[:12]}") as cur:
