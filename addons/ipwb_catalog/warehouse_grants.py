@@ -111,9 +111,7 @@ def sync(connection):
             owner_role=tools.config.get(OWNER_CONFIG_KEY),
         )
     except IpwbError as exc:
-        raise UserError(
-            connection.env._("Warehouse %(name)s: %(error)s", name=connection.name, error=exc)
-        ) from None
+        raise connection._warehouse_error(exc) from None
     if plan.unmanaged or plan.problems:
         _logger.warning("grant sync of %s: %s", connection.name, plan.summary())
     return plan.summary()
@@ -138,9 +136,7 @@ def user_config(connection, user):
     try:
         result = login_config(config, teams, statement_timeout_s=float(connection.statement_timeout))
     except IpwbError as exc:
-        raise UserError(
-            connection.env._("Warehouse %(name)s: %(error)s", name=connection.name, error=exc)
-        ) from None
+        raise connection._warehouse_error(exc) from None
     with _ENSURED_LOCK:
         _ENSURED.add(key)
     return dataclasses.replace(result, application_name="ipwb-odoo")

@@ -225,16 +225,9 @@ class IpwbConnection(models.Model):
         if not self.env.user.has_group("ipwb_catalog.group_ipwb_admin"):
             raise AccessError(self.env._("Only Workbench Administrators sync warehouse grants."))
         self._sync_warehouse_grants()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Warehouse grants synced"),
-                "message": "; ".join(self.mapped("grants_sync_summary")),
-                "type": "success",
-                "sticky": False,
-            },
-        }
+        return self._notification(
+            self.env._("Warehouse grants synced"), "; ".join(self.mapped("grants_sync_summary")), "success"
+        )
 
     @api.model
     def _cron_sync_grants(self):
@@ -253,7 +246,11 @@ class IpwbConnection(models.Model):
         try:
             return connect(self._warehouse_config())
         except IpwbError as exc:
-            raise UserError(self.env._("Warehouse %(name)s: %(error)s", name=self.name, error=exc)) from None
+            raise self._warehouse_error(exc) from None
+
+    def _warehouse_error(self, exc):
+        """The translated error shown for an engine error of this warehouse."""
+        return UserError(self.env._("Warehouse %(name)s: %(error)s", name=self.name, error=exc))
 
     def action_test_connection(self):
         self.ensure_one()
@@ -268,15 +265,14 @@ class IpwbConnection(models.Model):
             "Connected to %(db)s as %(role)s (PostgreSQL %(version)s)", db=dbname, role=role, version=version
         )
         self.write({"last_test_date": fields.Datetime.now(), "last_test_message": message})
+        return self._notification(self.env._("Connection OK"), message, "success")
+
+    def _notification(self, title, message, kind):
+        """A client notification (``kind``: success, info, warning, danger) for a button."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {
-                "title": self.env._("Connection OK"),
-                "message": message,
-                "type": "success",
-                "sticky": False,
-            },
+            "params": {"title": title, "message": message, "type": kind, "sticky": False},
         }
 
     def action_open_tables(self):

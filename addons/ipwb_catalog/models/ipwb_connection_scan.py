@@ -110,9 +110,6 @@ class IpwbConnection(models.Model):
         except ValueError:
             return default
 
-    def _warehouse_error(self, exc):
-        return UserError(self.env._("Warehouse %(name)s: %(error)s", name=self.name, error=exc))
-
     def _introspect(self, schemas=None):
         """Engine snapshot (view definitions schema-qualified whatever the role's search_path)."""
         return introspect_warehouse(self._warehouse_config(), schemas)
@@ -233,13 +230,6 @@ class IpwbConnection(models.Model):
             ),
             "info",
         )
-
-    def _notification(self, title, message, kind):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"title": title, "message": message, "type": kind, "sticky": False},
-        }
 
     @api.model
     def _cron_scan_catalog(self):
